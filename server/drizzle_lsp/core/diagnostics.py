@@ -1,0 +1,80 @@
+"""Value types shared by rules, fixes and adapters. No editor types here.
+
+Offsets are str indexes into the file's text (see :mod:`drizzle_lsp.core.text`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+    HINT = "hint"
+
+
+class Applicability(str, Enum):
+    """How safe a fix is. Unsafe fixes need ``--unsafe-fixes`` on the command line."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if self.start > self.end:
+            raise ValueError(f"span start {self.start} > end {self.end}")
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace ``span`` of ``path`` with ``new_text`` (an insertion when the span is empty)."""
+
+    path: Path
+    span: Span
+    new_text: str
+
+    @classmethod
+    def insert(cls, path: Path, at: int, text: str) -> Edit:
+        return cls(path, Span(at, at), text)
+
+    @classmethod
+    def replace(cls, path: Path, start: int, end: int, text: str) -> Edit:
+        return cls(path, Span(start, end), text)
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    title: str
+    edits: tuple[Edit, ...]
+    applicability: Applicability = Applicability.SAFE
+
+    @property
+    def paths(self) -> frozenset[Path]:
+        return frozenset(edit.path for edit in self.edits)
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One diagnostic: a rule fired on ``span`` of ``path``."""
+
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    path: Path
+    span: Span
+    fix: Fix | None = None
+    # further fixes offered in the editor only (e.g. J001's make-idempotent-and-bump)
+    alternatives: tuple[Fix, ...] = field(default=())
+
+    def sort_key(self) -> tuple[str, int, str]:
+        return (str(self.path), self.span.start, self.code)

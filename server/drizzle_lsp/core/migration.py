@@ -1,0 +1,155 @@
+"""The SQL model: a migration file split into chunks as the migrator splits it, each chunk parsed
+by pglast into statements with exact ranges.
+
+The drizzle-orm migrator splits a file on the literal text ``--> statement-breakpoint`` wherever it
+stands and sends each chunk as one query, so a chunk is our unit of parsing too. Chunk parses are
+cached by their text: re-analysing an edited file re-parses only the chunks whose text changed
+(and a 5 MB file with non-ASCII text stays fast, since pglast is quadratic on one big text).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from typing import Any
+
+import pglast
+from pglast.parser import ParseError
+
+from drizzle_lsp.core.diagnostics import Span
+from drizzle_lsp.core.text import TextIndex
+
+BREAKPOINT = "--> statement-breakpoint"
+
+# `-- drizzle-lsp-ignore` or `-- drizzle-lsp-ignore: S002, S003`
+_IGNORE = re.compile(r"--\s*drizzle-lsp-ignore\b(?::\s*(?P<codes>[A-Za-z0-9_\-,\s]*))?")
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedStatement:
+    """A statement relative to its chunk: start/end str indexes, terminator = index of its ``;``."""
+
+    start: int
+    end: int
+    terminator: int | None
+    node: Any  # a pglast.ast.Node (the RawStmt's stmt)
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkParse:
+    statements: tuple[ParsedStatement, ...]
+    error: tuple[str, int] | None  # (message, str index in the chunk)
+
+
+@lru_cache(maxsize=65536)
+def parse_chunk(text: str) -> ChunkParse:
+    """Parse one chunk; cached by text so unchanged chunks are never parsed twice."""
+    try:
+        raw = pglast.parse_sql(text)
+    except ParseError as error:
+        message, where = (error.args + (0,))[:2]
+        return ChunkParse((), (str(message), min(int(where), len(text))))
+    statements = []
+    for stmt in raw:
+        start = stmt.stmt_location or 0
+        end = start + stmt.stmt_len if stmt.stmt_len else len(text)
+        body = text[start:end].rstrip()
+        end = start + len(body)
+        statements.append(ParsedStatement(start, end, _terminator(text, end), stmt.stmt))
+    return ChunkParse(tuple(statements), None)
+
+
+def _terminator(text: str, end: int) -> int | None:
+    i = end
+    while i < len(text) and text[i].isspace():
+        i += 1
+    return i if i < len(text) and text[i] == ";" else None
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A statement of a file: absolute span (without the ``;``), its chunk and pglast node."""
+
+    span: Span
+    terminator: int | None
+    chunk: int
+    node: Any
+
+    @property
+    def kind(self) -> str:
+        return type(self.node).__name__
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    number: int
+    span: Span
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SqlSyntaxError:
+    message: str
+    offset: int
+    chunk: int
+
+
+class MigrationFile:
+    """One ``.sql`` migration: its chunks, statements, syntax errors and ignore comments."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.chunks = tuple(_split(text))
+        statements: list[Statement] = []
+        errors: list[SqlSyntaxError] = []
+        for chunk in self.chunks:
+            parsed = parse_chunk(chunk.text)
+            base = chunk.span.start
+            if parsed.error is not None:
+                message, where = parsed.error
+                errors.append(SqlSyntaxError(message, base + where, chunk.number))
+            for s in parsed.statements:
+                term = base + s.terminator if s.terminator is not None else None
+                statements.append(Statement(Span(base + s.start, base + s.end), term, chunk.number, s.node))
+        self.statements = tuple(statements)
+        self.syntax_errors = tuple(errors)
+
+    @cached_property
+    def index(self) -> TextIndex:
+        return TextIndex(self.text)
+
+    def statements_in(self, chunk: int) -> list[Statement]:
+        return [s for s in self.statements if s.chunk == chunk]
+
+    def ignored_codes(self, statement: Statement) -> frozenset[str] | None:
+        """Codes suppressed for ``statement``; an empty set means all codes; None means none.
+
+        A directive counts on the line above the statement or at the end of its first line.
+        """
+        index = self.index
+        line = index.line_of(statement.span.start)
+        candidates = [index.line_text(line)]
+        if line > 0:
+            above = index.line_text(line - 1).strip()
+            if above.startswith("--"):
+                candidates.append(above)
+        found: set[str] | None = None
+        for text in candidates:
+            match = _IGNORE.search(text)
+            if match is None:
+                continue
+            codes = {c.strip().upper() for c in (match["codes"] or "").split(",") if c.strip()}
+            if not codes:
+                return frozenset()
+            found = (found or set()) | codes
+        return frozenset(found) if found is not None else None
+
+
+def _split(text: str) -> list[Chunk]:
+    chunks, start, number = [], 0, 0
+    for piece in text.split(BREAKPOINT):
+        chunks.append(Chunk(number, Span(start, start + len(piece)), piece))
+        start += len(piece) + len(BREAKPOINT)
+        number += 1
+    return chunks

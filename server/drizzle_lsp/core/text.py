@@ -1,0 +1,142 @@
+"""Positions: the one place that converts between offset units.
+
+Inside drizzle-lsp an offset is a Python ``str`` index (a code point count), because that is
+what pglast 8.8 reports for ``stmt_location``/``stmt_len``, node ``location``s and
+``ParseError`` positions, and what slicing a ``str`` needs. tree-sitter reports UTF-8 byte
+offsets and LSP clients want (line, UTF-16 or UTF-8 column); :class:`TextIndex` converts
+between all of them. Lines end at ``\\n``, ``\\r\\n`` or a lone ``\\r`` as the LSP spec says
+(not at U+2028, unlike ``str.splitlines``).
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Encoding(str, Enum):
+    """How a column is counted (LSP ``PositionEncodingKind`` values)."""
+
+    UTF8 = "utf-8"
+    UTF16 = "utf-16"
+    UTF32 = "utf-32"
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """0-based line and column, the column counted in some :class:`Encoding`."""
+
+    line: int
+    character: int
+
+
+def _units(text: str, encoding: Encoding) -> int:
+    if encoding is Encoding.UTF32 or text.isascii():
+        return len(text)
+    if encoding is Encoding.UTF16:
+        return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _index_of_units(line_text: str, units: int, encoding: Encoding) -> int:
+    """str index inside ``line_text`` at which ``units`` columns have been counted."""
+    if encoding is Encoding.UTF32 or line_text.isascii():
+        return min(units, len(line_text))
+    counted = 0
+    for i, ch in enumerate(line_text):
+        if counted >= units:
+            return i
+        counted += _units(ch, encoding)
+    return len(line_text)
+
+
+class TextIndex:
+    """Line table for one text, converting str index <-> byte offset <-> (line, column)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        starts = [0]
+        i, n = 0, len(text)
+        while True:
+            j = _next_line_break(text, i)
+            if j < 0:
+                break
+            i = j + 2 if text.startswith("\r\n", j) else j + 1
+            starts.append(i)
+            if i >= n:
+                break
+        self.line_starts = starts
+        self._byte_table: list[int] | None = None
+
+    @property
+    def line_count(self) -> int:
+        return len(self.line_starts)
+
+    def line_of(self, index: int) -> int:
+        return bisect.bisect_right(self.line_starts, index) - 1
+
+    def line_text(self, line: int) -> str:
+        """Text of ``line`` without its line break."""
+        start = self.line_starts[line]
+        end = self.line_starts[line + 1] if line + 1 < len(self.line_starts) else len(self.text)
+        return self.text[start:end].rstrip("\r\n")
+
+    def line_end(self, line: int) -> int:
+        """str index of the end of ``line``, before its line break."""
+        return self.line_starts[line] + len(self.line_text(line))
+
+    def position(self, index: int, encoding: Encoding = Encoding.UTF16) -> Position:
+        index = max(0, min(index, len(self.text)))
+        line = self.line_of(index)
+        start = self.line_starts[line]
+        return Position(line, _units(self.text[start:index], encoding))
+
+    def offset(self, position: Position, encoding: Encoding = Encoding.UTF16) -> int:
+        """str index of an LSP position; columns past the line end clamp to it (LSP spec)."""
+        if position.line >= len(self.line_starts):
+            return len(self.text)
+        if position.line < 0:
+            return 0
+        start = self.line_starts[position.line]
+        return start + _index_of_units(self.line_text(position.line), position.character, encoding)
+
+    def byte_to_index(self, byte_offset: int) -> int:
+        """str index of a UTF-8 byte offset (tree-sitter reports those)."""
+        if self.text.isascii():
+            return byte_offset
+        table = self._bytes_per_line()
+        line = bisect.bisect_right(table, byte_offset) - 1
+        start = self.line_starts[line]
+        rest = byte_offset - table[line]
+        line_bytes = self.text[start : start + rest].encode("utf-8", "surrogatepass")
+        # rest bytes of this line: decode them back to count code points
+        return start + len(line_bytes[:rest].decode("utf-8", "ignore"))
+
+    def index_to_byte(self, index: int) -> int:
+        if self.text.isascii():
+            return index
+        table = self._bytes_per_line()
+        line = self.line_of(index)
+        start = self.line_starts[line]
+        return table[line] + len(self.text[start:index].encode("utf-8", "surrogatepass"))
+
+    def _bytes_per_line(self) -> list[int]:
+        if self._byte_table is None:
+            table, total, prev = [], 0, 0
+            for start in self.line_starts:
+                total += len(self.text[prev:start].encode("utf-8", "surrogatepass"))
+                table.append(total)
+                prev = start
+            self._byte_table = table
+        return self._byte_table
+
+
+def _next_line_break(text: str, start: int) -> int:
+    n = text.find("\n", start)
+    r = text.find("\r", start)
+    if r < 0:
+        return n
+    if n < 0:
+        return r
+    return min(n, r)
