@@ -1,0 +1,399 @@
+// Real-editor test of the drizzle-lsp VS Code extension.
+//
+// Builds the .vsix, installs it into a throw-away code-server profile under /tmp, opens a copy of
+// tests/editors/fixtures/drizzle in Debian's Chromium (driven by playwright-core), checks the Problems
+// panel, applies the "ADD COLUMN IF NOT EXISTS" quick fix through the UI and checks the file.
+// Started by run.sh, which installs code-server and checks the environment; exits non-zero on failure.
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const extDir = path.dirname(here);
+const repo = path.resolve(extDir, '..', '..');
+const fixture = path.join(repo, 'tests', 'editors', 'fixtures', 'drizzle');
+const artifacts = process.env.ARTIFACTS_DIR ?? path.join(repo, 'artifacts');
+const codeServer = process.env.CODE_SERVER;
+const python = process.env.DRIZZLE_LSP_PYTHON;
+const e2eHome = process.env.DRIZZLE_E2E_HOME ?? '/tmp/drizzle-lsp-e2e';
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+const t0 = Date.now();
+const timings = {};
+const log = (message) => console.log(`[e2e ${((Date.now() - t0) / 1000).toFixed(1)}s] ${message}`);
+
+function fail(message) {
+  throw new Error(message);
+}
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function until(what, probe, timeoutMs = 60000, intervalMs = 100) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    last = await probe();
+    if (last) {
+      return last;
+    }
+    if (Date.now() > deadline) {
+      fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** PATH without any folder that holds a `drizzle-lsp` executable: the test exercises drizzleLsp.interpreter. */
+function pathWithoutServer() {
+  return (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .filter((dir) => dir && !fs.existsSync(path.join(dir, 'drizzle-lsp')))
+    .join(path.delimiter);
+}
+
+function buildVsix() {
+  log('npm run package');
+  const started = Date.now();
+  execFileSync('npm', ['run', 'package'], { cwd: extDir, stdio: ['ignore', 'inherit', 'inherit'] });
+  timings.packageMs = Date.now() - started;
+  const vsix = path.join(extDir, 'drizzle-lsp.vsix');
+  fs.existsSync(vsix) || fail(`npm run package did not produce ${vsix}`);
+  return vsix;
+}
+
+function makeProfile() {
+  fs.mkdirSync(e2eHome, { recursive: true });
+  const root = fs.mkdtempSync(path.join(e2eHome, 'run-'));
+  const userData = path.join(root, 'user-data');
+  const extensions = path.join(root, 'extensions');
+  const workspace = path.join(root, 'project');
+  const migrations = path.join(workspace, 'drizzle');
+  fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
+  fs.mkdirSync(extensions, { recursive: true });
+  fs.cpSync(fixture, migrations, { recursive: true });
+  const settings = {
+    'drizzleLsp.interpreter': python,
+    'security.workspace.trust.enabled': false,
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'workbench.enableExperiments': false,
+    'workbench.welcomePage.walkthroughs.openOnInstall': false,
+    'telemetry.telemetryLevel': 'off',
+    'update.mode': 'none',
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+    'extensions.ignoreRecommendations': true,
+    'chat.commandCenter.enabled': false,
+    'files.autoSave': 'off',
+    'editor.minimap.enabled': false,
+    'window.restoreWindows': 'none',
+  };
+  fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+  const config = path.join(root, 'code-server.yaml');
+  fs.writeFileSync(config, 'auth: none\ncert: false\n');
+  return { root, userData, extensions, workspace, migrations, config };
+}
+
+function installExtension(profile, vsix) {
+  log(`installing ${path.basename(vsix)} into ${profile.extensions}`);
+  const out = execFileSync(
+    codeServer,
+    [
+      '--config', profile.config,
+      '--user-data-dir', profile.userData,
+      '--extensions-dir', profile.extensions,
+      '--install-extension', vsix,
+      '--force',
+    ],
+    { encoding: 'utf8' },
+  );
+  console.log(out.trim());
+  const installed = execFileSync(
+    codeServer,
+    ['--config', profile.config, '--user-data-dir', profile.userData, '--extensions-dir', profile.extensions, '--list-extensions', '--show-versions'],
+    { encoding: 'utf8' },
+  );
+  installed.includes('drizzle-lsp.drizzle-lsp@') || fail(`extension not installed; --list-extensions says: ${installed}`);
+}
+
+async function startCodeServer(profile) {
+  const port = await freePort();
+  const logFile = path.join(profile.root, 'code-server.log');
+  const out = fs.openSync(logFile, 'a');
+  const child = spawn(
+    codeServer,
+    [
+      '--config', profile.config,
+      '--auth', 'none',
+      '--bind-addr', `127.0.0.1:${port}`,
+      '--user-data-dir', profile.userData,
+      '--extensions-dir', profile.extensions,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      '--ignore-last-opened',
+    ],
+    {
+      detached: true,
+      stdio: ['ignore', out, out],
+      env: {
+        ...process.env,
+        PATH: pathWithoutServer(),
+        PYTHONPATH: [path.join(repo, 'server'), process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
+      },
+    },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await until(
+    'code-server /healthz',
+    async () => {
+      if (child.exitCode !== null) {
+        fail(`code-server exited with ${child.exitCode}: ${fs.readFileSync(logFile, 'utf8')}`);
+      }
+      try {
+        const response = await fetch(`${url}/healthz`);
+        return response.ok;
+      } catch {
+        return false;
+      }
+    },
+    60000,
+    200,
+  );
+  log(`code-server listening on ${url}`);
+  return { child, url, logFile };
+}
+
+async function openFile(page, name) {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
+  const started = Date.now();
+  await page.keyboard.press('Enter');
+  await page.locator(`.tab[data-resource-name="${name}"]`).first().waitFor();
+  return started;
+}
+
+/** The Problems panel as [{file, code, line, column, text}], in display order. */
+async function readProblems(page) {
+  const rows = await page.$$eval('.markers-panel .monaco-list-row', (elements) =>
+    elements.map((element) => ({
+      index: Number(element.getAttribute('data-index')),
+      level: Number(element.getAttribute('aria-level')),
+      label: element.getAttribute('aria-label') ?? '',
+      text: element.innerText,
+    })),
+  );
+  rows.sort((a, b) => a.index - b.index);
+  const problems = [];
+  let file = '';
+  for (const row of rows) {
+    if (row.level === 1) {
+      file = row.text.split('\n')[0].trim();
+      continue;
+    }
+    const where = /at line (\d+) and character (\d+)/.exec(row.label);
+    const code = /\b([JS]\d{3})\b/.exec(row.text);
+    problems.push({
+      file,
+      code: code ? code[1] : undefined,
+      line: where ? Number(where[1]) : undefined,
+      column: where ? Number(where[2]) : undefined,
+      text: row.text.replace(/\s+/g, ' ').trim(),
+    });
+  }
+  return problems;
+}
+
+async function editorText(page) {
+  const text = await page.locator('.editor-instance .monaco-editor .view-lines').first().innerText();
+  return text.replace(/\u00a0/g, ' ');
+}
+
+function findProblem(problems, file, code, line) {
+  return problems.find((p) => p.file === file && p.code === code && p.line === line);
+}
+
+async function main() {
+  codeServer || fail('CODE_SERVER is not set (run test-e2e/run.sh)');
+  python || fail('DRIZZLE_LSP_PYTHON is not set (run test-e2e/run.sh)');
+  fs.mkdirSync(artifacts, { recursive: true });
+  const vsix = buildVsix();
+  const profile = makeProfile();
+  log(`profile ${profile.root}`);
+  installExtension(profile, vsix);
+  const server = await startCodeServer(profile);
+  let browser;
+  let page;
+  try {
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS });
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    page = await context.newPage();
+    const navigated = Date.now();
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(profile.workspace)}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+    await page.locator('.explorer-folders-view, .explorer-viewlet').first().waitFor({ timeout: 60000 });
+    timings.workbenchMs = Date.now() - navigated;
+    log(`workbench up in ${timings.workbenchMs} ms`);
+
+    // Cold: the first file opened while the extension activates and the server starts.
+    await openFile(page, '0002_add_email.sql');
+    await page.locator('.editor-instance .monaco-editor [class*="squiggly-"]').first().waitFor({ timeout: 90000 });
+    timings.coldNavigateToSquigglesMs = Date.now() - navigated;
+    log(`first diagnostics in the editor ${timings.coldNavigateToSquigglesMs} ms after navigation`);
+
+    // Warm: open another file, whose diagnostics the server pushed for the whole workspace.
+    const opened = await openFile(page, '_journal.json');
+    await page.locator('.editor-instance .monaco-editor [class*="squiggly-"]').first().waitFor({ timeout: 30000 });
+    timings.warmOpenToSquigglesMs = Date.now() - opened;
+    log(`_journal.json: squiggles ${timings.warmOpenToSquigglesMs} ms after opening`);
+
+    // The Problems panel: J001 on the journal's `when`, S002 on lines 2 and 3 of 0002_add_email.sql.
+    await page.keyboard.press('Control+Shift+M');
+    await page.locator('.markers-panel').waitFor({ timeout: 20000 });
+    const problems = await until(
+      'J001 and S002 in the Problems panel',
+      async () => {
+        const current = await readProblems(page);
+        const ok =
+          findProblem(current, '_journal.json', 'J001', 22) &&
+          findProblem(current, '0002_add_email.sql', 'S002', 2) &&
+          findProblem(current, '0002_add_email.sql', 'S002', 3);
+        return ok ? current : undefined;
+      },
+      30000,
+      250,
+    ).catch(async (error) => {
+      console.error('Problems panel:', JSON.stringify(await readProblems(page), null, 2));
+      throw error;
+    });
+    console.log('Problems panel:');
+    for (const p of problems) {
+      console.log(`  ${p.file}:${p.line}:${p.column} ${p.code} ${p.text}`);
+    }
+
+    // Quick fix through the UI: go to the S002 on line 2 from the Problems panel, Ctrl+. , pick it.
+    const target = findProblem(problems, '0002_add_email.sql', 'S002', 2);
+    await page
+      .locator('.markers-panel .monaco-list-row', { hasText: 'S002' })
+      .filter({ hasText: `[Ln 2, Col ${target.column}]` })
+      .first()
+      .dblclick();
+    await page.locator('.tab.active[data-resource-name="0002_add_email.sql"]').waitFor();
+    const fix = await until(
+      'the "ADD COLUMN IF NOT EXISTS" quick fix in the Ctrl+. menu',
+      async () => {
+        await page.locator('.editor-instance .monaco-editor textarea').first().focus();
+        await page.keyboard.press('Control+.');
+        const item = page.locator('.action-widget .monaco-list-row', { hasText: 'ADD COLUMN IF NOT EXISTS' }).first();
+        try {
+          await item.waitFor({ timeout: 3000 });
+          return item;
+        } catch {
+          await page.keyboard.press('Escape');
+          return undefined;
+        }
+      },
+      30000,
+      500,
+    );
+    const menu = await page.locator('.action-widget').first().innerText();
+    console.log(`Quick fix menu:\n  ${menu.split('\n').filter(Boolean).join('\n  ')}`);
+    await page.screenshot({ path: path.join(artifacts, 'vscode-quick-fix.png') });
+    await fix.click();
+
+    await until('the quick fix in the editor', async () =>
+      (await editorText(page)).includes('ALTER TABLE "users" ADD COLUMN IF NOT EXISTS "email" text;'),
+    10000);
+    await page.keyboard.press('Control+S');
+    const file = path.join(profile.migrations, '0002_add_email.sql');
+    await until('the saved file on disk', () =>
+      fs.readFileSync(file, 'utf8').includes('ALTER TABLE "users" ADD COLUMN IF NOT EXISTS "email" text;'),
+    10000);
+    const onDisk = fs.readFileSync(file, 'utf8');
+    const original = fs.readFileSync(path.join(fixture, '0002_add_email.sql'), 'utf8');
+    onDisk === original.replace('ADD COLUMN "email"', 'ADD COLUMN IF NOT EXISTS "email"') ||
+      fail(`unexpected text on disk:\n${onDisk}`);
+    log('quick fix applied and saved');
+
+    // The server re-checks the edited file: S002 on line 2 goes away, the one on line 3 stays.
+    await until(
+      'S002 on line 2 to disappear',
+      async () => {
+        const current = await readProblems(page);
+        return (
+          !findProblem(current, '0002_add_email.sql', 'S002', 2) &&
+          findProblem(current, '0002_add_email.sql', 'S002', 3)
+        );
+      },
+      20000,
+      250,
+    );
+    await page.screenshot({ path: path.join(artifacts, 'vscode-e2e.png') });
+    timings.totalMs = Date.now() - t0;
+    console.log(`timings: ${JSON.stringify(timings)}`);
+    fs.writeFileSync(path.join(artifacts, 'vscode-e2e-timings.json'), JSON.stringify(timings, null, 2));
+    log('PASS');
+  } catch (error) {
+    if (page) {
+      await page.screenshot({ path: path.join(artifacts, 'vscode-e2e-failure.png') }).catch(() => {});
+    }
+    dumpLogs(profile, server);
+    throw error;
+  } finally {
+    await browser?.close().catch(() => {});
+    try {
+      process.kill(-server.child.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function dumpLogs(profile, server) {
+  console.error(`--- code-server log (${server.logFile}) ---`);
+  console.error(fs.readFileSync(server.logFile, 'utf8').slice(-4000));
+  const logs = path.join(profile.userData, 'logs');
+  const files = fs.existsSync(logs) ? fs.readdirSync(logs, { recursive: true }) : [];
+  for (const name of files) {
+    if (/drizzle|exthost\.log|remoteagent\.log/i.test(String(name))) {
+      const file = path.join(logs, String(name));
+      if (fs.statSync(file).isFile()) {
+        console.error(`--- ${file} ---`);
+        console.error(fs.readFileSync(file, 'utf8').slice(-4000));
+      }
+    }
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(`e2e FAILED: ${error.stack ?? error}`);
+    process.exit(1);
+  },
+);
