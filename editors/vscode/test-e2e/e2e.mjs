@@ -161,7 +161,10 @@ async function startCodeServer(profile) {
       env: {
         ...process.env,
         PATH: pathWithoutServer(),
-        PYTHONPATH: [path.join(repo, 'server'), process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
+        // the server from this checkout (DRIZZLE_LSP_SERVER_SRC overrides it, for debugging)
+        PYTHONPATH: [process.env.DRIZZLE_LSP_SERVER_SRC ?? path.join(repo, 'server'), process.env.PYTHONPATH]
+          .filter(Boolean)
+          .join(path.delimiter),
       },
     },
   );
@@ -205,6 +208,7 @@ async function readProblems(page) {
       index: Number(element.getAttribute('data-index')),
       level: Number(element.getAttribute('aria-level')),
       label: element.getAttribute('aria-label') ?? '',
+      name: element.querySelector('.label-name')?.textContent ?? '',
       text: element.innerText,
     })),
   );
@@ -213,7 +217,7 @@ async function readProblems(page) {
   let file = '';
   for (const row of rows) {
     if (row.level === 1) {
-      file = row.text.split('\n')[0].trim();
+      file = row.name.trim();
       continue;
     }
     const where = /at line (\d+) and character (\d+)/.exec(row.label);
@@ -324,7 +328,16 @@ async function main() {
     const menu = await page.locator('.action-widget').first().innerText();
     console.log(`Quick fix menu:\n  ${menu.split('\n').filter(Boolean).join('\n  ')}`);
     await page.screenshot({ path: path.join(artifacts, 'vscode-quick-fix.png') });
-    await fix.click();
+    // The action widget puts a pointer block over the page: choose with the keyboard, like a user.
+    for (let i = 0; i < 20; i++) {
+      const focused = await page.locator('.action-widget .monaco-list-row.focused').first().innerText().catch(() => '');
+      if (focused.includes('ADD COLUMN IF NOT EXISTS')) {
+        break;
+      }
+      await page.keyboard.press('ArrowDown');
+    }
+    (await fix.getAttribute('class'))?.includes('focused') || fail('could not focus the quick fix in the menu');
+    await page.keyboard.press('Enter');
 
     await until('the quick fix in the editor', async () =>
       (await editorText(page)).includes('ALTER TABLE "users" ADD COLUMN IF NOT EXISTS "email" text;'),

