@@ -246,6 +246,9 @@ async function main() {
   codeServer || fail('CODE_SERVER is not set (run test-e2e/run.sh)');
   python || fail('DRIZZLE_LSP_PYTHON is not set (run test-e2e/run.sh)');
   fs.mkdirSync(artifacts, { recursive: true });
+  for (const stale of ['vscode-quick-fix.png', 'vscode-e2e.png', 'vscode-e2e-failure.png', 'vscode-e2e-timings.json']) {
+    fs.rmSync(path.join(artifacts, stale), { force: true });
+  }
   const vsix = buildVsix();
   const profile = makeProfile();
   log(`profile ${profile.root}`);

@@ -35,6 +35,8 @@ need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v rg >/dev/null || need_apt+=(ripgrep)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev)
+# emoji glyphs for the screenshots (the fixture has non-ASCII text)
+dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 || need_apt+=(fonts-noto-color-emoji)
 if [ ${#need_apt[@]} -gt 0 ]; then
   step "installing ${need_apt[*]} with apt-get"
   [ "$(id -u)" = 0 ] || die "need root to apt-get install ${need_apt[*]}"
