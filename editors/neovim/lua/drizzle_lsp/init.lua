@@ -164,7 +164,12 @@ local function define_commands()
       end
     end
     vim.defer_fn(function()
-      vim.cmd('doautoall FileType')
+      -- re-run only the autocommands that start clients, not every FileType plugin
+      if vim.fn.has('nvim-0.11') == 1 then
+        vim.cmd.doautoall('nvim.lsp.enable FileType')
+      else
+        vim.cmd.doautoall('drizzle_lsp FileType')
+      end
     end, 500)
   end, { desc = 'drizzle-lsp: restart the server' })
 end
