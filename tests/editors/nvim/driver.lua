@@ -56,7 +56,8 @@ end
 vim.opt.rtp:prepend(env.DRIZZLE_PLUGIN)
 vim.opt.swapfile = false
 local drizzle = require('drizzle_lsp')
-drizzle.setup({ cmd = vim.json.decode(env.DRIZZLE_SERVER_CMD) })
+drizzle.setup({ cmd = vim.json.decode(env.DRIZZLE_SERVER_CMD), _start_with = env.DRIZZLE_START_WITH })
+result.method = drizzle._method
 local migrations = env.DRIZZLE_MIGRATIONS
 result.nvim_version = tostring(vim.version())
 result.dynamic_watch_registration =

@@ -165,7 +165,7 @@ local function define_commands()
     end
     vim.defer_fn(function()
       -- re-run only the autocommands that start clients, not every FileType plugin
-      if vim.fn.has('nvim-0.11') == 1 then
+      if M._method == 'vim.lsp.enable' then
         vim.cmd.doautoall('nvim.lsp.enable FileType')
       else
         vim.cmd.doautoall('drizzle_lsp FileType')
@@ -197,11 +197,14 @@ function M.setup(opts)
   if opts.commands ~= false then
     define_commands()
   end
-  if vim.fn.has('nvim-0.11') == 1 then
+  -- `_start_with = 'vim.lsp.start'` forces the 0.10 path on 0.11 (the tests use it).
+  if vim.fn.has('nvim-0.11') == 1 and opts._start_with ~= 'vim.lsp.start' then
+    M._method = 'vim.lsp.enable'
     vim.lsp.config(M.name, config)
     vim.lsp.enable(M.name)
     return
   end
+  M._method = 'vim.lsp.start'
   local group = vim.api.nvim_create_augroup('drizzle_lsp', { clear = true })
   vim.api.nvim_create_autocmd('FileType', {
     group = group,
