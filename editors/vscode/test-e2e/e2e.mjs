@@ -201,6 +201,15 @@ async function openFile(page, name) {
   return started;
 }
 
+async function runCommand(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
 /** The Problems panel as [{file, code, line, column, text}], in display order. */
 async function readProblems(page) {
   const rows = await page.$$eval('.markers-panel .monaco-list-row', (elements) =>
@@ -370,6 +379,32 @@ async function main() {
       250,
     );
     await page.screenshot({ path: path.join(artifacts, 'vscode-e2e.png') });
+
+    // No server at drizzleLsp.path: the client restarts and says so once, with "Open settings".
+    // Set it in the Settings editor, as a user would.
+    await runCommand(page, 'Preferences: Open User Settings');
+    const search = page.locator('.settings-editor .suggest-input-container textarea, .settings-editor .suggest-input-container input').first();
+    await search.waitFor({ timeout: 10000 });
+    await search.fill('drizzleLsp.path');
+    // drizzleLsp.path is machine-overridable: in code-server (a remote window) it is under "Remote".
+    await page.locator('.settings-editor .settings-tabs-widget .action-label', { hasText: 'Remote' }).first().click();
+    const pathInput = page.locator('.settings-editor input[aria-label="drizzleLsp.path"]').first();
+    await pathInput.waitFor({ timeout: 10000 });
+    await pathInput.fill('/nonexistent/drizzle-lsp');
+    await pathInput.press('Tab');
+    const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'drizzleLsp.path' });
+    await toast.first().waitFor({ timeout: 30000 });
+    await page.waitForTimeout(1000); // would a second notification follow?
+    const toasts = await page.locator('.notifications-toasts .notification-toast', { hasText: 'drizzle-lsp' }).count();
+    toasts === 1 || fail(`expected one drizzle-lsp notification, saw ${toasts}`);
+    console.log(`Notification: ${(await toast.first().innerText()).replace(/\s+/g, ' ')}`);
+    await page.screenshot({ path: path.join(artifacts, 'vscode-no-server.png') });
+    await toast.first().locator('.monaco-button', { hasText: 'Open settings' }).click();
+    await page.locator('.settings-editor').first().waitFor({ timeout: 10000 });
+    const query = await page.locator('.settings-editor .suggest-input-container .view-lines').first().innerText();
+    query.includes('drizzle') || fail(`settings editor opened with query ${JSON.stringify(query)}`);
+    log('missing server: one notification, "Open settings" opens the extension\'s settings');
+
     timings.totalMs = Date.now() - t0;
     console.log(`timings: ${JSON.stringify(timings)}`);
     fs.writeFileSync(path.join(artifacts, 'vscode-e2e-timings.json'), JSON.stringify(timings, null, 2));
