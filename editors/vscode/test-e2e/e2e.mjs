@@ -380,6 +380,22 @@ async function main() {
     );
     await page.screenshot({ path: path.join(artifacts, 'vscode-e2e.png') });
 
+    // "drizzle-lsp: Fix all in file" (source.fixAll.drizzle-lsp) fixes the second ADD COLUMN too.
+    await page.locator('.editor-instance .monaco-editor textarea').first().focus();
+    await runCommand(page, 'drizzle-lsp: Fix all in file');
+    await until('fix all in the editor', async () =>
+      (await editorText(page)).includes('ADD COLUMN IF NOT EXISTS "nickname"'),
+    10000);
+    await page.keyboard.press('Control+S');
+    log('fix all in file applied');
+
+    // "drizzle-lsp: Check workspace" runs the server's command without an error notification.
+    await runCommand(page, 'drizzle-lsp: Check workspace');
+    await page.waitForTimeout(1500);
+    const errors = await page.locator('.notifications-toasts .notification-toast', { hasText: 'drizzle-lsp' }).count();
+    errors === 0 || fail(`Check workspace: ${await page.locator('.notifications-toasts').innerText()}`);
+    log('check workspace ran');
+
     // No server at drizzleLsp.path: the client restarts and says so once, with "Open settings".
     // Set it in the Settings editor, as a user would.
     await runCommand(page, 'Preferences: Open User Settings');
