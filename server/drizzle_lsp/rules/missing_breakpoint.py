@@ -66,13 +66,13 @@ def check(ctx: SqlContext) -> Iterator[Violation]:
                 "This statement shares a chunk with the one before it: drivers that use the "
                 "extended protocol (postgres.js, neon-http) reject a query with several "
                 "commands. Put `--> statement-breakpoint` between them.",
-                _fix(file, previous),
+                _fix(file, previous, statement),
             )
 
 
-def _fix(file: MigrationFile, previous: Statement) -> Fix | None:
-    """Insert the marker after ``previous``'s `;`, at the end of its line when only a comment
-    or blanks follow it there."""
+def _fix(file: MigrationFile, previous: Statement, statement: Statement) -> Fix | None:
+    """Insert the marker after ``previous``'s `;`: at the end of its line when only blanks or a
+    comment follow there, else in place of the blanks between the two statements."""
     if previous.terminator is None:
         return None
     text = file.text
@@ -82,6 +82,8 @@ def _fix(file: MigrationFile, previous: Statement) -> Fix | None:
     rest = scan(text[after:line_end])
     if rest is not None and all(t.name in COMMENTS for t in rest):
         edit = Edit.insert(CHUNK_PATH, line_end, nl + BREAKPOINT)
+    elif not text[after : statement.span.start].strip(" \t"):
+        edit = Edit.replace(CHUNK_PATH, after, statement.span.start, nl + BREAKPOINT + nl)
     else:
         edit = Edit.insert(CHUNK_PATH, after, nl + BREAKPOINT + nl)
     return Fix("Insert `--> statement-breakpoint` after the previous statement", (edit,))

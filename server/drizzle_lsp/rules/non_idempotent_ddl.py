@@ -210,6 +210,9 @@ class _Stmt:
         return " ".join(self.text[self.tokens[i].start : self.tokens[j].end].split())
 
     def insert_after(self, i: int, words: str, title: str, unsafe: bool = False) -> Fix:
+        """Insert keywords after token ``i``, in lower case when that token is written so."""
+        if self.tokens[i].text(self.text).islower():
+            words = words.lower()
         edit = Edit.insert(CHUNK_PATH, self.tokens[i].end, words)
         applicability = Applicability.UNSAFE if unsafe else Applicability.SAFE
         return Fix(title, (edit,), applicability)
@@ -383,17 +386,18 @@ def _or_replace(stmt: _Stmt, keyword: int | None, name: int | None, code: str) -
     if keyword is None:
         return None
     last = stmt.name_end(name) if name is not None else keyword
-    kind = stmt.words(keyword, keyword)
+    head = f"CREATE OR REPLACE {stmt.words(1, keyword)}"
+    kind = stmt.words(keyword, keyword).lower()
     why = {
         "42723": "a function with the same argument types already exists",
         "42P07": "the relation already exists",
-    }.get(code, "it already exists")
+    }.get(code, f"the {kind} already exists")
     return _Finding(
         stmt.span(0, last),
         _fails(stmt.quote(0, last), why, code),
-        f"Write `CREATE OR REPLACE {kind}`.",
+        f"Write `{head}`.",
         frozenset({code}),
-        stmt.insert_after(0, " OR REPLACE", f"Use CREATE OR REPLACE {kind}", unsafe=True),
+        stmt.insert_after(0, " OR REPLACE", f"Use {head}", unsafe=True),
     )
 
 
@@ -750,13 +754,23 @@ def _set_schema(stmt: _Stmt) -> Iterator[_Finding]:
 
 def _moved(stmt: _Stmt, keyword_name: str, code: str) -> Iterator[_Finding]:
     keyword = stmt.find(keyword_name) or 0
-    what = "RENAME" if keyword_name == "RENAME" else "SET SCHEMA"
-    error = f" ({_NAME_OF[code]}, {code})" if code else ""
+    last = len(stmt.tokens) - 1
+    why = (
+        "the old name no longer exists"
+        if keyword_name == "RENAME"
+        else "the object is no longer in its old schema"
+    )
+    if code:
+        problem = _fails(stmt.quote(keyword, last), why, code)
+        guard = f"EXCEPTION WHEN {_NAME_OF[code]} THEN null;"
+    else:
+        problem = f"`{stmt.quote(keyword, last)}` fails when this migration runs again: {why}."
+        guard = "EXCEPTION handler for that error"
     yield _Finding(
-        stmt.span(keyword, len(stmt.tokens) - 1),
-        f"`{what}` fails when this migration runs again: the old name no longer exists{error}.",
-        "There is no `IF EXISTS` for the old name: guard the statement in a DO block with an "
-        "EXCEPTION handler for that error, or make sure this migration never runs twice.",
+        stmt.span(keyword, last),
+        problem,
+        f"It has no `IF EXISTS` form: put it in a DO block with an `{guard}`, or make sure "
+        "this migration never runs twice.",
         frozenset({code}),
     )
 

@@ -50,9 +50,15 @@ def check(ctx: SqlContext) -> Iterator[Violation]:
         yield RULE.violation(
             ctx.path,
             _error_span(ctx, error),
-            f"Syntax error: {error.message}. PostgreSQL rejects this whole chunk, so the "
-            "migration fails here and no later migration runs. Correct the SQL.",
+            f"Syntax error: {_one_line(error.message)}. PostgreSQL rejects this whole chunk, so "
+            "the migration fails here and no later migration runs. Correct the SQL.",
         )
+
+
+def _one_line(message: str) -> str:
+    """PostgreSQL quotes the rest of the input after an unterminated string: keep one line."""
+    first, _, rest = message.partition("\n")
+    return f'{first}…"' if rest else first
 
 
 def _error_span(ctx: SqlContext, error: SqlSyntaxError) -> Span:
