@@ -133,6 +133,8 @@ UNKNOWN = ""  # an error we cannot name: only `WHEN others` catches it
 
 def check(ctx: SqlContext) -> Iterator[Violation]:
     for statement in ctx.file.statements:
+        if type(statement.node) not in _CHECKS and not isinstance(statement.node, ast.DoStmt):
+            continue  # not DDL we know: no need for its tokens
         stmt = _Stmt.of_file(ctx.file, statement)
         if stmt is None:
             continue
@@ -481,14 +483,15 @@ def _create_role(stmt: _Stmt) -> Iterator[_Finding]:
 def _alter_table(stmt: _Stmt) -> Iterator[_Finding]:
     node = stmt.node
     commands = _command_tokens(stmt)
+    # ALTER TYPE ... ADD/DROP ATTRIBUTE parses as ALTER TABLE on a composite type
+    column = "ATTRIBUTE" if node.objtype == ObjectType.OBJECT_TYPE else "COLUMN"
     for n, cmd in enumerate(node.cmds or ()):
         first = commands[n] if commands is not None else None
         if cmd.subtype == AlterTableType.AT_AddColumn:
-            yield from _add_column(stmt, cmd, first)
+            yield from _add_column(stmt, cmd, first, column)
         elif cmd.subtype == AlterTableType.AT_DropColumn:
-            yield from _drop_subobject(
-                stmt, cmd, first, "COLUMN", "the column is already gone", "42703"
-            )
+            why = f"the {column.lower()} is already gone"
+            yield from _drop_subobject(stmt, cmd, first, column, why, "42703")
         elif cmd.subtype == AlterTableType.AT_DropConstraint:
             yield from _drop_subobject(
                 stmt, cmd, first, "CONSTRAINT", "the constraint is already gone", "42704"
@@ -524,26 +527,36 @@ def _head(stmt: _Stmt) -> tuple[Span, str]:
     return stmt.span(0, last), stmt.quote(0, last)
 
 
-def _add_column(stmt: _Stmt, cmd: Any, first: int | None) -> Iterator[_Finding]:
+def _add_column(stmt: _Stmt, cmd: Any, first: int | None, column: str) -> Iterator[_Finding]:
     if cmd.missing_ok:
         return
-    code, why = "42701", "the column already exists"
+    code, why = "42701", f"the {column.lower()} already exists"
     if first is None or not stmt.is_(first, "ADD_P"):
         span, quoted = _head(stmt)
         yield _Finding(
             span,
-            _fails(f"{quoted} ADD COLUMN {cmd.def_.colname}", why, code),
-            "Write `ADD COLUMN IF NOT EXISTS`.",
+            _fails(f"{quoted} ADD {column} {cmd.def_.colname}", why, code),
+            f"Write `ADD {column} IF NOT EXISTS`.",
             frozenset({code}),
         )
         return
-    keyword = first + 1 if stmt.is_(first + 1, "COLUMN") else first
+    keyword = first + 1 if stmt.is_(first + 1, column) else first
     name = stmt.at(cmd.def_.location)
     last = stmt.name_end(name) if name is not None else keyword
     head = stmt.words(first, keyword)
+    problem = _fails(stmt.quote(first, last), why, code)
+    if column == "ATTRIBUTE":
+        yield _Finding(
+            stmt.span(first, last),
+            problem,
+            "PostgreSQL has no `ADD ATTRIBUTE IF NOT EXISTS`: put the statement in a DO block "
+            "with an `EXCEPTION WHEN duplicate_column THEN null;` handler.",
+            frozenset({code}),
+        )
+        return
     yield _Finding(
         stmt.span(first, last),
-        _fails(stmt.quote(first, last), why, code),
+        problem,
         f"Write `{head} IF NOT EXISTS`.",
         frozenset({code}),
         stmt.insert_after(keyword, " IF NOT EXISTS", f"Use {head} IF NOT EXISTS"),
