@@ -872,23 +872,21 @@ class _Block:
     handlers: tuple[_Handler, ...]
     owner: int = field(default=0, compare=False)  # which DO statement it belongs to
 
-    def catches(self, code: str) -> bool | None:
-        """True: handled here; False: re-raised; None: no handler matches."""
+    def catches(self, code: str) -> bool:
+        """True: handled here; False: re-raised or not matched (it goes on outward)."""
         for handler in self.handlers:
             if handler.matches(code):
                 return not handler.rethrows
-        return None
+        return False
 
     def names(self) -> list[str]:
         return [c for h in self.handlers if not h.rethrows for c in h.conditions]
 
 
 def _caught(code: str, blocks: tuple[_Block, ...]) -> bool:
-    for block in reversed(blocks):
-        verdict = block.catches(code)
-        if verdict is not None:
-            return verdict
-    return False
+    """Is ``code`` handled by the innermost block with a matching handler that does not
+    re-raise? A re-raised error goes on to the blocks around."""
+    return any(block.catches(code) for block in reversed(blocks))
 
 
 def _do_findings(stmt: _Stmt, outer: tuple[_Block, ...]) -> Iterator[_Finding]:
@@ -941,6 +939,8 @@ def _walk(
     for key, value in node.items():
         if key == "PLpgSQL_stmt_execsql":
             yield value, blocks, guarded
+        elif key == "PLpgSQL_stmt_call":  # CALL and DO: the statement is in `expr`
+            yield {"sqlstmt": value.get("expr"), "lineno": value.get("lineno")}, blocks, guarded
         elif key == "PLpgSQL_stmt_dynexecute":
             continue  # EXECUTE '...': not checked
         elif key == "PLpgSQL_stmt_block":
@@ -1043,7 +1043,7 @@ class _DoBlock:
             raw = pglast.parse_sql(query)
         except ParseError:
             return
-        place = self._place(query, int(execsql.get("lineno", 1)))
+        place = self._place(query, int(execsql.get("lineno") or 1))
         tokens = code_tokens(query)
         if tokens is None:
             return
