@@ -98,6 +98,7 @@ never runs twice.
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -129,6 +130,7 @@ _WRAP_CONDITIONS = ("duplicate_object", "duplicate_table")
 _PK_CONDITION = "invalid_table_definition"
 _NOT_CAUGHT_BY_OTHERS = frozenset({"57014", "P0004"})  # query_canceled, assert_failure
 UNKNOWN = ""  # an error we cannot name: only `WHEN others` catches it
+_OWNERS = itertools.count(1)  # tells the exception blocks of nested DO statements apart
 
 
 def check(ctx: SqlContext) -> Iterator[Violation]:
@@ -908,7 +910,7 @@ def _do_findings(stmt: _Stmt, outer: tuple[_Block, ...]) -> Iterator[_Finding]:
     except (ParseError, ValueError):
         return  # PostgreSQL rejects the body when the block runs; not ours to report
     body_at = _body_offset(stmt, token, body)
-    do = _DoBlock(stmt, body, body_at, outer, id(stmt))
+    do = _DoBlock(stmt, body, body_at, outer, next(_OWNERS))
     for execsql, blocks, guarded in _walk(tree, outer, False, do.owner):
         if not guarded:
             yield from do.inner_findings(execsql, blocks)
