@@ -2,7 +2,10 @@
 
 Parsed with tree-sitter-json, which is error tolerant: a half-typed journal, a trailing comma or
 git conflict markers still yield every entry that can be read, plus the syntax errors with their
-positions (reported by rule J006).
+positions (reported by rule J006). A journal cut off in the middle (where tree-sitter gives up on
+the whole document) is parsed again with its missing closing brackets appended, so the entries
+before the cut are still read. A key repeated in one object resolves to its last occurrence, as
+``JSON.parse`` (and so the migrator) does; the shadowed occurrences are kept for J006.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ class JournalEntry:
     span: Span
     fields: dict[str, Field] = field(default_factory=dict)
     is_object: bool = True
+    shadowed: list[Field] = field(default_factory=list)  # earlier occurrences of repeated keys
 
     def _typed(self, key: str, kind: type) -> Any:
         f = self.fields.get(key)
@@ -87,6 +91,9 @@ class Journal:
     entries: list[JournalEntry]
     syntax_errors: list[SyntaxProblem]
     entries_array: Span | None  # the ``[...]`` of ``entries``, when present
+    root_span: Span | None = None  # the top-level value, whatever its type
+    root_kind: str | None = None  # its tree-sitter node type (``object`` for a journal)
+    root_shadowed: list[Field] = field(default_factory=list)
 
     @property
     def dialect(self) -> str | None:
@@ -106,21 +113,29 @@ class Journal:
 def parse_journal(text: str) -> Journal:
     index = TextIndex(text)
     data = text.encode("utf-8", "surrogatepass")
-    tree = _parser().parse(data)
+    root = _parser().parse(data).root_node
+    truncated: SyntaxProblem | None = None
+    if _top_value(root) is None and root.has_error:
+        # tree-sitter gives up on a document cut off mid-way: close what is open and retry
+        closers = _closers(text)
+        completed = _parser().parse(data + closers.encode()).root_node if closers else None
+        if completed is not None and _top_value(completed) is not None:
+            root, truncated = completed, _truncation(text)
 
     def span(node: tree_sitter.Node) -> Span:
-        return Span(index.byte_to_index(node.start_byte), index.byte_to_index(node.end_byte))
+        start, end = min(node.start_byte, len(data)), min(node.end_byte, len(data))
+        return Span(index.byte_to_index(start), index.byte_to_index(end))
 
     def decode(node: tree_sitter.Node) -> JSONValue:
-        raw = data[node.start_byte : node.end_byte].decode("utf-8", "replace")
-        if node.type in ("object", "array") or node.has_error:
+        if node.type in ("object", "array") or node.has_error or node.end_byte > len(data):
             return None
+        raw = data[node.start_byte : node.end_byte].decode("utf-8", "replace")
         try:
             return json.loads(raw)
         except ValueError:
             return None
 
-    def pairs(obj: tree_sitter.Node) -> dict[str, Field]:
+    def pairs(obj: tree_sitter.Node, shadowed: list[Field]) -> dict[str, Field]:
         found: dict[str, Field] = {}
         for pair in obj.named_children:
             if pair.type != "pair":
@@ -129,33 +144,90 @@ def parse_journal(text: str) -> Journal:
             if key is None or value is None or value.is_missing:
                 continue
             name = decode(key)
-            if isinstance(name, str) and name not in found:
-                found[name] = Field(name, span(key), span(value), decode(value), value.type)
+            if not isinstance(name, str):
+                continue
+            if name in found:  # JSON.parse keeps the last one
+                shadowed.append(found.pop(name))
+            found[name] = Field(name, span(key), span(value), decode(value), value.type)
         return found
 
-    root = tree.root_node
-    top = next((c for c in root.named_children if c.type == "object"), None)
-    root_fields = pairs(top) if top is not None else {}
+    top = _top_value(root)
+    root_shadowed: list[Field] = []
+    is_object = top is not None and top.type == "object"
+    root_fields = pairs(top, root_shadowed) if top is not None and is_object else {}
     entries: list[JournalEntry] = []
     array_span: Span | None = None
-    entries_node = _value_node(top, "entries") if top is not None else None
+    entries_node = _value_node(top, "entries") if top is not None and is_object else None
     if entries_node is not None and entries_node.type == "array":
         array_span = span(entries_node)
         for position, element in enumerate(
             c for c in entries_node.named_children if c.type not in ("ERROR", "comment")
         ):
-            is_object = element.type == "object"
-            fields = pairs(element) if is_object else {}
-            entries.append(JournalEntry(position, span(element), fields, is_object))
-    return Journal(text, index, root_fields, entries, _syntax_errors(root, span), array_span)
+            entry = JournalEntry(position, span(element), is_object=element.type == "object")
+            if entry.is_object:
+                entry.fields = pairs(element, entry.shadowed)
+            entries.append(entry)
+    errors = _syntax_errors(root, span)
+    if truncated is not None:
+        errors = [e for e in errors if e.span.end < len(text)] + [truncated]
+    return Journal(
+        text,
+        index,
+        root_fields,
+        entries,
+        errors,
+        array_span,
+        root_span=span(top) if top is not None else None,
+        root_kind=top.type if top is not None else None,
+        root_shadowed=root_shadowed,
+    )
+
+
+def _top_value(root: tree_sitter.Node) -> tree_sitter.Node | None:
+    """The document's top-level value (None when tree-sitter could not make out a document)."""
+    if root.type != "document":
+        return None
+    return next((c for c in root.named_children if c.type not in ("ERROR", "comment")), None)
+
+
+def _closers(text: str) -> str:
+    """What a cut-off JSON text needs appended to close its open string, objects and arrays."""
+    stack: list[str] = []
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            stack.append("]" if ch == "[" else "}")
+        elif ch in "]}" and stack:
+            stack.pop()
+    return ('"' if in_string else "") + "".join(reversed(stack))
+
+
+def _truncation(text: str) -> SyntaxProblem:
+    """The problem of a cut-off journal, at its last non-blank line."""
+    body = text.rstrip()
+    line_start = max(body.rfind("\n"), body.rfind("\r")) + 1
+    start = line_start + len(body[line_start:]) - len(body[line_start:].lstrip())
+    return SyntaxProblem(
+        "invalid JSON: unexpected end of the journal (it is cut off here)", Span(start, len(body))
+    )
 
 
 def _value_node(obj: tree_sitter.Node, key: str) -> tree_sitter.Node | None:
+    found = None  # the last occurrence wins, as in JSON.parse
     for pair in obj.named_children:
         k = pair.child_by_field_name("key") if pair.type == "pair" else None
         if k is not None and k.text is not None and k.text.decode("utf-8", "replace") == f'"{key}"':
-            return pair.child_by_field_name("value")
-    return None
+            found = pair.child_by_field_name("value")
+    return found
 
 
 def _syntax_errors(root: tree_sitter.Node, span: Any) -> list[SyntaxProblem]:
