@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -27,6 +28,18 @@ JSONValue = Any
 @cache
 def _parser() -> tree_sitter.Parser:
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_json.language()))
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def format_when(when_ms: int) -> str:
+    """A journal ``when`` (epoch milliseconds) as ISO 8601 UTC, like JavaScript's toISOString."""
+    try:
+        moment = _EPOCH + timedelta(milliseconds=when_ms)
+    except OverflowError:
+        return f"{when_ms} ms after the epoch"
+    return f"{moment:%Y-%m-%dT%H:%M:%S}.{when_ms % 1000:03d}Z"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +88,11 @@ class JournalEntry:
     @property
     def version(self) -> str | None:
         return self._typed("version", str)
+
+    @property
+    def label(self) -> str:
+        """How messages name the entry: its tag, else its position."""
+        return self.tag if self.tag is not None else f"entry {self.position}"
 
 
 @dataclass(frozen=True, slots=True)
