@@ -186,8 +186,10 @@ def parse_journal(text: str) -> Journal:
                 entry.fields = pairs(element, entry.shadowed)
             entries.append(entry)
     errors = _syntax_errors(root, span)
+    if truncated is None and any(_at_end(e, text) for e in errors):
+        truncated = _truncation(text)  # tree-sitter filled in what is missing at the end
     if truncated is not None:
-        errors = [e for e in errors if e.span.end < len(text)] + [truncated]
+        errors = [e for e in errors if not _at_end(e, text)] + [truncated]
     return Journal(
         text,
         index,
@@ -227,6 +229,12 @@ def _closers(text: str) -> str:
         elif ch in "]}" and stack:
             stack.pop()
     return ('"' if in_string else "") + "".join(reversed(stack))
+
+
+def _at_end(problem: SyntaxProblem, text: str) -> bool:
+    """Whether ``problem`` is only that the text stops (something missing after its end)."""
+    missing = problem.message.startswith("invalid JSON: missing")
+    return (missing and problem.span.end >= len(text.rstrip())) or problem.span.start >= len(text)
 
 
 def _truncation(text: str) -> SyntaxProblem:
