@@ -93,8 +93,9 @@ def _idx_message(journal: Journal, entry: JournalEntry) -> str:
     twin = f", the same as `{same[0].label}`" if same else ""
     return (
         f"`idx` of `{entry.label}` is {entry.idx}{twin}, but it is entry {entry.position} of "
-        "`entries`: drizzle-kit numbers the next migration after the last `idx`, so wrong numbers "
-        "make it reuse a migration number. Renumber `idx` 0..n-1."
+        "`entries`: drizzle-kit numbers the next migration and its snapshot after the last `idx`, "
+        "so wrong numbers make it skip or reuse numbers (a reused one overwrites a snapshot). "
+        "Renumber `idx` 0..n-1."
     )
 
 
