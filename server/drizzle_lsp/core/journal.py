@@ -11,6 +11,7 @@ before the cut are still read. A key repeated in one object resolves to its last
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -91,8 +92,13 @@ class JournalEntry:
 
     @property
     def label(self) -> str:
-        """How messages name the entry: its tag, else its position."""
+        """How fix titles name the entry: its tag, else its position."""
         return self.tag if self.tag is not None else f"entry {self.position}"
+
+    @property
+    def quoted(self) -> str:
+        """How messages name the entry: `its tag` (as code), else its position."""
+        return f"`{self.tag}`" if self.tag is not None else f"entry {self.position}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,19 +136,23 @@ class Journal:
 
 def parse_journal(text: str) -> Journal:
     index = TextIndex(text)
-    data = text.encode("utf-8", "surrogatepass")
+    # git conflict markers: parse both sides (markers blanked, offsets unchanged), report markers
+    conflicts, left_out = _conflict_markers(index)
+    source = _blank(text, left_out)
+    source_index = TextIndex(source) if conflicts else index
+    data = source.encode("utf-8", "surrogatepass")
     root = _parser().parse(data).root_node
     truncated: SyntaxProblem | None = None
     if _top_value(root) is None and root.has_error:
         # tree-sitter gives up on a document cut off mid-way: close what is open and retry
-        closers = _closers(text)
+        closers = _closers(source)
         completed = _parser().parse(data + closers.encode()).root_node if closers else None
         if completed is not None and _top_value(completed) is not None:
-            root, truncated = completed, _truncation(text)
+            root, truncated = completed, _truncation(source)
 
     def span(node: tree_sitter.Node) -> Span:
         start, end = min(node.start_byte, len(data)), min(node.end_byte, len(data))
-        return Span(index.byte_to_index(start), index.byte_to_index(end))
+        return Span(source_index.byte_to_index(start), source_index.byte_to_index(end))
 
     def decode(node: tree_sitter.Node) -> JSONValue:
         if node.type in ("object", "array") or node.has_error or node.end_byte > len(data):
@@ -179,17 +189,32 @@ def parse_journal(text: str) -> Journal:
     if entries_node is not None and entries_node.type == "array":
         array_span = span(entries_node)
         for position, element in enumerate(
-            c for c in entries_node.named_children if c.type not in ("ERROR", "comment")
+            c
+            for c in entries_node.named_children
+            if c.type not in ("ERROR", "comment") and not c.is_missing
         ):
             entry = JournalEntry(position, span(element), is_object=element.type == "object")
             if entry.is_object:
                 entry.fields = pairs(element, entry.shadowed)
             entries.append(entry)
     errors = _syntax_errors(root, span)
-    if truncated is None and any(_at_end(e, text) for e in errors):
-        truncated = _truncation(text)  # tree-sitter filled in what is missing at the end
+    if truncated is None and any(_at_end(e, source) for e in errors):
+        truncated = _truncation(source)  # tree-sitter filled in what is missing at the end
     if truncated is not None:
-        errors = [e for e in errors if not _at_end(e, text)] + [truncated]
+        # what goes wrong on the last line is the cut itself
+        cut = truncated.span.start
+        errors = [e for e in errors if not _at_end(e, source) and e.span.start < cut]
+        errors.append(truncated)
+    if conflicts:
+        # other syntax errors are most likely the two sides not fitting together
+        errors = [
+            SyntaxProblem(
+                f"git conflict marker `{_excerpt_text(text[m.start : m.end])}` left by a merge: "
+                "resolve the conflict",
+                m,
+            )
+            for m in conflicts
+        ]
     return Journal(
         text,
         index,
@@ -231,8 +256,60 @@ def _closers(text: str) -> str:
     return ('"' if in_string else "") + "".join(reversed(stack))
 
 
+_MARKER = re.compile(r"^(?:<{7}(?: .*)?|={7}|>{7}(?: .*)?|\|{7}(?: .*)?)$")
+
+
+def _conflict_markers(index: TextIndex) -> tuple[list[Span], list[Span]]:
+    """The lines of git conflict markers, and those plus the base section of a diff3-style
+    conflict (the lines to leave out when reading both sides)."""
+    markers: list[Span] = []
+    blanked: list[Span] = []
+    in_base = False
+    for line in range(index.line_count):
+        text = index.line_text(line)
+        start = index.line_starts[line]
+        if _MARKER.match(text) is not None:
+            in_base = text.startswith("|||||||")
+            markers.append(Span(start, start + len(text)))
+        elif not in_base:
+            continue
+        blanked.append(Span(start, start + len(text)))
+    return markers, blanked
+
+
+def _blank(text: str, spans: list[Span]) -> str:
+    """``text`` with the conflict lines ``spans`` replaced by spaces (str indexes unchanged).
+
+    Where a marker now separates two values (``}`` of our side, ``{`` of theirs), its first
+    character becomes a comma, so that both sides read as elements of one array.
+    """
+    if not spans:
+        return text
+    chars = list(text)
+    for span in spans:
+        chars[span.start : span.end] = " " * (span.end - span.start)
+    for span in spans:
+        if span.end == span.start:
+            continue
+        before = "".join(chars[: span.start]).rstrip()[-1:]
+        after = "".join(chars[span.end :]).lstrip()[:1]
+        if before and before in _VALUE_END and after and after in _VALUE_START:
+            chars[span.start] = ","
+    return "".join(chars)
+
+
+_VALUE_END = frozenset('}]"0123456789el')  # last character of a JSON value (true/false/null)
+_VALUE_START = frozenset('{["-0123456789tfn')
+
+
+def _excerpt_text(text: str) -> str:
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 def _at_end(problem: SyntaxProblem, text: str) -> bool:
     """Whether ``problem`` is only that the text stops (something missing after its end)."""
+    if not text.strip():
+        return False  # an empty journal is its own problem
     missing = problem.message.startswith("invalid JSON: missing")
     return (missing and problem.span.end >= len(text.rstrip())) or problem.span.start >= len(text)
 
@@ -264,13 +341,20 @@ def _syntax_errors(root: tree_sitter.Node, span: Any) -> list[SyntaxProblem]:
     def visit(node: tree_sitter.Node) -> None:
         if node.type == "ERROR":
             text = (node.text or b"").decode("utf-8", "replace").strip()
+            after = node.next_sibling
             if text.startswith(("<<<<<<<", "=======", ">>>>>>>")):
                 message = "git conflict markers left by a merge: resolve the conflict"
+            elif text == "," and after is not None and after.type in ("}", "]"):
+                message = "invalid JSON: trailing comma"
             else:
                 message = f"invalid JSON: unexpected {_excerpt(text)}"
             problems.append(SyntaxProblem(message, span(node)))
             return
         if node.is_missing:
+            before = node.prev_sibling
+            if before is not None and before.type == ",":  # `[1, 2,]`
+                problems.append(SyntaxProblem("invalid JSON: trailing comma", span(before)))
+                return
             problems.append(SyntaxProblem(f"invalid JSON: missing {node.type!r}", span(node)))
             return
         if node.has_error:
