@@ -74,8 +74,14 @@ def next_when(journal: Journal, now_ms: int, excluding: Iterable[int] = ()) -> i
 
 
 def is_rewritable(journal: Journal) -> bool:
-    """Whether the journal's ``entries`` can be rewritten (valid JSON, an ``entries`` array)."""
-    return not journal.syntax_errors and journal.entries_array is not None
+    """Whether the journal's ``entries`` can be rewritten: valid JSON with an ``entries`` array
+    and no key written twice in one object (what such an object means is ambiguous)."""
+    return (
+        not journal.syntax_errors
+        and journal.entries_array is not None
+        and not journal.root_shadowed
+        and not any(e.shadowed for e in journal.entries)
+    )
 
 
 def rewrite_entries(journal: Journal, path: Path, plan: EntriesPlan) -> tuple[Edit, ...]:

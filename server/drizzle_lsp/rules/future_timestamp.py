@@ -93,7 +93,7 @@ def _message(entry: JournalEntry, ahead_ms: int, settings: Settings) -> str:
     assert entry.when is not None
     table = f"{settings.migrations_schema}.{settings.migrations_table}"
     return (
-        f"`{entry.label}` is dated {format_when(entry.when)}, {_duration(ahead_ms)} in the future: "
+        f"{entry.quoted} is dated {format_when(entry.when)}, {_duration(ahead_ms)} in the future: "
         f"on every database that applies it, migrations generated before then are older and "
         f"silently skipped. Stamp it with the current time (and where it was applied, lower its "
         f"`created_at` in `{table}`)."

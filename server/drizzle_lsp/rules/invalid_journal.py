@@ -52,6 +52,7 @@ No fix: what the journal should say is for you to decide.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -80,9 +81,13 @@ ROOT_KEYS: dict[str, tuple[type, str, str]] = {
 ENTRY_KEYS: dict[str, tuple[type, str, str]] = {
     "idx": (int, "an integer", "drizzle-kit numbers new migrations from it"),
     "version": (str, "a string", "drizzle-kit reads it"),
-    "when": (int, "an integer (epoch milliseconds)", "the migrator skips an entry without it"),
+    "when": (
+        int,
+        "an integer (epoch milliseconds)",
+        "the migrator runs an entry only when its `when` is later than the last applied one",
+    ),
     "tag": (str, "a string", "the migrator loads `<tag>.sql`"),
-    "breakpoints": (bool, "true or false", "without it the migrator sends the file as one query"),
+    "breakpoints": (bool, "true or false", "it tells the migrator whether to split the file"),
 }
 JSON_KINDS = {
     "number": "a number",
@@ -117,7 +122,7 @@ def check(ctx: FolderContext) -> Iterator[Violation]:
 
 def _unreadable(path: Path, error: str) -> Violation:
     reason = error.removeprefix(f"{path}: ")
-    return RULE.violation(path, Span(0, 0), f"the journal cannot be read ({reason}): {UNREADABLE}.")
+    return RULE.violation(path, Span(0, 0), f"the journal cannot be read: {reason}.")
 
 
 def _root(path: Path, journal: Journal, complete: bool) -> Iterator[Violation]:
@@ -149,8 +154,9 @@ def _root(path: Path, journal: Journal, complete: bool) -> Iterator[Violation]:
             yield RULE.violation(
                 path,
                 found.value_span,
-                f"`dialect` is {found.value!r}: drizzle-lsp checks PostgreSQL migrations only "
-                "(`postgresql`, or `pg` in older journals); its rules do not apply to this folder.",
+                f"`dialect` is {json.dumps(found.value)}: drizzle-lsp checks PostgreSQL "
+                "migrations only (`postgresql`, or `pg` in older journals); its rules do not apply "
+                "to this folder.",
             )
     yield from _shadowed(path, journal.root_shadowed, None)
 
@@ -173,7 +179,7 @@ def _entry(
                 yield RULE.violation(
                     path,
                     opening,
-                    f"`{entry.label}` has no `{key}` ({expected}; {why}).",
+                    f"{entry.quoted} has no `{key}` ({expected}; {why}).",
                     tag=entry.tag,
                 )
             continue
@@ -203,7 +209,7 @@ def _wrong_type(
         return
     raw = journal.text[found.value_span.start : found.value_span.end]
     actual = JSON_KINDS[found.kind] if found.kind in ("object", "array") else _excerpt(raw)
-    owner = f" of `{entry.label}`" if entry is not None else ""
+    owner = f" of {entry.quoted}" if entry is not None else ""
     yield RULE.violation(
         path,
         found.value_span,
@@ -217,7 +223,7 @@ def _excerpt(raw: str) -> str:
 
 
 def _shadowed(path: Path, shadowed: list[Field], entry: JournalEntry | None) -> Iterator[Violation]:
-    owner = f"`{entry.label}`" if entry is not None else "the journal"
+    owner = f"{entry.quoted}" if entry is not None else "the journal"
     for found in shadowed:
         yield RULE.violation(
             path,

@@ -90,9 +90,9 @@ def check(ctx: FolderContext) -> Iterator[Violation]:
 
 def _idx_message(journal: Journal, entry: JournalEntry) -> str:
     same = [e for e in journal.entries if e.idx == entry.idx and e is not entry]
-    twin = f", the same as `{same[0].label}`" if same else ""
+    twin = f", the same as {same[0].quoted}" if same else ""
     return (
-        f"`idx` of `{entry.label}` is {entry.idx}{twin}, but it is entry {entry.position} of "
+        f"`idx` of {entry.quoted} is {entry.idx}{twin}, but it is entry {entry.position} of "
         "`entries`: drizzle-kit numbers the next migration and its snapshot after the last `idx`, "
         "so wrong numbers make it skip or reuse numbers (a reused one overwrites a snapshot). "
         "Renumber `idx` 0..n-1."

@@ -108,9 +108,9 @@ def _message(entry: JournalEntry, earlier: JournalEntry) -> str:
     assert entry.when is not None and earlier.when is not None
     relation = "the same date as" if entry.when == earlier.when else "before"
     return (
-        f"`{entry.label}` is dated {format_when(entry.when)}, {relation} the earlier entry "
-        f"`{earlier.label}` ({format_when(earlier.when)}): the migrator silently skips it on "
-        f"every database that has applied `{earlier.label}`. Move it to the end of the journal "
+        f"{entry.quoted} is dated {format_when(entry.when)}, {relation} the earlier entry "
+        f"{earlier.quoted} ({format_when(earlier.when)}): the migrator silently skips it on "
+        f"every database that has applied {earlier.quoted}. Move it to the end of the journal "
         "with a newer `when`; it will then run again where it was applied, so make it idempotent."
     )
 

@@ -31,8 +31,9 @@ entry and not before now (as J001's fix), `version` and `breakpoints` copied fro
 `tag` = the file name. The migration then runs on every database at the next `migrate()`.
 It is safe unless a journaled migration has the same number prefix as the file (the signature of
 a merge leftover whose changes were generated again): running it then would likely fail on
-objects that already exist, so the fix is unsafe there. No fix (and no report) while the journal
-is not valid JSON or has no `entries` array (J006): which files it lists is not known.
+objects that already exist, so the fix is unsafe there. No report while the journal is not valid
+JSON, has no `entries` array or has an entry without a string `tag` (J006): which files it lists
+is not known then; no fix while a key is written twice in one entry (J006).
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ RULE = RuleInfo(
     code="J003",
     name="unjournaled-sql-file",
     severity=Severity.WARNING,
-    fixability=Fixability.ALWAYS,
+    fixability=Fixability.SOMETIMES,
     scope=Scope.FOLDER,
     summary="SQL file with no journal entry: it never runs",
 )
@@ -66,7 +67,7 @@ def check(ctx: FolderContext) -> Iterator[Violation]:
     if folder.layout is not Layout.JOURNAL or journal is None or journal_path is None:
         return
     # a journal that cannot be read completely does not say which files are unjournaled (J006)
-    if not is_rewritable(journal):
+    if not _lists_every_tag(journal):
         return
     journaled = {e.tag for e in journal.entries if e.tag is not None}
     for path, document in sorted(folder.sql.items()):
@@ -83,6 +84,13 @@ def check(ctx: FolderContext) -> Iterator[Violation]:
             _fix(ctx, journal, journal_path, document.tag, sibling),
             tag=document.tag,
         )
+
+
+def _lists_every_tag(journal: Journal) -> bool:
+    """Whether every entry's tag can be read: valid JSON, an array of objects with string tags."""
+    if journal.syntax_errors or journal.entries_array is None:
+        return False
+    return all(e.is_object and e.tag is not None for e in journal.entries)
 
 
 def _same_number(journal: Journal, tag: str) -> str | None:
@@ -114,7 +122,10 @@ def _message(path: Path, sibling: str | None) -> str:
 
 def _fix(
     ctx: FolderContext, journal: Journal, journal_path: Path, tag: str, sibling: str | None
-) -> Fix:
+) -> Fix | None:
+    # a journal with a key written twice in one entry is ambiguous: no rewrite (J006)
+    if not is_rewritable(journal):
+        return None
     edits = append_entry(journal, journal_path, tag, ctx.now_ms)
     if sibling is None:
         return Fix(f"Add {tag} to the end of the journal", edits)
