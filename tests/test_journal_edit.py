@@ -223,3 +223,15 @@ def test_not_rewritable() -> None:
     assert not is_rewritable(parse_journal(good.replace("true\n    }\n  ]", "true,\n    }\n  ]")))
     assert not is_rewritable(parse_journal(good.replace('"idx": 1,', '"idx": 1, "when": 9,')))
     assert not is_rewritable(parse_journal('{"version": "7", "dialect": "pg"}'))
+
+
+def test_journal_rewrites_never_apply_in_one_pass() -> None:
+    from drizzle_lsp.core.diagnostics import Edit, Fix
+    from drizzle_lsp.core.fixes import compatible_fixes
+    from drizzle_lsp.core.journal_edit import rewrite_isolation
+
+    key = rewrite_isolation(PATH)
+    first = Fix("a", (Edit.replace(PATH, 10, 11, "x"),), isolation=key)
+    second = Fix("b", (Edit.insert(PATH, 50, "y"),), isolation=key)  # no overlap, same key
+    other = Fix("c", (Edit.insert(PATH, 70, "z"),))
+    assert compatible_fixes([first, second, other, first]) == [first, other]
