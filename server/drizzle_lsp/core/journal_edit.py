@@ -73,6 +73,12 @@ def next_when(journal: Journal, now_ms: int, excluding: Iterable[int] = ()) -> i
     return now_ms if latest is None else max(now_ms, latest + 1)
 
 
+def rewrite_isolation(path: Path) -> str:
+    """The isolation key of every fix that rewrites the journal at ``path``: each computes
+    ``idx`` and ``when`` from the journal as it is, so two never apply in one pass."""
+    return f"journal-rewrite:{path}"
+
+
 def is_rewritable(journal: Journal) -> bool:
     """Whether the journal's ``entries`` can be rewritten: valid JSON with an ``entries`` array
     and no key written twice in one object (what such an object means is ambiguous)."""

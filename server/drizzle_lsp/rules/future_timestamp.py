@@ -45,7 +45,7 @@ from pathlib import Path
 
 from drizzle_lsp.core.diagnostics import Applicability, Fix, Severity, Violation
 from drizzle_lsp.core.journal import Journal, JournalEntry, format_when
-from drizzle_lsp.core.journal_edit import is_rewritable, next_when, set_value
+from drizzle_lsp.core.journal_edit import is_rewritable, next_when, rewrite_isolation, set_value
 from drizzle_lsp.core.settings import Settings
 from drizzle_lsp.rules._api import Fixability, FolderContext, RuleInfo, Scope
 
@@ -118,4 +118,5 @@ def _fix(journal: Journal, path: Path, entry: JournalEntry, now_ms: int) -> Fix 
         "keeps its future date)",
         set_value(journal, path, entry.position, "when", when),
         Applicability.UNSAFE,
+        isolation=rewrite_isolation(path),
     )

@@ -47,7 +47,12 @@ from pathlib import Path
 
 from drizzle_lsp.core.diagnostics import Applicability, Fix, Severity, Violation
 from drizzle_lsp.core.journal import Journal, JournalEntry
-from drizzle_lsp.core.journal_edit import is_rewritable, renumber, renumber_hazard
+from drizzle_lsp.core.journal_edit import (
+    is_rewritable,
+    renumber,
+    renumber_hazard,
+    rewrite_isolation,
+)
 from drizzle_lsp.rules._api import Fixability, FolderContext, RuleInfo, Scope
 
 RULE = RuleInfo(
@@ -105,10 +110,9 @@ def _renumber_fix(journal: Journal, path: Path) -> Fix | None:
         return None
     last = len(journal.entries) - 1
     hazard = renumber_hazard(journal, last)
+    edits, isolation = renumber(journal, path), rewrite_isolation(path)
     if hazard is None:
-        return Fix(f"Renumber `idx` 0..{last}", renumber(journal, path))
+        return Fix(f"Renumber `idx` 0..{last}", edits, isolation=isolation)
     return Fix(
-        f"Renumber `idx` 0..{last} (unsafe: {hazard})",
-        renumber(journal, path),
-        Applicability.UNSAFE,
+        f"Renumber `idx` 0..{last} (unsafe: {hazard})", edits, Applicability.UNSAFE, isolation
     )

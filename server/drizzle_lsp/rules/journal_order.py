@@ -54,7 +54,12 @@ from collections.abc import Iterator, Sequence
 from drizzle_lsp.core.diagnostics import Applicability, Edit, Fix, Severity, Violation
 from drizzle_lsp.core.fixes import compatible_fixes
 from drizzle_lsp.core.journal import Journal, JournalEntry, format_when
-from drizzle_lsp.core.journal_edit import is_rewritable, move_to_end, renumber_hazard
+from drizzle_lsp.core.journal_edit import (
+    is_rewritable,
+    move_to_end,
+    renumber_hazard,
+    rewrite_isolation,
+)
 from drizzle_lsp.rules._api import Fixability, FolderContext, RuleInfo, Scope
 
 RULE = RuleInfo(
@@ -138,7 +143,10 @@ def _fixes(
         warning = (
             f" (warning: {files} {verb} not idempotent and will run again where {where} applied)"
         )
-    fix = Fix(f"Move {names} to the end of the journal{warning}{note}", edits, applicability)
+    isolation = rewrite_isolation(path)
+    fix = Fix(
+        f"Move {names} to the end of the journal{warning}{note}", edits, applicability, isolation
+    )
     if not risky or sql_edits is None:
         return fix, ()
     files = ", ".join(f"{e.label}.sql" for e in risky)
@@ -146,6 +154,7 @@ def _fixes(
         f"Make {files} idempotent and move {names} to the end of the journal{note}",
         (*sql_edits, *edits),
         Applicability.UNSAFE if hazard or sql_unsafe else Applicability.SAFE,
+        isolation,
     )
     return fix, (both,)
 

@@ -45,7 +45,7 @@ from pathlib import Path
 from drizzle_lsp.core.diagnostics import Applicability, Fix, Severity, Span, Violation
 from drizzle_lsp.core.folder import Layout, SqlDocument
 from drizzle_lsp.core.journal import Journal
-from drizzle_lsp.core.journal_edit import append_entry, is_rewritable
+from drizzle_lsp.core.journal_edit import append_entry, is_rewritable, rewrite_isolation
 from drizzle_lsp.core.text import TextIndex
 from drizzle_lsp.rules._api import Fixability, FolderContext, RuleInfo, Scope
 
@@ -127,11 +127,13 @@ def _fix(
     if not is_rewritable(journal):
         return None
     edits = append_entry(journal, journal_path, tag, ctx.now_ms)
+    isolation = rewrite_isolation(journal_path)
     if sibling is None:
-        return Fix(f"Add {tag} to the end of the journal", edits)
+        return Fix(f"Add {tag} to the end of the journal", edits, isolation=isolation)
     return Fix(
         f"Add {tag} to the end of the journal (unsafe: it will run everywhere; check it is not "
         f"a leftover of {sibling})",
         edits,
         Applicability.UNSAFE,
+        isolation,
     )
