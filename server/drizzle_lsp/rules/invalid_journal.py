@@ -18,10 +18,12 @@ The other journal rules still check the rest of the journal: they skip the value
 ## Why is this bad?
 `migrate()` starts with `JSON.parse` of the journal: invalid JSON makes it throw, so no migration
 runs on any database until the file is repaired. A missing or mistyped value fails later and
-less clearly: a `tag` that is not a string loads `undefined.sql`; a `when` that is not a number
-never compares greater than the last applied one, so the migration is skipped; `breakpoints`
-missing means the file is sent as a single query. A key repeated in one entry, typically from a
-merge that joined two entries into one object, silently hides one of the two migrations.
+less clearly: without `tag` the migrator looks for `undefined.sql` and throws; a missing or
+non-numeric `when` never compares greater than the last applied migration, so the entry is
+skipped; `idx`, `version` and `breakpoints` are read by drizzle-kit (to number new migrations,
+to upgrade the folder, to decide whether to write `--> statement-breakpoint`). A key repeated in
+one entry, typically from a merge that joined two entries into one object, silently hides one of
+the two migrations.
 
 ## Example
 ```json
@@ -84,10 +86,15 @@ ENTRY_KEYS: dict[str, tuple[type, str, str]] = {
     "when": (
         int,
         "an integer (epoch milliseconds)",
-        "the migrator runs an entry only when its `when` is later than the last applied one",
+        "the migrator runs an entry only when its `when` is a number later than the last "
+        "applied one",
     ),
     "tag": (str, "a string", "the migrator loads `<tag>.sql`"),
-    "breakpoints": (bool, "true or false", "it tells the migrator whether to split the file"),
+    "breakpoints": (
+        bool,
+        "true or false",
+        "drizzle-kit reads it to decide whether to write `--> statement-breakpoint`",
+    ),
 }
 JSON_KINDS = {
     "number": "a number",
