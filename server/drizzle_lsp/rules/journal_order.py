@@ -135,17 +135,12 @@ def _fixes(
     note = f"; unsafe: {hazard}" if hazard else ""
     names = ", ".join(e.label for e in late)
     risky, sql_edits, sql_unsafe = _not_idempotent(ctx, late)
-    warning = ""
-    if risky:
-        files = ", ".join(f"{e.label}.sql" for e in risky)
-        verb = "is" if len(risky) == 1 else "are"
-        where = "it was" if len(risky) == 1 else "they were"
-        warning = (
-            f" (warning: {files} {verb} not idempotent and will run again where {where} applied)"
-        )
     isolation = rewrite_isolation(path)
     fix = Fix(
-        f"Move {names} to the end of the journal{warning}{note}", edits, applicability, isolation
+        f"Move {names} to the end of the journal{_warning(risky)}{note}",
+        edits,
+        applicability,
+        isolation,
     )
     if not risky or sql_edits is None:
         return fix, ()
@@ -157,6 +152,14 @@ def _fixes(
         isolation,
     )
     return fix, (both,)
+
+
+def _warning(risky: Sequence[JournalEntry]) -> str:
+    if not risky:
+        return ""
+    files = ", ".join(f"{e.label}.sql" for e in risky)
+    verb, where = ("is", "it was") if len(risky) == 1 else ("are", "they were")
+    return f" (warning: {files} {verb} not idempotent and will run again where {where} applied)"
 
 
 def _not_idempotent(
