@@ -20,7 +20,7 @@ from drizzle_lsp.core.fixes import apply_edits, apply_fix, compatible_fixes
 from drizzle_lsp.core.folder import Layout, MigrationFolder, SqlDocument, folder_texts, with_texts
 from drizzle_lsp.core.migration import MigrationFile
 from drizzle_lsp.core.settings import S002Scope, Settings
-from drizzle_lsp.rules import FOLDER_RULES, SQL_RULES, Rule
+from drizzle_lsp.rules import FOLDER_RULES, SQL_RULES, Rule, rule_by_code
 from drizzle_lsp.rules._api import CHUNK_PATH, FolderContext, SqlContext
 
 AT_RISK_CODES = frozenset({"J001", "J005"})
@@ -47,7 +47,7 @@ def analyze(
     """
     journal_found = _folder_violations(folder, settings, clock())
     risky = at_risk | {v.tag for v in journal_found if v.code in AT_RISK_CODES and v.tag}
-    found = list(journal_found)
+    found = [*journal_found, *_unreadable(folder)]
     breakpoints = _breakpoints(folder)
     for document in folder.sql.values():
         codes = ALL_SQL_CODES
@@ -63,6 +63,29 @@ def _breakpoints(folder: MigrationFolder) -> bool:
     if folder.layout is Layout.JOURNAL and folder.journal is not None:
         return folder.journal.breakpoints
     return True  # drizzle-kit v1 and loose files: statements are split by breakpoints
+
+
+def _unreadable(folder: MigrationFolder) -> list[Violation]:
+    """Files that cannot be read as UTF-8 text: J006 for the journal, S001 for a ``.sql`` file.
+
+    No rule sees them (there is no text to give a rule), so they are reported here, at 1:1,
+    with the reason (not UTF-8, permission denied). The J006 rule need not report
+    ``journal_error`` itself.
+    """
+    found = []
+    if folder.journal_error is not None and folder.journal_path is not None:
+        found.append(_unreadable_violation("J006", folder.journal_path, folder.journal_error))
+    for document in folder.sql.values():
+        if document.error is not None:
+            found.append(_unreadable_violation("S001", document.path, document.error, document.tag))
+    return found
+
+
+def _unreadable_violation(code: str, path: Path, error: str, tag: str | None = None) -> Violation:
+    rule = rule_by_code(code)
+    assert rule is not None
+    reason = error.removeprefix(f"{path}: ")  # the output names the file already
+    return rule.info.violation(path, Span(0, 0), f"Cannot check this file: {reason}", tag=tag)
 
 
 # ---- SQL rules: per chunk, cached ------------------------------------------------------------
