@@ -1,0 +1,117 @@
+"""``--format sarif``: a SARIF 2.1.0 log (GitHub code scanning and other viewers read it).
+
+One run: ``tool.driver`` lists every rule (short and full description, help from the rule's
+docstring, a help URI, the default level); each result points at its rule, with a physical
+location whose region is 1-based and counted in code points (``columnKind``), and the problem's
+fix when there is one. Files under the working directory are given relative to ``%SRCROOT%``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from drizzle_lsp import __version__
+from drizzle_lsp.core.diagnostics import Severity
+from drizzle_lsp.core.workspace import Location
+from drizzle_lsp.docs import HOMEPAGE, explain, headline, rule_url, section
+from drizzle_lsp.output import Diagnostic, LocatedFix, Report
+from drizzle_lsp.rules import ALL_RULES, Rule
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+LEVEL = {
+    Severity.ERROR: "error",
+    Severity.WARNING: "warning",
+    Severity.INFO: "note",
+    Severity.HINT: "note",
+}
+SRCROOT = "%SRCROOT%"
+
+
+def render(report: Report) -> str:
+    index = {rule.code: i for i, rule in enumerate(ALL_RULES)}
+    run = {
+        "tool": {
+            "driver": {
+                "name": "drizzle-lsp",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": HOMEPAGE,
+                "rules": [_rule(rule) for rule in ALL_RULES],
+            }
+        },
+        "originalUriBaseIds": {SRCROOT: {"uri": report.cwd.as_uri().rstrip("/") + "/"}},
+        "columnKind": "unicodeCodePoints",
+        "results": [_result(report, d, index) for d in report.diagnostics],
+    }
+    log = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def _rule(rule: Rule) -> dict[str, Any]:
+    info = rule.info
+    full = section(rule, "Why is this bad?") or section(rule, "What it does") or headline(rule)
+    return {
+        "id": info.code,
+        "name": info.name,
+        "shortDescription": {"text": info.summary},
+        "fullDescription": {"text": full},
+        "help": {"text": explain(rule), "markdown": explain(rule)},
+        "helpUri": rule_url(rule),
+        "defaultConfiguration": {"level": LEVEL[info.severity]},
+        "properties": {"fixability": info.fixability.value, "scope": info.scope.value},
+    }
+
+
+def _result(report: Report, d: Diagnostic, index: dict[str, int]) -> dict[str, Any]:
+    v = d.violation
+    result: dict[str, Any] = {
+        "ruleId": v.code,
+        "ruleIndex": index[v.code],
+        "level": LEVEL[v.severity],
+        "message": {"text": v.message},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": _artifact(report, v.path),
+                    "region": _region(d.chars),
+                }
+            }
+        ],
+    }
+    if d.fix is not None:
+        result["fixes"] = [_fix(report, d.fix)]
+    return result
+
+
+def _fix(report: Report, fix: LocatedFix) -> dict[str, Any]:
+    by_path: dict[Path, list[dict[str, Any]]] = {}
+    for edit in fix.edits:
+        by_path.setdefault(edit.path, []).append(
+            {"deletedRegion": _region(edit.chars), "insertedContent": {"text": edit.new_text}}
+        )
+    return {
+        "description": {"text": f"{fix.title} ({fix.applicability.value})"},
+        "artifactChanges": [
+            {"artifactLocation": _artifact(report, path), "replacements": replacements}
+            for path, replacements in by_path.items()
+        ],
+    }
+
+
+def _artifact(report: Report, path: Path) -> dict[str, str]:
+    shown = report.display_path(path)
+    if Path(shown).is_absolute():
+        return {"uri": path.as_uri()}
+    return {"uri": quote(shown), "uriBaseId": SRCROOT}
+
+
+def _region(location: Location) -> dict[str, int]:
+    return {
+        "startLine": location.start.line + 1,
+        "startColumn": location.start.character + 1,
+        "endLine": location.end.line + 1,
+        "endColumn": location.end.character + 1,
+    }
