@@ -28,7 +28,8 @@ from drizzle_lsp.core.folder import MigrationFolder, source_of
 from drizzle_lsp.core.settings import Settings, SettingsError, find_config, load_settings
 from drizzle_lsp.core.source import SourceError, SourceText, write_sources
 from drizzle_lsp.core.workspace import PathNotFound, TextIndexes, discover, load_target
-from drizzle_lsp.output import FORMATS, Diagnostic, Report, formatters, locate
+from drizzle_lsp.output import FORMATTERS
+from drizzle_lsp.output.report import Diagnostic, Report, display_path, locate
 from drizzle_lsp.output.text import summary
 from drizzle_lsp.rules import ALL_RULES, rule_by_code
 
@@ -75,7 +76,7 @@ def add_check_parser(commands: Any) -> None:
         "--format",
         "--output-format",
         dest="format",
-        choices=FORMATS,
+        choices=list(FORMATTERS),
         default="text",
         help="output format (default: text)",
     )
@@ -231,7 +232,7 @@ def run_check(args: argparse.Namespace) -> int:
         fixed_files=len(writes),
         color=args.format == "text" and _use_color(sys.stdout),
     )
-    sys.stdout.write(formatters()[args.format](report))
+    sys.stdout.write(FORMATTERS[args.format](report))
     sys.stdout.flush()
     if args.format != "text" and fixed:
         # machine formats keep stdout parseable: say what was fixed on stderr
@@ -272,7 +273,7 @@ class _Progress:
 
     def show(self, number: int, root: Path) -> None:
         if self._on:
-            shown = root.relative_to(self._cwd) if root.is_relative_to(self._cwd) else root
+            shown = display_path(root, self._cwd)
             self._stream.write(f"\r\x1b[2KChecking {number}/{self._total} {shown}")
             self._stream.flush()
 

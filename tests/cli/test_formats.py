@@ -11,8 +11,8 @@ import jsonschema
 import pytest
 from cli_helpers import NOW, entry, make_folder
 
-from drizzle_lsp.output import Report
 from drizzle_lsp.output.github import _data, _property
+from drizzle_lsp.output.report import Report
 from drizzle_lsp.rules import ALL_RULES
 
 pytestmark = pytest.mark.usefixtures("fixing_rules")

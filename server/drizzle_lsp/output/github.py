@@ -8,7 +8,7 @@ characters; the end column is exclusive (the character after the range).
 from __future__ import annotations
 
 from drizzle_lsp.core.diagnostics import Severity
-from drizzle_lsp.output import Diagnostic, Report
+from drizzle_lsp.output.report import Diagnostic, Report
 
 LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning"}
 

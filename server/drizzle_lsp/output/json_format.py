@@ -16,7 +16,7 @@ import json
 from typing import Any
 
 from drizzle_lsp.core.workspace import Location
-from drizzle_lsp.output import Diagnostic, LocatedFix, Report
+from drizzle_lsp.output.report import Diagnostic, LocatedFix, Report
 
 
 def render(report: Report) -> str:

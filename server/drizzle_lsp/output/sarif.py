@@ -17,7 +17,7 @@ from drizzle_lsp import __version__
 from drizzle_lsp.core.diagnostics import Severity
 from drizzle_lsp.core.workspace import Location
 from drizzle_lsp.docs import HOMEPAGE, explain, headline, rule_url, section
-from drizzle_lsp.output import Diagnostic, LocatedFix, Report
+from drizzle_lsp.output.report import Diagnostic, LocatedFix, Report
 from drizzle_lsp.rules import ALL_RULES, Rule
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -102,10 +102,9 @@ def _fix(report: Report, fix: LocatedFix) -> dict[str, Any]:
 
 
 def _artifact(report: Report, path: Path) -> dict[str, str]:
-    shown = report.display_path(path)
-    if Path(shown).is_absolute():
+    if not path.is_relative_to(report.cwd):
         return {"uri": path.as_uri()}
-    return {"uri": quote(shown), "uriBaseId": SRCROOT}
+    return {"uri": quote(report.display_path(path)), "uriBaseId": SRCROOT}
 
 
 def _region(location: Location) -> dict[str, int]:

@@ -7,7 +7,7 @@ characters (code points); the path is relative to the working directory when und
 from __future__ import annotations
 
 from drizzle_lsp.core.diagnostics import Severity
-from drizzle_lsp.output import Diagnostic, Report, plural
+from drizzle_lsp.output.report import Diagnostic, Report, plural
 
 BOLD, DIM, RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
 CYAN = "\x1b[36m"
