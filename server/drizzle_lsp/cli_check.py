@@ -30,7 +30,7 @@ from drizzle_lsp.core.source import SourceError, SourceText, write_sources
 from drizzle_lsp.core.workspace import PathNotFound, TextIndexes, discover, load_target
 from drizzle_lsp.output import FORMATTERS
 from drizzle_lsp.output.report import Diagnostic, Report, display_path, locate
-from drizzle_lsp.output.text import summary
+from drizzle_lsp.output.text import fixed_summary
 from drizzle_lsp.rules import ALL_RULES, rule_by_code
 
 NOW_ENV = "DRIZZLE_LSP_NOW"
@@ -236,7 +236,7 @@ def run_check(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     if args.format != "text" and fixed:
         # machine formats keep stdout parseable: say what was fixed on stderr
-        print(summary(Report([], cwd, fixed=fixed, fixed_files=len(writes)))[0], file=sys.stderr)
+        print(fixed_summary(fixed, len(writes)), file=sys.stderr)
     return 1 if diagnostics and not args.exit_zero else 0
 
 

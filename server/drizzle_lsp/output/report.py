@@ -7,7 +7,7 @@ UTF-16 code units, as LSP counts them, and in code points, as people count them.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from drizzle_lsp.core.diagnostics import Applicability, Edit, Fix, Violation
@@ -46,7 +46,6 @@ class Report:
     fixed: int | None = None  # --fix: how many problems were fixed
     fixed_files: int = 0
     color: bool = False
-    notes: list[str] = field(default_factory=list)  # extra lines for the text summary
 
     def display_path(self, path: Path) -> str:
         return display_path(path, self.cwd)

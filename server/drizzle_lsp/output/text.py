@@ -40,12 +40,8 @@ def _line(report: Report, d: Diagnostic) -> str:
 
 def summary(report: Report) -> list[str]:
     """The closing lines: what was fixed, what remains, which fixes are available."""
-    lines = list(report.notes)
+    lines = [fixed_summary(report.fixed, report.fixed_files)] if report.fixed else []
     found = len(report.diagnostics)
-    if report.fixed:
-        lines.append(
-            f"Fixed {plural(report.fixed, 'problem')} in {plural(report.fixed_files, 'file')}."
-        )
     if found == 0:
         lines.append("All checks passed!")
         return lines
@@ -58,3 +54,7 @@ def summary(report: Report) -> list[str]:
     details = f" ({'; '.join(hints)})" if hints else ""
     lines.append(f"Found {plural(found, 'problem')}{details}.")
     return lines
+
+
+def fixed_summary(fixed: int, files: int) -> str:
+    return f"Fixed {plural(fixed, 'problem')} in {plural(files, 'file')}."
