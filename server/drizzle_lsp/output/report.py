@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from drizzle_lsp.core.analyze import fixable
 from drizzle_lsp.core.diagnostics import Applicability, Edit, Fix, Violation
 from drizzle_lsp.core.text import Encoding
 from drizzle_lsp.core.workspace import Location, TextIndexes
@@ -52,15 +53,13 @@ class Report:
 
     @property
     def fixable(self) -> int:
-        return sum(1 for d in self.diagnostics if d.fix is not None and self._enabled(d.fix))
+        """Problems ``--fix`` would fix (with ``--unsafe-fixes``, the unsafe ones too)."""
+        return len(fixable((d.violation for d in self.diagnostics), self.unsafe_fixes))
 
     @property
     def hidden_fixes(self) -> int:
         """Unsafe fixes that ``--unsafe-fixes`` would enable."""
-        return sum(1 for d in self.diagnostics if d.fix is not None and not self._enabled(d.fix))
-
-    def _enabled(self, fix: LocatedFix) -> bool:
-        return self.unsafe_fixes or fix.applicability is Applicability.SAFE
+        return sum(1 for d in self.diagnostics if d.fix is not None) - self.fixable
 
 
 def locate(violations: Iterable[Violation], indexes: TextIndexes) -> list[Diagnostic]:
