@@ -111,7 +111,7 @@ def _add_rule_parser(commands: Any) -> None:
 
 
 def run_rule(args: argparse.Namespace) -> int:
-    from drizzle_lsp.docs import explain, rule_url
+    from drizzle_lsp.docs import docs_url, rule_page
     from drizzle_lsp.rules import ALL_RULES, Rule, rule_by_code
 
     if args.code and args.all:
@@ -132,13 +132,13 @@ def run_rule(args: argparse.Namespace) -> int:
                 "scope": r.info.scope.value,
                 "summary": r.info.summary,
                 "explanation": r.doc,
-                "url": rule_url(r),
+                "url": docs_url(r.code),
             }
             for r in rules
         ]
         print(json.dumps(items[0] if args.code else items, indent=2, ensure_ascii=False))
     elif args.code or args.all:
-        print("\n".join(explain(r) for r in rules), end="")
+        print("\n".join(rule_page(r) for r in rules), end="")
     else:
         width = max(len(r.name) for r in rules)
         for r in rules:

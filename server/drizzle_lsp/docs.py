@@ -1,94 +1,54 @@
-"""Rule documentation, taken from the rule modules' docstrings (the only place it is written).
+"""Rule documentation pages, generated from each rule module's docstring.
 
-Used by ``drizzle-lsp rule``, the SARIF output and the README's rules table. ``python -m
-drizzle_lsp.docs`` rewrites that table in README.md from the registry; a test checks it is current.
+``python -m drizzle_lsp.docs`` writes ``docs/rules/<CODE>.md``; a test fails when they are stale,
+so the docs the editor links to (``codeDescription``) are always the rule's own text.
 """
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
 from drizzle_lsp.rules import ALL_RULES, Rule
-from drizzle_lsp.rules._api import Fixability, Scope
 
-# Where the sources are published; rule pages link to the rule module holding the docstring.
-HOMEPAGE = "https://github.com/drizzle-lsp/drizzle-lsp"
-
-FIX_AVAILABILITY = {
-    Fixability.ALWAYS: "Fix is always available.",
-    Fixability.SOMETIMES: "Fix is sometimes available.",
-    Fixability.NONE: "Fix is not available.",
-}
-SCOPE = {Scope.FOLDER: "journal", Scope.SQL: "SQL"}
-
-TABLE_START = "<!-- rules-table:start (python -m drizzle_lsp.docs) -->"
-TABLE_END = "<!-- rules-table:end -->"
+DOCS_URL = "https://github.com/drizzle-lsp/drizzle-lsp/blob/main/docs/rules/{code}.md"
 
 
-def rule_url(rule: Rule) -> str:
-    """A page documenting ``rule``: the source of its module, whose docstring is the doc."""
-    module = rule.check.__module__.rsplit(".", 1)[-1]
-    return f"{HOMEPAGE}/blob/main/server/drizzle_lsp/rules/{module}.py"
+def docs_url(code: str) -> str:
+    return DOCS_URL.format(code=code)
 
 
-def headline(rule: Rule) -> str:
-    """The docstring's first line without its ``CODE name:`` prefix."""
-    first = rule.doc.splitlines()[0] if rule.doc else rule.info.summary
-    return first.split(":", 1)[1].strip() if first.startswith(rule.code) else first
-
-
-def section(rule: Rule, title: str) -> str | None:
-    """The text under ``## <title>`` in the docstring, if there is such a section."""
-    pattern = rf"^##\s+{re.escape(title)}\s*$(.*?)(?=^##\s|\Z)"
-    match = re.search(pattern, rule.doc, re.MULTILINE | re.DOTALL)
-    text = match.group(1).strip() if match else ""
-    return text or None
-
-
-def explain(rule: Rule) -> str:
-    """What ``drizzle-lsp rule CODE`` prints: a header, the metadata, the docstring."""
+def rule_page(rule: Rule) -> str:
     info = rule.info
+    head, _, body = rule.doc.partition("\n")
+    fix = {"none": "no", "sometimes": "sometimes", "always": "yes"}[info.fixability.value]
     return (
-        f"# {info.name} ({info.code})\n\n"
-        f"Severity: {info.severity.value}. Checks the {SCOPE[info.scope]}. "
-        f"{FIX_AVAILABILITY[info.fixability]}\n\n"
-        f"{rule.doc}\n"
+        f"# {info.code} {info.name}\n\n"
+        f"{head.split(':', 1)[-1].strip()}\n\n"
+        f"Severity: {info.severity.value} · Fix available: {fix} · Scope: {info.scope.value}\n"
+        f"{body.rstrip()}\n"
     )
 
 
-def rules_table() -> str:
-    """The README's rules table, one row per registered rule."""
-    rows = [
-        "| code | name | severity | fix | what it reports |",
-        "| --- | --- | --- | --- | --- |",
-    ]
-    for rule in ALL_RULES:
-        info = rule.info
-        summary = info.summary.replace("|", "\\|")
-        rows.append(
-            f"| {info.code} | {info.name} | {info.severity.value} | {info.fixability.value} "
-            f"| {summary} |"
-        )
-    return "\n".join(rows) + "\n"
+def index_page() -> str:
+    rows = "".join(
+        f"| [{r.code}]({r.code}.md) | {r.name} | {r.info.severity.value} | {r.info.summary} |\n"
+        for r in ALL_RULES
+    )
+    return "# Rules\n\n| code | name | severity | what |\n| --- | --- | --- | --- |\n" + rows
 
 
-def with_rules_table(readme: str) -> str:
-    """``readme`` with the text between the table markers replaced by :func:`rules_table`."""
-    start, end = readme.index(TABLE_START), readme.index(TABLE_END)
-    return readme[: start + len(TABLE_START)] + "\n" + rules_table() + readme[end:]
+def expected_pages() -> dict[str, str]:
+    pages = {f"{r.code}.md": rule_page(r) for r in ALL_RULES}
+    pages["README.md"] = index_page()
+    return pages
 
 
-def main() -> int:
-    readme = Path(__file__).resolve().parents[2] / "README.md"
-    text = readme.read_text("utf-8")
-    updated = with_rules_table(text)
-    if updated != text:
-        readme.write_text(updated, "utf-8")
-        print(f"updated {readme}", file=sys.stderr)
-    return 0
+def write_docs(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in expected_pages().items():
+        (folder / name).write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    write_docs(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/rules"))

@@ -14,7 +14,7 @@ import pytest
 from cli_helpers import DAY, NOW, entry, make_folder, run_process
 
 from drizzle_lsp import __version__, cli, cli_check
-from drizzle_lsp.docs import explain
+from drizzle_lsp.docs import docs_url, rule_page
 from drizzle_lsp.rules import ALL_RULES, rule_by_code
 
 # ---- rule ---------------------------------------------------------------------------------------
@@ -26,11 +26,11 @@ def test_rule_prints_the_docstring(run, key: str) -> None:
     rule = rule_by_code("J002")
     assert rule is not None
     assert result.code == 0
-    assert result.out == explain(rule)
-    assert result.out.startswith(
-        "# missing-sql-file (J002)\n\nSeverity: error. Checks the journal. Fix is not available.\n"
-    )
-    assert rule.doc in result.out
+    assert result.out == rule_page(rule)
+    assert result.out.startswith("# J002 missing-sql-file\n")
+    assert "Severity: error" in result.out
+    for line in rule.doc.splitlines()[1:]:
+        assert line in result.out
     assert "## Why is this bad?" in result.out
 
 
@@ -38,7 +38,7 @@ def test_rule_all(run) -> None:
     result = run("rule", "--all")
     assert result.code == 0
     headers = [line for line in result.out.splitlines() if line.startswith("# ")]
-    assert headers == [f"# {r.name} ({r.code})" for r in ALL_RULES]
+    assert headers == [f"# {r.code} {r.name}" for r in ALL_RULES]
 
 
 def test_rule_list(run) -> None:
@@ -52,7 +52,7 @@ def test_rule_list(run) -> None:
 def test_rule_json(run) -> None:
     one = json.loads(run("rule", "S002", "--format", "json").out)
     assert (one["code"], one["name"], one["severity"]) == ("S002", "non-idempotent-ddl", "warning")
-    assert one["url"].endswith("/rules/non_idempotent_ddl.py")
+    assert one["url"] == docs_url("S002")
     every = json.loads(run("rule", "--all", "--format", "json").out)
     assert [r["code"] for r in every] == [r.code for r in ALL_RULES]
 

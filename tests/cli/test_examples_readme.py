@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import runpy
 import shutil
 from collections import defaultdict
 from pathlib import Path
@@ -9,7 +10,6 @@ from pathlib import Path
 import pytest
 from cli_helpers import REPO, pending
 
-from drizzle_lsp.docs import with_rules_table
 from drizzle_lsp.rules import ALL_RULES
 
 EXAMPLE = REPO / "examples" / "drizzle"
@@ -67,7 +67,8 @@ def test_readme_starts_with_the_two_setup_commands(readme: str) -> None:
 
 
 def test_readme_rules_table_matches_the_registry(readme: str) -> None:
-    assert with_rules_table(readme) == readme, "run `python -m drizzle_lsp.docs`"
+    script = runpy.run_path(str(REPO / "scripts" / "readme_rules.py"))
+    assert script["with_rules_table"](readme) == readme, "run `python scripts/readme_rules.py`"
 
 
 def test_ci_runs_the_test_script() -> None:

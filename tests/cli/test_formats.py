@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 from cli_helpers import NOW, entry, make_folder
 
+from drizzle_lsp.docs import docs_url
 from drizzle_lsp.output.github import _data, _property
 from drizzle_lsp.output.report import Report
 from drizzle_lsp.rules import ALL_RULES
@@ -155,8 +156,8 @@ def test_sarif_is_valid_against_the_official_schema(run, project: Path) -> None:
     for rule in driver["rules"]:
         assert rule["shortDescription"]["text"]
         assert rule["fullDescription"]["text"]
-        assert rule["helpUri"].startswith("https://")
-        assert rule["help"]["text"].startswith(f"# {rule['name']} ({rule['id']})")
+        assert rule["helpUri"] == docs_url(rule["id"])
+        assert rule["help"]["text"].startswith(f"# {rule['id']} {rule['name']}")
     s002, j002 = run_["results"]
     assert driver["rules"][s002["ruleIndex"]]["id"] == s002["ruleId"] == "S002"
     assert driver["rules"][j002["ruleIndex"]]["id"] == "J002"

@@ -66,26 +66,24 @@ def _breakpoints(folder: MigrationFolder) -> bool:
 
 
 def _unreadable(folder: MigrationFolder) -> list[Violation]:
-    """Files that cannot be read as UTF-8 text: J006 for the journal, S001 for a ``.sql`` file.
+    """S001 at 1:1 for each ``.sql`` file that cannot be read as UTF-8 text, with the reason.
 
-    No rule sees them (there is no text to give a rule), so they are reported here, at 1:1,
-    with the reason (not UTF-8, permission denied). The J006 rule need not report
-    ``journal_error`` itself.
+    SQL rules see chunks of text, and such a file has none. (An unreadable journal is J006's:
+    that rule sees the folder and its ``journal_error``.)
     """
-    found = []
-    if folder.journal_error is not None and folder.journal_path is not None:
-        found.append(_unreadable_violation("J006", folder.journal_path, folder.journal_error))
-    for document in folder.sql.values():
-        if document.error is not None:
-            found.append(_unreadable_violation("S001", document.path, document.error, document.tag))
-    return found
-
-
-def _unreadable_violation(code: str, path: Path, error: str, tag: str | None = None) -> Violation:
-    rule = rule_by_code(code)
+    rule = rule_by_code("S001")
     assert rule is not None
-    reason = error.removeprefix(f"{path}: ")  # the output names the file already
-    return rule.info.violation(path, Span(0, 0), f"Cannot check this file: {reason}", tag=tag)
+    return [
+        rule.info.violation(
+            document.path,
+            Span(0, 0),
+            # the output names the file already
+            f"Cannot check this file: {document.error.removeprefix(f'{document.path}: ')}",
+            tag=document.tag,
+        )
+        for document in folder.sql.values()
+        if document.error is not None
+    ]
 
 
 # ---- SQL rules: per chunk, cached ------------------------------------------------------------

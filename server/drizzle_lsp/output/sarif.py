@@ -1,7 +1,7 @@
 """``--format sarif``: a SARIF 2.1.0 log (GitHub code scanning and other viewers read it).
 
-One run: ``tool.driver`` lists every rule (short and full description, help from the rule's
-docstring, a help URI, the default level); each result points at its rule, with a physical
+One run: ``tool.driver`` lists every rule (short and full description, help and help URI from
+the rule's documentation page, the default level); each result points at its rule, with a physical
 location whose region is 1-based and counted in code points (``columnKind``), and the problem's
 fix when there is one. Files under the working directory are given relative to ``%SRCROOT%``.
 """
@@ -9,6 +9,7 @@ fix when there is one. Files under the working directory are given relative to `
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -16,7 +17,7 @@ from urllib.parse import quote
 from drizzle_lsp import __version__
 from drizzle_lsp.core.diagnostics import Severity
 from drizzle_lsp.core.workspace import Location
-from drizzle_lsp.docs import HOMEPAGE, explain, headline, rule_url, section
+from drizzle_lsp.docs import docs_url, rule_page
 from drizzle_lsp.output.report import Diagnostic, LocatedFix, Report
 from drizzle_lsp.rules import ALL_RULES, Rule
 
@@ -38,7 +39,6 @@ def render(report: Report) -> str:
                 "name": "drizzle-lsp",
                 "version": __version__,
                 "semanticVersion": __version__,
-                "informationUri": HOMEPAGE,
                 "rules": [_rule(rule) for rule in ALL_RULES],
             }
         },
@@ -52,17 +52,24 @@ def render(report: Report) -> str:
 
 def _rule(rule: Rule) -> dict[str, Any]:
     info = rule.info
-    full = section(rule, "Why is this bad?") or section(rule, "What it does") or headline(rule)
+    full = _section(rule.doc, "Why is this bad?") or _section(rule.doc, "What it does")
+    page = rule_page(rule)
     return {
         "id": info.code,
         "name": info.name,
         "shortDescription": {"text": info.summary},
-        "fullDescription": {"text": full},
-        "help": {"text": explain(rule), "markdown": explain(rule)},
-        "helpUri": rule_url(rule),
+        "fullDescription": {"text": full or info.summary},
+        "help": {"text": page, "markdown": page},
+        "helpUri": docs_url(info.code),
         "defaultConfiguration": {"level": LEVEL[info.severity]},
         "properties": {"fixability": info.fixability.value, "scope": info.scope.value},
     }
+
+
+def _section(doc: str, title: str) -> str | None:
+    """The text under ``## <title>`` in a rule's docstring, if it has one."""
+    match = re.search(rf"^##\s+{re.escape(title)}\s*$(.*?)(?=^##\s|\Z)", doc, re.M | re.S)
+    return match.group(1).strip() or None if match else None
 
 
 def _result(report: Report, d: Diagnostic, index: dict[str, int]) -> dict[str, Any]:
