@@ -24,7 +24,8 @@ ROCKET_SQL = "SELECT '🚀'; CREATE TABLE t (id int);\n"
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """``drizzle/``: a missing file (J002, no fix) and a CREATE TABLE after an emoji (S002 double,
-    safe fix)."""
+    safe fix). Only those two rules are selected: S003 would see two statements in one chunk."""
+    (tmp_path / "drizzle-lsp.toml").write_text('select = ["J002", "S002"]\n')
     make_folder(
         tmp_path / "drizzle",
         [entry(0, "0000_init", NOW - 2000), entry(1, "0001_gone", NOW - 1000)],
