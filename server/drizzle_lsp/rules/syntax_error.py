@@ -41,7 +41,7 @@ RULE = RuleInfo(
     severity=Severity.ERROR,
     fixability=Fixability.NONE,
     scope=Scope.SQL,
-    summary="A chunk PostgreSQL cannot parse: the migration fails there",
+    summary="A chunk PostgreSQL cannot parse",
 )
 
 
