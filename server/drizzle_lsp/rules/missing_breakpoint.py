@@ -1,4 +1,4 @@
-"""S003 missing-breakpoint: two statements in one chunk of a `breakpoints: true` migration.
+"""S003 missing-breakpoint: Two statements in one chunk of a `breakpoints: true` migration.
 
 ## What it does
 When the journal says `"breakpoints": true` (drizzle-kit's default, and always for the v1

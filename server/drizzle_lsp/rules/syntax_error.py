@@ -1,4 +1,4 @@
-"""S001 syntax-error: a chunk PostgreSQL cannot parse.
+"""S001 syntax-error: A chunk PostgreSQL cannot parse.
 
 ## What it does
 Parses every chunk of a migration (the text between two `--> statement-breakpoint` markers,
