@@ -112,6 +112,7 @@ def test_commit_touching_a_migration_checks_its_folder(project: Path, env: dict[
     sql.write_text(sql.read_text() + "-- reviewed\n")
     proc = commit(project, env, str(sql))
     output = proc.stdout + proc.stderr
+    print(output)
     assert proc.returncode != 0, output
     assert "drizzle-lsp" in output and "Failed" in output, output
     # the whole folder is checked: the journal's J001 though only the .sql file changed
@@ -133,5 +134,6 @@ def test_clean_folder_commits(project: Path, env: dict[str, str]) -> None:
     journal.write_text(journal.read_text().replace(*CLEAN_JOURNAL_WHEN))
     (migrations / "0002_add_email.sql").write_text(CLEAN_0002)
     proc = commit(project, env, "db")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "drizzle-lsp" in proc.stdout and "Passed" in proc.stdout, proc.stdout
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output
+    assert "drizzle-lsp" in output and "Passed" in output, output
