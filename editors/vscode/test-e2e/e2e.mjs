@@ -268,6 +268,21 @@ async function main() {
   try {
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS });
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    // Record every state of the extension's status bar item (it shows while the server scans).
+    await context.addInitScript(() => {
+      window.__drizzleStatus = [];
+      new MutationObserver(() => {
+        for (const item of document.querySelectorAll('.statusbar-item')) {
+          const text = item.textContent ?? '';
+          if (text.includes('drizzle-lsp') && item.querySelector('.codicon-modifier-spin, [class*="spin"]')) {
+            const label = item.getAttribute('aria-label') || text;
+            if (window.__drizzleStatus.at(-1) !== label) {
+              window.__drizzleStatus.push(label);
+            }
+          }
+        }
+      }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
+    });
     page = await context.newPage();
     const navigated = Date.now();
     await page.goto(`${server.url}/?folder=${encodeURIComponent(profile.workspace)}`);
@@ -281,6 +296,9 @@ async function main() {
     await page.locator('.editor-instance .monaco-editor [class*="squiggly-"]').first().waitFor({ timeout: 90000 });
     timings.coldNavigateToSquigglesMs = Date.now() - navigated;
     log(`first diagnostics in the editor ${timings.coldNavigateToSquigglesMs} ms after navigation`);
+    const scanning = await page.evaluate(() => window.__drizzleStatus);
+    console.log(`status bar while scanning: ${JSON.stringify(scanning)}`);
+    scanning.length > 0 || fail('the drizzle-lsp status bar item never showed the scan');
 
     // Warm: open another file, whose diagnostics the server pushed for the whole workspace.
     const opened = await openFile(page, '_journal.json');
