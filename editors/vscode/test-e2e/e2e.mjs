@@ -439,6 +439,7 @@ async function main() {
     query.includes('drizzle') || fail(`settings editor opened with query ${JSON.stringify(query)}`);
     log('missing server: one notification, "Open settings" opens the extension\'s settings');
 
+    timings.serverInitializeMs = serverInitializeMs(profile);
     timings.totalMs = Date.now() - t0;
     console.log(`timings: ${JSON.stringify(timings)}`);
     fs.writeFileSync(path.join(artifacts, 'vscode-e2e-timings.json'), JSON.stringify(timings, null, 2));
@@ -457,6 +458,20 @@ async function main() {
       // already gone
     }
   }
+}
+
+/** "Server running (N ms to initialize)" from the extension's output channel log. */
+function serverInitializeMs(profile) {
+  const logs = path.join(profile.userData, 'logs');
+  for (const name of fs.readdirSync(logs, { recursive: true })) {
+    if (String(name).endsWith('drizzle-lsp.log')) {
+      const match = /Server running \((\d+) ms to initialize\)/.exec(fs.readFileSync(path.join(logs, String(name)), 'utf8'));
+      if (match) {
+        return Number(match[1]);
+      }
+    }
+  }
+  return undefined;
 }
 
 function dumpLogs(profile, server) {
