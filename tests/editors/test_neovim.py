@@ -25,7 +25,12 @@ DRIVER = Path(__file__).parent / "nvim" / "driver.lua"
 LINE3 = FIXTURE.joinpath("0002_add_email.sql").read_text(encoding="utf-8").split("\n")[2]
 
 
-def run_nvim(scenario: str, tmp_path: Path, start_with: str = "vim.lsp.enable") -> dict[str, Any]:
+def run_nvim(
+    scenario: str,
+    tmp_path: Path,
+    start_with: str = "vim.lsp.enable",
+    settings: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     migrations = tmp_path / "project" / "drizzle"
     shutil.copytree(FIXTURE, migrations)
     result_file = tmp_path / "result.json"
@@ -34,6 +39,7 @@ def run_nvim(scenario: str, tmp_path: Path, start_with: str = "vim.lsp.enable") 
         "DRIZZLE_PLUGIN": str(PLUGIN),
         "DRIZZLE_SCENARIO": scenario,
         "DRIZZLE_START_WITH": start_with,
+        **({"DRIZZLE_SETTINGS": json.dumps(settings)} if settings is not None else {}),
         "DRIZZLE_MIGRATIONS": str(migrations),
         "DRIZZLE_RESULT": str(result_file),
         "DRIZZLE_SERVER_CMD": json.dumps([sys.executable, "-m", "drizzle_lsp", "serve"]),
@@ -124,3 +130,10 @@ def test_file_created_on_disk_gets_diagnostics(tmp_path: Path) -> None:
     assert result["created_to_diagnostics_ms"] < 5000
     assert result["deleted_cleared"], "diagnostics of the deleted file were not cleared"
     record_timing("neovim_file_created_to_diagnostics_ms", result["created_to_diagnostics_ms"])
+
+
+def test_settings_reach_the_server(tmp_path: Path) -> None:
+    result = run_nvim("settings", tmp_path, settings={"ignore": ["S003"]})
+    codes = {d["code"] for d in result["buffer_diagnostics"]}
+    assert "S002" in codes
+    assert "S003" not in codes, result["buffer_diagnostics"]

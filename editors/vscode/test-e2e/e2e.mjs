@@ -330,6 +330,20 @@ async function main() {
       console.log(`  ${p.file}:${p.line}:${p.column} ${p.code} ${p.text}`);
     }
 
+    // Settings reach the server: ignoring S003 in the workspace's settings removes it.
+    fs.mkdirSync(path.join(profile.workspace, '.vscode'), { recursive: true });
+    fs.writeFileSync(path.join(profile.workspace, '.vscode', 'settings.json'), JSON.stringify({ 'drizzleLsp.ignore': ['S003'] }));
+    await until(
+      'S003 to go away after "drizzleLsp.ignore": ["S003"]',
+      async () => {
+        const current = await readProblems(page);
+        return !current.some((p) => p.code === 'S003') && findProblem(current, '0002_add_email.sql', 'S002', 3);
+      },
+      20000,
+      250,
+    );
+    log('drizzleLsp.ignore in .vscode/settings.json reached the server');
+
     // Quick fix through the UI: go to the S002 on line 2 from the Problems panel, Ctrl+. , pick it.
     const target = findProblem(problems, '0002_add_email.sql', 'S002', 2);
     await page

@@ -56,7 +56,11 @@ end
 vim.opt.rtp:prepend(env.DRIZZLE_PLUGIN)
 vim.opt.swapfile = false
 local drizzle = require('drizzle_lsp')
-drizzle.setup({ cmd = vim.json.decode(env.DRIZZLE_SERVER_CMD), _start_with = env.DRIZZLE_START_WITH })
+drizzle.setup({
+  cmd = vim.json.decode(env.DRIZZLE_SERVER_CMD),
+  settings = env.DRIZZLE_SETTINGS and vim.json.decode(env.DRIZZLE_SETTINGS) or nil,
+  _start_with = env.DRIZZLE_START_WITH,
+})
 result.method = drizzle._method
 local migrations = env.DRIZZLE_MIGRATIONS
 result.nvim_version = tostring(vim.version())
@@ -154,6 +158,22 @@ function scenarios.diagnostics_and_fix()
     return table.concat(buffer_lines(bufnr), '\n') ~= before_all
   end, 10)
   result.fix_all_lines = buffer_lines(bufnr)
+  finish()
+end
+
+--- Open a file with the settings of DRIZZLE_SETTINGS and report its diagnostics.
+function scenarios.settings()
+  vim.cmd.edit(vim.fn.fnameescape(migrations .. '/0002_add_email.sql'))
+  local bufnr = vim.api.nvim_get_current_buf()
+  wait_client(bufnr)
+  local ok = vim.wait(30000, function()
+    return has_diagnostic(bufnr, '0002_add_email.sql', 'S002') and scans_done > 0
+  end, 10)
+  if not ok then
+    fail('no S002 diagnostic for 0002_add_email.sql')
+  end
+  vim.wait(300)
+  result.buffer_diagnostics = diagnostics(bufnr)
   finish()
 end
 
