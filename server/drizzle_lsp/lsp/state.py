@@ -542,7 +542,9 @@ class ServerState:
             if state.generation == snapshot.generation:
                 self._publish(state, result)
                 return
-            await self._settle(state)  # changed meanwhile: this result is stale, go again
+            # changed meanwhile: this result is stale, drop it and go again
+            log.debug("stale result dropped: %s changed during its analysis", state.root)
+            await self._settle(state)
 
     async def _settle(self, state: FolderState) -> None:
         while (wait := state.last_change + self.debounce - time.monotonic()) > 0:

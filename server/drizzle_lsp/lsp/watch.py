@@ -104,26 +104,34 @@ class FileWatcher:
             self._tasks.append(loop.create_task(self._watch(folders, True, self._stop)))
         if workspaces:
             self._tasks.append(loop.create_task(self._watch(workspaces, False, self._stop)))
-        log.info("watching %d migrations folders for changes (watchfiles)", len(folders))
 
     async def _watch(self, paths: tuple[Path, ...], recursive: bool, stop: asyncio.Event) -> None:
         from watchfiles import awatch
 
+        changes = awatch(
+            *paths,
+            watch_filter=lambda _, path: _relevant(path),
+            debounce=400,
+            step=30,
+            stop_event=stop,
+            recursive=recursive,
+            ignore_permission_denied=True,
+        )
         try:
-            async for changes in awatch(
-                *paths,
-                watch_filter=lambda _, path: _relevant(path),
-                debounce=400,
-                step=30,
-                stop_event=stop,
-                recursive=recursive,
-                ignore_permission_denied=True,
-            ):
-                self.state.files_changed(_events(path for _, path in changes))
-        except asyncio.CancelledError:
-            raise
+            pending = asyncio.ensure_future(anext(changes))
+            await asyncio.sleep(0)  # its first step created the OS watches: we are listening
+            if recursive:
+                log.info("watching %d migrations folders for changes (watchfiles)", len(paths))
+            while True:
+                batch = await pending
+                self.state.files_changed(_events(path for _, path in batch))
+                pending = asyncio.ensure_future(anext(changes))
+        except (StopAsyncIteration, asyncio.CancelledError):
+            pass
         except Exception as error:  # a vanished folder, inotify limits...
             log.warning("file watcher stopped: %s", error)
+        finally:
+            await changes.aclose()
 
     def _cancel(self) -> None:
         if self._stop is not None:
