@@ -52,7 +52,7 @@ async def start() -> AsyncIterator[Starter]:
             client.diagnostics[params.uri] = params.diagnostics
             session.published.append(params)
 
-        await client.initialize_session(
+        session.initialize_result = await client.initialize_session(
             types.InitializeParams(
                 capabilities=caps or capabilities(),
                 workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="project")],

@@ -85,6 +85,7 @@ class Session:
         self.registrations: list[types.Registration] = []
         self.published: list[types.PublishDiagnosticsParams] = []
         self.versions: dict[str, int] = {}
+        self.initialize_result: types.InitializeResult | None = None
 
     def uri(self, path: Path | str) -> str:
         return (self.root / path).as_uri() if isinstance(path, str) else path.as_uri()

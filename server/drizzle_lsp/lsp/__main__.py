@@ -3,4 +3,4 @@
 from drizzle_lsp.lsp.server import main
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main()

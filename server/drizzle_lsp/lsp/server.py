@@ -16,7 +16,7 @@ import sys
 import threading
 from collections.abc import Generator
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -362,7 +362,7 @@ class _LogMessageHandler(logging.Handler):
             loop.call_soon_threadsafe(self.ls.window_log_message, params)
 
 
-def main() -> int:
+def main() -> NoReturn:
     """``drizzle-lsp`` / ``drizzle-lsp serve``: the language server over stdio."""
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must not corrupt the protocol stream
@@ -372,8 +372,11 @@ def main() -> int:
     log.propagate = False
     log.setLevel(os.environ.get("DRIZZLE_LSP_LOG", "INFO").upper())
     server.start_io(stdin, stdout)
-    return 0 if server.shut_down else 1
+    code = 0 if server.shut_down else 1  # LSP: exit without shutdown is an error
+    # skip interpreter teardown (~0.4 s of freeing parse caches): nothing is left to flush
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main()
