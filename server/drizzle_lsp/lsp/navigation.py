@@ -141,12 +141,14 @@ def _tag_targets(state: ServerState, document: OpenDocument) -> list[tuple[Span,
     return targets
 
 
-def document_links(state: ServerState, document: OpenDocument) -> list[types.DocumentLink]:
+def document_links(
+    state: ServerState, document: OpenDocument, tooltips: bool
+) -> list[types.DocumentLink]:
     return [
         types.DocumentLink(
             range=convert.to_range(document.index, span, state.encoding),
             target=state.uri_for(path),
-            tooltip=f"Open {path.name}",
+            tooltip=f"Open {path.name}" if tooltips else None,
         )
         for span, path in _tag_targets(state, document)
     ]

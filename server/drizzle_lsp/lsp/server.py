@@ -305,7 +305,11 @@ def document_link(
     ls: DrizzleLanguageServer, params: types.DocumentLinkParams
 ) -> list[types.DocumentLink]:
     document = ls.state.document(params.text_document.uri)
-    return navigation.document_links(ls.state, document) if document else []
+    if document is None:
+        return []
+    text_document = ls.client_capabilities.text_document
+    link = text_document.document_link if text_document else None
+    return navigation.document_links(ls.state, document, bool(link and link.tooltip_support))
 
 
 @server.feature(types.TEXT_DOCUMENT_DEFINITION)
