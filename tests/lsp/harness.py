@@ -93,8 +93,10 @@ class Session:
     def diagnostics(self, path: Path | str) -> list[types.Diagnostic]:
         return list(self.client.diagnostics.get(self.uri(path), []))
 
-    def codes(self, path: Path | str) -> list[str]:
-        return sorted(str(d.code) for d in self.diagnostics(path))
+    def codes(self, path: Path | str, *only: str) -> list[str]:
+        """Codes of the diagnostics of ``path`` (only those starting with ``only``, if given)."""
+        codes = (str(d.code) for d in self.diagnostics(path))
+        return sorted(c for c in codes if not only or c.startswith(only))
 
     async def wait_for(
         self, condition: Callable[[], Any], timeout: float = 5.0, what: str = "condition"

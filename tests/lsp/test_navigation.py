@@ -14,7 +14,7 @@ ENTRIES = [("0000_init", 1_718_000_000_000), ("0001_next", 1_718_000_100_123)]
 async def test_when_and_tag(tmp_path: Path, start: Starter) -> None:
     folder = make_folder(tmp_path, {"0000_init.sql": "SELECT 1;\n"}, ENTRIES)  # 0001 missing
     s = await start(tmp_path)
-    await s.wait_for(lambda: s.codes(JOURNAL) == ["J002"], what="J002")
+    await s.wait_for(lambda: s.codes(JOURNAL, "J002") == ["J002"], what="J002")
     uri = s.open(JOURNAL)
     lines = journal_text(ENTRIES).splitlines()
     when_col = lines[5].index("1718000100123")

@@ -35,7 +35,7 @@ async def test_ranges_and_edits_in_the_negotiated_encoding(
     assert s.initialize_result is not None
     assert s.initialize_result.capabilities.position_encoding == encoding
     journal = "drizzle/meta/_journal.json"
-    await s.wait_for(lambda: s.codes(journal) == ["J002"], what="J002")
+    await s.wait_for(lambda: s.codes(journal, "J002") == ["J002"], what="J002")
     (diagnostic,) = s.diagnostics(journal)
     before = JOURNAL[: JOURNAL.index('"0001_gone"')]
     start_col = columns(before, encoding)
@@ -44,9 +44,9 @@ async def test_ranges_and_edits_in_the_negotiated_encoding(
     # an incremental edit placed in the same units lands on the right characters
     uri = s.open(journal)
     s.edit(uri, (0, start_col + 1), (0, start_col + 10), TAG)
-    await s.wait_for(lambda: s.codes(journal) == [], what="J002 fixed by a utf edit")
+    await s.wait_for(lambda: s.codes(journal, "J002") == [], what="J002 fixed by a utf edit")
     # and the buffer now names the existing file twice; a second edit after non-ASCII text
     second = JOURNAL.replace("0001_gone", TAG)
     end_of_tag = columns(second[: second.rindex(TAG) + len(TAG)], encoding)
     s.edit(uri, (0, end_of_tag - columns("😀", encoding)), (0, end_of_tag), "")  # drop the emoji
-    await s.wait_for(lambda: s.codes(journal) == ["J002"], what="J002 after cutting the emoji")
+    await s.wait_for(lambda: s.codes(journal, "J002") == ["J002"], what="J002 after cutting the emoji")

@@ -28,10 +28,10 @@ async def test_workspace_configuration_and_its_change(tmp_path: Path, start: Sta
     project(tmp_path)
     s = await start(tmp_path, configuration={"drizzleLsp": {"ignore": ["J002"]}})
     await checked(s)
-    assert s.codes(JOURNAL) == []
+    assert s.codes(JOURNAL, "J002") == []
     s.client.set_configuration({"drizzleLsp": {"ignore": []}})
     s.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
-    await s.wait_for(lambda: s.codes(JOURNAL) == ["J002"], what="J002 once no longer ignored")
+    await s.wait_for(lambda: s.codes(JOURNAL, "J002") == ["J002"], what="J002 once no longer ignored")
 
 
 async def test_initialization_options_without_configuration_support(
@@ -44,12 +44,12 @@ async def test_initialization_options_without_configuration_support(
         init_options={"drizzleLsp": {"select": ["S"], "debounceMs": 10}},
     )
     await checked(s)
-    assert s.codes(JOURNAL) == []
+    assert s.codes(JOURNAL, "J002") == []
     # without workspace/configuration the pushed settings are used
     s.client.workspace_did_change_configuration(
         types.DidChangeConfigurationParams(settings={"drizzleLsp": {"select": ["J"]}})
     )
-    await s.wait_for(lambda: s.codes(JOURNAL) == ["J002"], what="J002 once J is selected")
+    await s.wait_for(lambda: s.codes(JOURNAL, "J002") == ["J002"], what="J002 once J is selected")
 
 
 async def test_config_file_in_the_workspace(tmp_path: Path, start: Starter) -> None:
@@ -58,20 +58,20 @@ async def test_config_file_in_the_workspace(tmp_path: Path, start: Starter) -> N
     config.write_text('ignore = ["J002"]\n')
     s = await start(tmp_path)
     await checked(s)
-    assert s.codes(JOURNAL) == []
+    assert s.codes(JOURNAL, "J002") == []
     config.write_text("ignore = []\n")
     s.client.workspace_did_change_watched_files(
         types.DidChangeWatchedFilesParams(
             changes=[types.FileEvent(uri=config.as_uri(), type=types.FileChangeType.Changed)]
         )
     )
-    await s.wait_for(lambda: s.codes(JOURNAL) == ["J002"], what="J002 after the config change")
+    await s.wait_for(lambda: s.codes(JOURNAL, "J002") == ["J002"], what="J002 after the config change")
 
 
 async def test_bad_settings_are_reported_not_fatal(tmp_path: Path, start: Starter) -> None:
     project(tmp_path)
     s = await start(tmp_path, configuration={"drizzleLsp": {"select": 42, "colour": "red"}})
-    await s.wait_for(lambda: s.codes(JOURNAL) == ["J002"], what="J002 with default settings")
+    await s.wait_for(lambda: s.codes(JOURNAL, "J002") == ["J002"], what="J002 with default settings")
     messages = [m.message for m in s.client.log_messages]
     assert any("colour" in m for m in messages)
     assert any("select" in m for m in messages)

@@ -26,7 +26,7 @@ def notify(s, path: Path, kind: types.FileChangeType) -> None:  # type: ignore[n
 async def test_dynamic_registration_and_client_events(tmp_path: Path, start: Starter) -> None:
     folder = project(tmp_path)
     s = await start(tmp_path, caps=capabilities(dynamic_watch=True))
-    await s.wait_for(lambda: s.codes(JOURNAL) == ["J002"], what="J002")
+    await s.wait_for(lambda: s.codes(JOURNAL, "J002") == ["J002"], what="J002")
     (registration,) = s.registrations
     assert registration.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
     globs = [w["globPattern"] for w in registration.register_options["watchers"]]  # type: ignore[index]
@@ -34,16 +34,16 @@ async def test_dynamic_registration_and_client_events(tmp_path: Path, start: Sta
     created = folder / "0001_gone.sql"
     created.write_text("SELECT 2;\n")
     notify(s, created, types.FileChangeType.Created)
-    await s.wait_for(lambda: s.codes(JOURNAL) == [], what="J002 cleared by a created file")
+    await s.wait_for(lambda: s.codes(JOURNAL, "J002") == [], what="J002 cleared by a created file")
     created.unlink()
     notify(s, created, types.FileChangeType.Deleted)
-    await s.wait_for(lambda: s.codes(JOURNAL) == ["J002"], what="J002 back after deletion")
+    await s.wait_for(lambda: s.codes(JOURNAL, "J002") == ["J002"], what="J002 back after deletion")
 
 
 async def test_watchfiles_when_the_client_cannot_watch(tmp_path: Path, start: Starter) -> None:
     folder = project(tmp_path)
     s = await start(tmp_path, caps=capabilities(dynamic_watch=False))
-    await s.wait_for(lambda: s.codes(JOURNAL) == ["J002"], what="J002")
+    await s.wait_for(lambda: s.codes(JOURNAL, "J002") == ["J002"], what="J002")
     await s.wait_for(
         lambda: any("watchfiles" in m.message for m in s.client.log_messages),
         what="the server's own watcher",
@@ -52,11 +52,11 @@ async def test_watchfiles_when_the_client_cannot_watch(tmp_path: Path, start: St
     created = folder / "0001_gone.sql"
     began = time.monotonic()
     created.write_text("SELECT 2;\n")  # no notification: the server must see it itself
-    await s.wait_for(lambda: s.codes(JOURNAL) == [], timeout=3, what="J002 cleared from disk")
+    await s.wait_for(lambda: s.codes(JOURNAL, "J002") == [], timeout=3, what="J002 cleared from disk")
     assert time.monotonic() - began < 1.0, "changes on disk show up within a second"
     created.rename(folder / "0001_renamed.sql")
-    await s.wait_for(lambda: s.codes(JOURNAL) == ["J002"], timeout=3, what="J002 after rename")
+    await s.wait_for(lambda: s.codes(JOURNAL, "J002") == ["J002"], timeout=3, what="J002 after rename")
     # the journal changed on disk (e.g. git pull): the new entry's file is missing
     journal = folder / "meta" / "_journal.json"
     journal.write_text(journal.read_text().replace("0001_gone", "0001_renamed"))
-    await s.wait_for(lambda: s.codes(JOURNAL) == [], timeout=3, what="journal change seen")
+    await s.wait_for(lambda: s.codes(JOURNAL, "J002") == [], timeout=3, what="journal change seen")

@@ -53,29 +53,29 @@ async def test_open_buffer_wins_over_disk_and_close_falls_back(
 ) -> None:
     project(tmp_path)
     s = await start(tmp_path)
-    await s.wait_for(lambda: s.codes(JOURNAL) == ["J002"], what="J002")
+    await s.wait_for(lambda: s.codes(JOURNAL, "J002") == ["J002"], what="J002")
     # a .sql buffer that exists only in the editor counts: the journal's diagnostic clears
     uri = s.open("drizzle/0001_gone.sql", "SELECT 1;\n")
-    await s.wait_for(lambda: s.codes(JOURNAL) == [], what="J002 cleared by the open buffer")
+    await s.wait_for(lambda: s.codes(JOURNAL, "J002") == [], what="J002 cleared by the open buffer")
     s.client.text_document_did_close(
         types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
     )
-    await s.wait_for(lambda: s.codes(JOURNAL) == ["J002"], what="J002 back after close")
+    await s.wait_for(lambda: s.codes(JOURNAL, "J002") == ["J002"], what="J002 back after close")
 
 
 async def test_journal_edit_rediagnoses(tmp_path: Path, start: Starter) -> None:
     project(tmp_path)
     s = await start(tmp_path)
-    await s.wait_for(lambda: s.codes(JOURNAL) == ["J002"], what="J002")
+    await s.wait_for(lambda: s.codes(JOURNAL, "J002") == ["J002"], what="J002")
     uri = s.open(JOURNAL)
     # rename the missing entry's tag to the existing file: J002 goes, with the buffer's version
     line = journal_text([("0000_init", T0), ("0001_gone", T0 + 1000)]).splitlines()[5]
     col = line.index("0001_gone")
     version = s.edit(uri, (5, col), (5, col + len("0001_gone")), "0000_init")
-    await s.wait_for(lambda: s.codes(JOURNAL) == [], what="J002 cleared")
+    await s.wait_for(lambda: s.codes(JOURNAL, "J002") == [], what="J002 cleared")
     assert s.published[-1].version == version
     s.edit(uri, (5, col), (5, col + len("0000_init")), "0009_nope")
-    await s.wait_for(lambda: s.codes(JOURNAL) == ["J002"], what="J002 again")
+    await s.wait_for(lambda: s.codes(JOURNAL, "J002") == ["J002"], what="J002 again")
 
 
 async def test_rapid_edits_never_publish_stale_results(tmp_path: Path, start: Starter) -> None:
@@ -87,7 +87,7 @@ async def test_rapid_edits_never_publish_stale_results(tmp_path: Path, start: St
     entries += [(name[:-4], T0 + 2000 + i) for i, name in enumerate(files)]
     make_folder(tmp_path, {"0000_init.sql": INIT, **files}, entries)
     s = await start(tmp_path, debounce_ms=30, log_level="debug")
-    await s.wait_for(lambda: s.codes(JOURNAL) == ["J002"], what="J002")
+    await s.wait_for(lambda: s.codes(JOURNAL, "J002") == ["J002"], what="J002")
     uri = s.open(JOURNAL)
     await s.wait_for(lambda: any(p.version == 1 for p in s.published), what="version 1")
     col = journal_text(entries).splitlines()[5].index("0001_gone")
@@ -114,7 +114,7 @@ async def test_rapid_edits_never_publish_stale_results(tmp_path: Path, start: St
 async def test_deleted_journal_clears_its_diagnostics(tmp_path: Path, start: Starter) -> None:
     folder = project(tmp_path)
     s = await start(tmp_path)
-    await s.wait_for(lambda: s.codes(JOURNAL) == ["J002"], what="J002")
+    await s.wait_for(lambda: s.codes(JOURNAL, "J002") == ["J002"], what="J002")
     journal = folder / "meta" / "_journal.json"
     journal.unlink()
     s.client.workspace_did_change_watched_files(
