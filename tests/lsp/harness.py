@@ -173,3 +173,45 @@ def test_client() -> LanguageClient:
     del features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS]
     register_lsp_features(client, features)
     return client
+
+
+def apply_edits(text: str, edits: list[types.TextEdit]) -> str:
+    """Apply LSP text edits (utf-16 columns, as a client does) to ``text``."""
+    lines = text.split("\n")
+    starts = [0]
+    for line in lines[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+
+    def offset(position: types.Position) -> int:
+        if position.line >= len(lines):
+            return len(text)
+        line = lines[position.line]
+        units = 0
+        for i, ch in enumerate(line):
+            if units >= position.character:
+                return starts[position.line] + i
+            units += 2 if ord(ch) > 0xFFFF else 1
+        return starts[position.line] + len(line)
+
+    spans = sorted(
+        ((offset(e.range.start), offset(e.range.end), e.new_text) for e in edits),
+        key=lambda s: s[0],
+        reverse=True,
+    )
+    for start, end, new in spans:
+        text = text[:start] + new + text[end:]
+    return text
+
+
+def edits_by_uri(edit: types.WorkspaceEdit | None) -> dict[str, list[types.TextEdit]]:
+    """The text edits of a WorkspaceEdit per URI (documentChanges or changes)."""
+    assert edit is not None
+    found: dict[str, list[types.TextEdit]] = {}
+    for change in edit.document_changes or []:
+        assert isinstance(change, types.TextDocumentEdit)
+        found.setdefault(change.text_document.uri, []).extend(
+            e for e in change.edits if isinstance(e, types.TextEdit)
+        )
+    for uri, edits in (edit.changes or {}).items():
+        found.setdefault(uri, []).extend(edits)
+    return found

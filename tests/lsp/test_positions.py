@@ -49,4 +49,6 @@ async def test_ranges_and_edits_in_the_negotiated_encoding(
     second = JOURNAL.replace("0001_gone", TAG)
     end_of_tag = columns(second[: second.rindex(TAG) + len(TAG)], encoding)
     s.edit(uri, (0, end_of_tag - columns("😀", encoding)), (0, end_of_tag), "")  # drop the emoji
-    await s.wait_for(lambda: s.codes(journal, "J002") == ["J002"], what="J002 after cutting the emoji")
+    await s.wait_for(
+        lambda: s.codes(journal, "J002") == ["J002"], what="J002 after cutting the emoji"
+    )

@@ -31,7 +31,9 @@ async def test_workspace_configuration_and_its_change(tmp_path: Path, start: Sta
     assert s.codes(JOURNAL, "J002") == []
     s.client.set_configuration({"drizzleLsp": {"ignore": []}})
     s.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
-    await s.wait_for(lambda: s.codes(JOURNAL, "J002") == ["J002"], what="J002 once no longer ignored")
+    await s.wait_for(
+        lambda: s.codes(JOURNAL, "J002") == ["J002"], what="J002 once no longer ignored"
+    )
 
 
 async def test_initialization_options_without_configuration_support(
@@ -65,13 +67,17 @@ async def test_config_file_in_the_workspace(tmp_path: Path, start: Starter) -> N
             changes=[types.FileEvent(uri=config.as_uri(), type=types.FileChangeType.Changed)]
         )
     )
-    await s.wait_for(lambda: s.codes(JOURNAL, "J002") == ["J002"], what="J002 after the config change")
+    await s.wait_for(
+        lambda: s.codes(JOURNAL, "J002") == ["J002"], what="J002 after the config change"
+    )
 
 
 async def test_bad_settings_are_reported_not_fatal(tmp_path: Path, start: Starter) -> None:
     project(tmp_path)
     s = await start(tmp_path, configuration={"drizzleLsp": {"select": 42, "colour": "red"}})
-    await s.wait_for(lambda: s.codes(JOURNAL, "J002") == ["J002"], what="J002 with default settings")
+    await s.wait_for(
+        lambda: s.codes(JOURNAL, "J002") == ["J002"], what="J002 with default settings"
+    )
     messages = [m.message for m in s.client.log_messages]
     assert any("colour" in m for m in messages)
     assert any("select" in m for m in messages)

@@ -52,10 +52,14 @@ async def test_watchfiles_when_the_client_cannot_watch(tmp_path: Path, start: St
     created = folder / "0001_gone.sql"
     began = time.monotonic()
     created.write_text("SELECT 2;\n")  # no notification: the server must see it itself
-    await s.wait_for(lambda: s.codes(JOURNAL, "J002") == [], timeout=3, what="J002 cleared from disk")
+    await s.wait_for(
+        lambda: s.codes(JOURNAL, "J002") == [], timeout=3, what="J002 cleared from disk"
+    )
     assert time.monotonic() - began < 1.0, "changes on disk show up within a second"
     created.rename(folder / "0001_renamed.sql")
-    await s.wait_for(lambda: s.codes(JOURNAL, "J002") == ["J002"], timeout=3, what="J002 after rename")
+    await s.wait_for(
+        lambda: s.codes(JOURNAL, "J002") == ["J002"], timeout=3, what="J002 after rename"
+    )
     # the journal changed on disk (e.g. git pull): the new entry's file is missing
     journal = folder / "meta" / "_journal.json"
     journal.write_text(journal.read_text().replace("0001_gone", "0001_renamed"))

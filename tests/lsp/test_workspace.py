@@ -105,7 +105,8 @@ async def test_rapid_edits_never_publish_stale_results(tmp_path: Path, start: St
     versions = [p.version for p in publishes]
     assert versions == sorted(versions), f"an older result was published after a newer: {versions}"
     for p in publishes:  # each result is the one of the text of the version it carries
-        assert [str(d.code) for d in p.diagnostics] == ([] if p.version % 2 == 0 else ["J002"])
+        j002 = [str(d.code) for d in p.diagnostics if d.code == "J002"]
+        assert j002 == ([] if p.version % 2 == 0 else ["J002"])
     assert len(publishes) < 20, "edits in quick succession are coalesced"
     logs = [m.message for m in s.client.log_messages]
     assert any(m.startswith("stale result dropped") for m in logs) or len(publishes) <= 3
