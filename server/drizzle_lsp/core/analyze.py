@@ -231,8 +231,12 @@ def fix_folder(
         if not chosen:
             break
         texts = folder_texts(folder)
-        for fix in chosen:
-            texts.update(apply_fix(texts, fix))
+        # all edits at once: each fix's offsets are into the text before any of them is applied
+        edits = sorted(
+            (e for fix in chosen for e in fix.edits),
+            key=lambda e: (str(e.path), e.span.start, e.span.end),
+        )
+        texts.update(apply_fix(texts, Fix("fixes of this pass", tuple(edits))))
         fixed.extend(v for v in candidates if v.fix in chosen)
         folder = with_texts(folder, texts)
         violations = analyze(folder, settings, clock, at_risk)

@@ -49,8 +49,10 @@ def parse_chunk(text: str) -> ChunkParse:
     try:
         raw = pglast.parse_sql(text)
     except ParseError as error:
-        message, where = ((*error.args, 0))[:2]
-        return ChunkParse((), (str(message), min(int(where), len(text))))
+        message, where = ((*error.args, None))[:2]
+        # "syntax error at end of input" carries no index: the error is at the end
+        at = len(text) if where is None else min(int(where), len(text))
+        return ChunkParse((), (str(message), at))
     statements = []
     for stmt in raw:
         start = stmt.stmt_location or 0

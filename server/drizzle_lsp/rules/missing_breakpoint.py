@@ -1,15 +1,45 @@
-"""S003 missing-breakpoint: Two statements in one chunk of a breakpoints journal.
+"""S003 missing-breakpoint: Two statements in one chunk of a `breakpoints: true` migration.
 
 ## What it does
-(not written yet)
+When the journal says `"breakpoints": true` (drizzle-kit's default, and always for the v1
+layout), reports every statement that shares its chunk with the statement before it, that is,
+that is not separated from it by a `--> statement-breakpoint` line.
+
+## Why is this bad?
+The migrator sends each chunk as one query. Drivers that use the extended query protocol
+(postgres.js, neon-http, and others with prepared statements) reject a query holding more than
+one statement: `cannot insert multiple commands into a prepared statement`. On drivers that
+accept it (node-postgres) the migration works locally and breaks the day you switch drivers.
+
+## Example
+```sql
+CREATE TABLE "users" ("id" serial PRIMARY KEY);
+CREATE INDEX "users_id_idx" ON "users" ("id");
+```
+
+## Use instead
+```sql
+CREATE TABLE "users" ("id" serial PRIMARY KEY);
+--> statement-breakpoint
+CREATE INDEX "users_id_idx" ON "users" ("id");
+```
+
+## Fix safety
+Safe: the fix inserts a `--> statement-breakpoint` line after the first statement's `;` (at the
+end of its line, after any comment there), keeping the file's line endings, so each statement
+runs as its own query, as drizzle-kit would have written it. Statements that must share one query
+do not exist in PostgreSQL (a `DO` block or function body is one statement).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
-from drizzle_lsp.core.diagnostics import Severity, Violation
-from drizzle_lsp.rules._api import Fixability, RuleInfo, Scope, SqlContext
+from drizzle_lsp.core.diagnostics import Edit, Fix, Severity, Span, Violation
+from drizzle_lsp.core.migration import BREAKPOINT, MigrationFile, Statement
+from drizzle_lsp.core.tokens import COMMENTS, scan
+from drizzle_lsp.rules._api import CHUNK_PATH, Fixability, RuleInfo, Scope, SqlContext
 
 RULE = RuleInfo(
     code="S003",
@@ -22,4 +52,38 @@ RULE = RuleInfo(
 
 
 def check(ctx: SqlContext) -> Iterator[Violation]:
-    yield from ()
+    if not ctx.breakpoints:
+        return
+    file = ctx.file
+    for chunk in file.chunks:
+        statements = file.statements_in(chunk.number)
+        for previous, statement in itertools.pairwise(statements):
+            line = file.index.line_of(statement.span.start)
+            end = min(file.index.line_end(line), statement.span.end)
+            yield RULE.violation(
+                ctx.path,
+                Span(statement.span.start, max(end, statement.span.start)),
+                "This statement shares a chunk with the one before it: drivers that use the "
+                "extended protocol (postgres.js, neon-http) reject a query with several "
+                "commands. Put `--> statement-breakpoint` between them.",
+                _fix(file, previous, statement),
+            )
+
+
+def _fix(file: MigrationFile, previous: Statement, statement: Statement) -> Fix | None:
+    """Insert the marker after ``previous``'s `;`: at the end of its line when only blanks or a
+    comment follow there, else in place of the blanks between the two statements."""
+    if previous.terminator is None:
+        return None
+    text = file.text
+    nl = "\r\n" if "\r\n" in text else "\n"
+    after = previous.terminator + 1
+    line_end = file.index.line_end(file.index.line_of(previous.terminator))
+    rest = scan(text[after:line_end])
+    if rest is not None and all(t.name in COMMENTS for t in rest):
+        edit = Edit.insert(CHUNK_PATH, line_end, nl + BREAKPOINT)
+    elif not text[after : statement.span.start].strip(" \t"):
+        edit = Edit.replace(CHUNK_PATH, after, statement.span.start, nl + BREAKPOINT + nl)
+    else:
+        edit = Edit.insert(CHUNK_PATH, after, nl + BREAKPOINT + nl)
+    return Fix("Insert `--> statement-breakpoint` after the previous statement", (edit,))

@@ -1,15 +1,120 @@
 """S002 non-idempotent-ddl: DDL that fails or changes meaning when run twice.
 
 ## What it does
-(not written yet)
+Reports each statement that fails, or does something different, when its migration runs a second
+time on the same database:
+
+- `CREATE TABLE` / `INDEX` / `SEQUENCE` / `MATERIALIZED VIEW`, `CREATE TABLE AS`: fail with
+  `duplicate_table` (42P07). Fix: `IF NOT EXISTS`.
+- `CREATE SCHEMA` (`duplicate_schema`, 42P06), `CREATE EXTENSION` (`duplicate_object`, 42710).
+  Fix: `IF NOT EXISTS`.
+- `CREATE INDEX` without a name: builds a second, identical index. No fix: name it.
+- `CREATE VIEW` (42P07), `CREATE FUNCTION` / `PROCEDURE` (`duplicate_function`, 42723),
+  `CREATE TRIGGER` (42710). Fix: `OR REPLACE` (unsafe, see below; triggers need PostgreSQL 14).
+- `CREATE TYPE` (enum, composite, range), `CREATE DOMAIN`, `CREATE POLICY`, `CREATE ROLE`,
+  `CREATE CONSTRAINT TRIGGER`: `duplicate_object` (42710), and no `IF NOT EXISTS` exists.
+  Fix: wrap in a `DO` block.
+- `ALTER TABLE ... ADD COLUMN` (`duplicate_column`, 42701). Fix: `IF NOT EXISTS`. Each command of
+  an `ALTER TABLE` is checked on its own.
+- `ALTER TABLE ... ADD CONSTRAINT`: a foreign key or check fails with `duplicate_object` (42710);
+  a UNIQUE or EXCLUDE constraint with `duplicate_table` (42P07), since its index name collides
+  first; a PRIMARY KEY with `invalid_table_definition` (42P16), since "multiple primary keys" is
+  checked before the name. Fix: wrap in a `DO` block. Without a name (`ADD CHECK (...)`,
+  `ADD FOREIGN KEY ...`) a second, identical constraint is added. No fix: name it.
+- `ALTER TABLE ... DROP COLUMN` (`undefined_column`, 42703), `DROP CONSTRAINT`
+  (`undefined_object`, 42704). Fix: `IF EXISTS`.
+- `DROP TABLE` / `VIEW` / `MATERIALIZED VIEW` / `SEQUENCE` / `INDEX` / `TYPE` / `DOMAIN` /
+  `SCHEMA` / `FUNCTION` / `PROCEDURE` / `EXTENSION` / `TRIGGER` / `POLICY` / `ROLE` and a few
+  more (`undefined_table`, `undefined_object`, ...). Fix: `IF EXISTS`.
+- `ALTER TYPE ... ADD VALUE` (`duplicate_object`, 42710). Fix: `IF NOT EXISTS`.
+- `RENAME` (of a table, column, constraint, type, enum value, ...) and `SET SCHEMA`: the old name
+  no longer exists. No fix.
+
+A statement inside a `DO` block is fine when an `EXCEPTION` handler around it catches the error
+its second run raises: `WHEN duplicate_object`, `WHEN SQLSTATE '42710'`, a whole class such as
+`WHEN syntax_error_or_access_rule_violation`, or `WHEN others`. A handler that re-raises (`RAISE;`
+or `RAISE EXCEPTION`) catches nothing. drizzle-kit 0.2x wraps foreign keys and enums in
+`EXCEPTION WHEN duplicate_object`, which is right for them, but a UNIQUE constraint's second run
+raises `duplicate_table` and a PRIMARY KEY's `invalid_table_definition`, which that handler lets
+through: those are reported, with a fix that adds the missing condition to the handler.
+Statements under an `IF` whose condition looks the object up in the catalog (an `EXISTS (...)`
+subquery or a `to_regclass()`-style function) are taken as guarded; drizzle-lsp does not check
+that the condition tests the right object. Dynamic SQL (`EXECUTE '...'`) is not checked. Temporary
+objects are ignored.
+
+## Why is this bad?
+The drizzle-orm migrator runs a migration again when its journal entry has to be re-dated (J001,
+J005): every database that already applied it then runs it a second time, and the first
+non-idempotent statement aborts the whole batch. Statements that do not fail are no better: an
+unnamed index or constraint is silently created twice.
+
+## Example
+```sql
+CREATE TABLE "users" ("id" serial PRIMARY KEY);
+ALTER TABLE "posts" ADD COLUMN "author_id" integer;
+ALTER TABLE "posts" ADD CONSTRAINT "posts_author_fk" FOREIGN KEY ("author_id")
+  REFERENCES "users"("id");
+CREATE TYPE "mood" AS ENUM ('sad', 'happy');
+DROP INDEX "posts_title_idx";
+```
+
+## Use instead
+```sql
+CREATE TABLE IF NOT EXISTS "users" ("id" serial PRIMARY KEY);
+ALTER TABLE "posts" ADD COLUMN IF NOT EXISTS "author_id" integer;
+DO $$ BEGIN
+ALTER TABLE "posts" ADD CONSTRAINT "posts_author_fk" FOREIGN KEY ("author_id")
+  REFERENCES "users"("id");
+EXCEPTION
+ WHEN duplicate_object OR duplicate_table THEN null;
+END $$;
+DO $$ BEGIN
+CREATE TYPE "mood" AS ENUM ('sad', 'happy');
+EXCEPTION
+ WHEN duplicate_object OR duplicate_table THEN null;
+END $$;
+DROP INDEX IF EXISTS "posts_title_idx";
+```
+
+## Fix safety
+The fixes splice the fewest words into your text (` IF NOT EXISTS`, ` IF EXISTS`, ` OR REPLACE`)
+or wrap the statement, untouched, in a `DO` block whose handler catches `duplicate_object OR
+duplicate_table` (plus `invalid_table_definition` for a PRIMARY KEY): PostgreSQL has no `IF NOT
+EXISTS` for constraints and types. Each is verified to parse and was run twice against
+PostgreSQL 15 in the test suite. They only change what happens when the object already exists:
+the statement is skipped instead of failing. When the existing object differs from the one the
+statement would create (a later migration changed it), it stays as it is.
+
+`OR REPLACE` fixes are unsafe: on a second run they replace the view, function or trigger with
+this migration's version, silently reverting any later migration that redefined it (and a view
+whose later version has more columns makes the replacement fail). Review them, or apply them
+with `--unsafe-fixes`.
+
+RENAME and SET SCHEMA have no safe rewrite: guard them in a `DO` block with an `EXCEPTION WHEN
+undefined_column` (or `undefined_table`, `undefined_object`) handler, or make sure the migration
+never runs twice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import bisect
+import itertools
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
 
-from drizzle_lsp.core.diagnostics import Severity, Violation
-from drizzle_lsp.rules._api import Fixability, RuleInfo, Scope, SqlContext
+import pglast
+from pglast import ast
+from pglast.enums import AlterTableType, ConstrType, ObjectType
+from pglast.parser import ParseError
+
+from drizzle_lsp.core.diagnostics import Applicability, Edit, Fix, Severity, Span, Violation
+from drizzle_lsp.core.migration import MigrationFile, Statement
+from drizzle_lsp.core.text import TextIndex
+from drizzle_lsp.core.tokens import Token, code_tokens
+from drizzle_lsp.rules._api import CHUNK_PATH, Fixability, RuleInfo, Scope, SqlContext
+from drizzle_lsp.rules._sqlstate import CONDITIONS
 
 RULE = RuleInfo(
     code="S002",
@@ -20,6 +125,1011 @@ RULE = RuleInfo(
     summary="DDL that fails or changes meaning when run twice",
 )
 
+_NAME_OF = {code: name for name, code in reversed(CONDITIONS.items())}
+_WRAP_CONDITIONS = ("duplicate_object", "duplicate_table")
+_PK_CONDITION = "invalid_table_definition"
+_NOT_CAUGHT_BY_OTHERS = frozenset({"57014", "P0004"})  # query_canceled, assert_failure
+UNKNOWN = ""  # an error we cannot name: only `WHEN others` catches it
+_OWNERS = itertools.count(1)  # tells the exception blocks of nested DO statements apart
+
 
 def check(ctx: SqlContext) -> Iterator[Violation]:
-    yield from ()
+    for statement in ctx.file.statements:
+        if type(statement.node) not in _CHECKS and not isinstance(statement.node, ast.DoStmt):
+            continue  # not DDL we know: no need for its tokens
+        stmt = _Stmt.of_file(ctx.file, statement)
+        if stmt is None:
+            continue
+        findings = list(_findings(stmt, ()))
+        wrap = _wrap_fix(stmt, findings)
+        for finding in findings:
+            fix = finding.fix if finding.fix is not None else (wrap if finding.wrap else None)
+            yield RULE.violation(ctx.path, finding.span, finding.message, fix)
+
+
+# ---- statements and their tokens ----------------------------------------------------------------
+
+
+class _Stmt:
+    """One statement: the text it lives in, its bounds, its pglast node and its tokens."""
+
+    def __init__(
+        self,
+        text: str,
+        base: int,
+        start: int,
+        end: int,
+        terminator: int | None,
+        node: Any,
+        tokens: tuple[Token, ...],
+    ) -> None:
+        self.text = text
+        self.base = base  # node locations count from here (the chunk's start)
+        self.start, self.end, self.terminator = start, end, terminator
+        self.node = node
+        self.tokens = tokens
+        self._starts = [t.start for t in tokens]
+
+    @classmethod
+    def of_file(cls, file: MigrationFile, statement: Statement) -> _Stmt | None:
+        start, end = statement.span.start, statement.span.end
+        tokens = code_tokens(file.text[start:end], start)
+        if not tokens:
+            return None
+        base = file.chunks[statement.chunk].span.start
+        return cls(file.text, base, start, end, statement.terminator, statement.node, tokens)
+
+    def at(self, location: int | None) -> int | None:
+        """Index of the token a node ``location`` points at."""
+        if location is None or location < 0:
+            return None
+        i = bisect.bisect_left(self._starts, self.base + location)
+        return i if i < len(self.tokens) and self._starts[i] == self.base + location else None
+
+    def find(self, *names: str, start: int = 0) -> int | None:
+        """Index of the first token at or after ``start`` named one of ``names``."""
+        for i in range(start, len(self.tokens)):
+            if self.tokens[i].name in names:
+                return i
+        return None
+
+    def is_(self, i: int, *names: str) -> bool:
+        return 0 <= i < len(self.tokens) and self.tokens[i].name in names
+
+    def name_end(self, i: int) -> int:
+        """Index of the last token of the (possibly qualified) name starting at token ``i``."""
+        while self.is_(i + 1, "ASCII_46") and i + 2 < len(self.tokens):
+            i += 2
+        return i
+
+    def span(self, i: int, j: int) -> Span:
+        return Span(self.tokens[i].start, self.tokens[j].end)
+
+    def words(self, i: int, j: int) -> str:
+        """Tokens ``i..j`` as upper-case keywords, for fix titles: ``CREATE UNIQUE INDEX``."""
+        return " ".join(t.text(self.text).upper() for t in self.tokens[i : j + 1])
+
+    def quote(self, i: int, j: int) -> str:
+        """Source text of tokens ``i..j`` on one line, for messages."""
+        return " ".join(self.text[self.tokens[i].start : self.tokens[j].end].split())
+
+    def insert_after(self, i: int, words: str, title: str, unsafe: bool = False) -> Fix:
+        """Insert keywords after token ``i``, in lower case when that token is written so."""
+        if self.tokens[i].text(self.text).islower():
+            words = words.lower()
+        edit = Edit.insert(CHUNK_PATH, self.tokens[i].end, words)
+        applicability = Applicability.UNSAFE if unsafe else Applicability.SAFE
+        return Fix(title, (edit,), applicability)
+
+    @property
+    def newline(self) -> str:
+        return "\r\n" if "\r\n" in self.text else "\n"
+
+
+@dataclass(frozen=True, slots=True)
+class _Finding:
+    span: Span
+    problem: str  # what a second run does
+    remedy: str  # what to write instead
+    errors: frozenset[str]  # SQLSTATEs the second run raises; empty: it raises none
+    fix: Fix | None = None  # a splice, in the coordinates of the statement's text
+    wrap: tuple[str, ...] = ()  # conditions a DO block around the statement must catch
+    note: str = ""  # what a surrounding DO block's handler misses
+
+    @property
+    def message(self) -> str:
+        return " ".join(part for part in (self.problem, self.note, self.remedy) if part)
+
+
+def _fails(what: str, why: str, code: str) -> str:
+    return f"`{what}` fails when this migration runs again: {why} ({_NAME_OF[code]}, {code})."
+
+
+def _findings(stmt: _Stmt, handlers: tuple[_Block, ...]) -> Iterator[_Finding]:
+    if isinstance(stmt.node, ast.DoStmt):
+        yield from _do_findings(stmt, handlers)
+        return
+    checker = _CHECKS.get(type(stmt.node))
+    if checker is None:
+        return
+    yield from checker(stmt)
+
+
+# ---- CREATE ... IF NOT EXISTS -----------------------------------------------------------------
+
+
+def _create_if_not_exists(
+    stmt: _Stmt, keyword: int | None, name: int | None, why: str, code: str
+) -> Iterator[_Finding]:
+    """CREATE ... <keyword> <name>: insert IF NOT EXISTS after the keyword."""
+    if keyword is None:
+        return
+    last = stmt.name_end(name) if name is not None else keyword
+    head = stmt.words(0, keyword)
+    yield _Finding(
+        stmt.span(0, last),
+        _fails(stmt.quote(0, last), why, code),
+        f"Write `{head} IF NOT EXISTS`.",
+        frozenset({code}),
+        stmt.insert_after(keyword, " IF NOT EXISTS", f"Use {head} IF NOT EXISTS"),
+    )
+
+
+def _temporary(relation: Any) -> bool:
+    return getattr(relation, "relpersistence", "p") == "t"
+
+
+def _create_table(stmt: _Stmt) -> Iterator[_Finding]:
+    node = stmt.node
+    # CREATE TABLE IF NOT EXISTS is idempotent; a temporary table lives for one session
+    if node.if_not_exists or _temporary(node.relation):
+        return
+    yield from _create_if_not_exists(
+        stmt,
+        stmt.find("TABLE"),
+        stmt.at(node.relation.location),
+        "the relation already exists",
+        "42P07",
+    )
+
+
+def _create_table_as(stmt: _Stmt) -> Iterator[_Finding]:
+    node = stmt.node
+    if node.if_not_exists or node.into is None or _temporary(node.into.rel):
+        return
+    if node.objtype not in (ObjectType.OBJECT_MATVIEW, ObjectType.OBJECT_TABLE):
+        return
+    keyword = "VIEW" if node.objtype == ObjectType.OBJECT_MATVIEW else "TABLE"
+    yield from _create_if_not_exists(
+        stmt,
+        stmt.find(keyword),
+        stmt.at(node.into.rel.location),
+        "the relation already exists",
+        "42P07",
+    )
+
+
+def _create_sequence(stmt: _Stmt) -> Iterator[_Finding]:
+    node = stmt.node
+    if node.if_not_exists or _temporary(node.sequence):
+        return
+    yield from _create_if_not_exists(
+        stmt,
+        stmt.find("SEQUENCE"),
+        stmt.at(node.sequence.location),
+        "the relation already exists",
+        "42P07",
+    )
+
+
+def _create_index(stmt: _Stmt) -> Iterator[_Finding]:
+    node = stmt.node
+    if node.if_not_exists:
+        return
+    keyword = stmt.find("INDEX")
+    if keyword is None:
+        return
+    if stmt.is_(keyword + 1, "CONCURRENTLY"):
+        keyword += 1
+    if node.idxname:
+        yield from _create_if_not_exists(
+            stmt, keyword, keyword + 1, "the relation already exists", "42P07"
+        )
+        return
+    # an unnamed index gets a fresh name each time: no error, a duplicate index
+    relation = stmt.at(node.relation.location)
+    last = stmt.name_end(relation) if relation is not None else keyword
+    yield _Finding(
+        stmt.span(0, last),
+        f"`{stmt.quote(0, last)}` has no name: each run of this migration builds another, "
+        "identical index.",
+        "Name the index and write `CREATE INDEX IF NOT EXISTS <name>`.",
+        frozenset(),
+    )
+
+
+def _create_schema(stmt: _Stmt) -> Iterator[_Finding]:
+    node = stmt.node
+    if node.if_not_exists:
+        return
+    keyword = stmt.find("SCHEMA")
+    if keyword is None:
+        return
+    name = keyword + 1 if node.schemaname else stmt.find("AUTHORIZATION", start=keyword)
+    if name is not None and not node.schemaname:
+        name += 1
+    found = next(
+        _create_if_not_exists(stmt, keyword, name, "the schema already exists", "42P06"), None
+    )
+    if found is None:
+        return
+    if node.schemaElts:
+        # CREATE SCHEMA IF NOT EXISTS cannot include schema elements
+        found = replace(
+            found,
+            fix=None,
+            remedy="Create the schema alone with `CREATE SCHEMA IF NOT EXISTS` and its objects "
+            "in statements of their own.",
+        )
+    yield found
+
+
+def _create_extension(stmt: _Stmt) -> Iterator[_Finding]:
+    keyword = stmt.find("EXTENSION")
+    if stmt.node.if_not_exists or keyword is None:
+        return
+    yield from _create_if_not_exists(
+        stmt, keyword, keyword + 1, "the extension already exists", "42710"
+    )
+
+
+# ---- CREATE OR REPLACE ------------------------------------------------------------------------
+
+
+def _or_replace(stmt: _Stmt, keyword: int | None, name: int | None, code: str) -> _Finding | None:
+    if keyword is None:
+        return None
+    last = stmt.name_end(name) if name is not None else keyword
+    head = f"CREATE OR REPLACE {stmt.words(1, keyword)}"
+    kind = stmt.words(keyword, keyword).lower()
+    why = {
+        "42723": "a function with the same argument types already exists",
+        "42P07": "the relation already exists",
+    }.get(code, f"the {kind} already exists")
+    return _Finding(
+        stmt.span(0, last),
+        _fails(stmt.quote(0, last), why, code),
+        f"Write `{head}`.",
+        frozenset({code}),
+        stmt.insert_after(0, " OR REPLACE", f"Use {head}", unsafe=True),
+    )
+
+
+def _create_view(stmt: _Stmt) -> Iterator[_Finding]:
+    node = stmt.node
+    if node.replace or _temporary(node.view):
+        return
+    found = _or_replace(stmt, stmt.find("VIEW"), stmt.at(node.view.location), "42P07")
+    if found is not None:
+        yield found
+
+
+def _create_function(stmt: _Stmt) -> Iterator[_Finding]:
+    keyword = stmt.find("FUNCTION", "PROCEDURE")
+    if stmt.node.replace or keyword is None:
+        return
+    found = _or_replace(stmt, keyword, keyword + 1, "42723")
+    if found is not None:
+        yield found
+
+
+def _create_trigger(stmt: _Stmt) -> Iterator[_Finding]:
+    node = stmt.node
+    keyword = stmt.find("TRIGGER")
+    if node.replace or keyword is None:
+        return
+    if not node.isconstraint:
+        found = _or_replace(stmt, keyword, keyword + 1, "42710")
+        if found is not None:
+            yield found
+        return
+    # CREATE OR REPLACE CONSTRAINT TRIGGER does not exist
+    yield _wrapped(
+        stmt, keyword, keyword + 1, "the trigger already exists", "42710", "CREATE TRIGGER"
+    )
+
+
+# ---- CREATE TYPE & co: no IF NOT EXISTS, wrap in DO ---------------------------------------------
+
+
+def _wrapped(
+    stmt: _Stmt, keyword: int, name: int | None, why: str, code: str, what: str
+) -> _Finding:
+    last = stmt.name_end(name) if name is not None and name < len(stmt.tokens) else keyword
+    return _Finding(
+        stmt.span(0, last),
+        _fails(stmt.quote(0, last), why, code),
+        f"PostgreSQL has no `{what} IF NOT EXISTS`: wrap the statement in "
+        "`DO $$ BEGIN ... EXCEPTION WHEN duplicate_object OR duplicate_table THEN null; END $$`.",
+        frozenset({code}),
+        wrap=_WRAP_CONDITIONS,
+    )
+
+
+def _create_type(keyword_name: str, what: str) -> Callable[[_Stmt], Iterator[_Finding]]:
+    def create(stmt: _Stmt) -> Iterator[_Finding]:
+        keyword = stmt.find(keyword_name)
+        if keyword is None:
+            return
+        yield _wrapped(
+            stmt,
+            keyword,
+            keyword + 1,
+            f"the {what.split()[-1].lower()} already exists",
+            "42710",
+            what,
+        )
+
+    return create
+
+
+def _create_role(stmt: _Stmt) -> Iterator[_Finding]:
+    if len(stmt.tokens) < 2:
+        return
+    yield _wrapped(stmt, 1, 2, "the role already exists", "42710", f"CREATE {stmt.words(1, 1)}")
+
+
+# ---- ALTER TABLE --------------------------------------------------------------------------------
+
+
+def _alter_table(stmt: _Stmt) -> Iterator[_Finding]:
+    node = stmt.node
+    commands = _command_tokens(stmt)
+    # ALTER TYPE ... ADD/DROP ATTRIBUTE parses as ALTER TABLE on a composite type
+    column = "ATTRIBUTE" if node.objtype == ObjectType.OBJECT_TYPE else "COLUMN"
+    for n, cmd in enumerate(node.cmds or ()):
+        first = commands[n] if commands is not None else None
+        if cmd.subtype == AlterTableType.AT_AddColumn:
+            yield from _add_column(stmt, cmd, first, column)
+        elif cmd.subtype == AlterTableType.AT_DropColumn:
+            why = f"the {column.lower()} is already gone"
+            yield from _drop_subobject(stmt, cmd, first, column, why, "42703")
+        elif cmd.subtype == AlterTableType.AT_DropConstraint:
+            yield from _drop_subobject(
+                stmt, cmd, first, "CONSTRAINT", "the constraint is already gone", "42704"
+            )
+        elif cmd.subtype == AlterTableType.AT_AddConstraint:
+            yield from _add_constraint(stmt, cmd, first)
+
+
+def _command_tokens(stmt: _Stmt) -> list[int] | None:
+    """Index of the first token of each ALTER TABLE command (split at top-level commas)."""
+    relation = stmt.at(getattr(stmt.node.relation, "location", None))
+    if relation is None:
+        return None
+    i = stmt.name_end(relation) + 1
+    if stmt.is_(i, "ASCII_42"):  # ALTER TABLE t * ...
+        i += 1
+    starts, depth = [i], 0
+    for j in range(i, len(stmt.tokens)):
+        name = stmt.tokens[j].name
+        if name in ("ASCII_40", "ASCII_91"):
+            depth += 1
+        elif name in ("ASCII_41", "ASCII_93"):
+            depth -= 1
+        elif name == "ASCII_44" and depth == 0:
+            starts.append(j + 1)
+    return starts if len(starts) == len(stmt.node.cmds or ()) else None
+
+
+def _head(stmt: _Stmt) -> tuple[Span, str]:
+    """Where to point when a command cannot be located: `ALTER TABLE "t"`."""
+    relation = stmt.at(getattr(stmt.node.relation, "location", None))
+    last = stmt.name_end(relation) if relation is not None else 0
+    return stmt.span(0, last), stmt.quote(0, last)
+
+
+def _add_column(stmt: _Stmt, cmd: Any, first: int | None, column: str) -> Iterator[_Finding]:
+    if cmd.missing_ok:
+        return
+    code, why = "42701", f"the {column.lower()} already exists"
+    if first is None or not stmt.is_(first, "ADD_P"):
+        span, quoted = _head(stmt)
+        yield _Finding(
+            span,
+            _fails(f"{quoted} ADD {column} {cmd.def_.colname}", why, code),
+            f"Write `ADD {column} IF NOT EXISTS`.",
+            frozenset({code}),
+        )
+        return
+    keyword = first + 1 if stmt.is_(first + 1, column) else first
+    name = stmt.at(cmd.def_.location)
+    last = stmt.name_end(name) if name is not None else keyword
+    head = stmt.words(first, keyword)
+    problem = _fails(stmt.quote(first, last), why, code)
+    if column == "ATTRIBUTE":
+        yield _Finding(
+            stmt.span(first, last),
+            problem,
+            "PostgreSQL has no `ADD ATTRIBUTE IF NOT EXISTS`: put the statement in a DO block "
+            "with an `EXCEPTION WHEN duplicate_column THEN null;` handler.",
+            frozenset({code}),
+        )
+        return
+    yield _Finding(
+        stmt.span(first, last),
+        problem,
+        f"Write `{head} IF NOT EXISTS`.",
+        frozenset({code}),
+        stmt.insert_after(keyword, " IF NOT EXISTS", f"Use {head} IF NOT EXISTS"),
+    )
+
+
+def _drop_subobject(
+    stmt: _Stmt, cmd: Any, first: int | None, kind: str, why: str, code: str
+) -> Iterator[_Finding]:
+    if cmd.missing_ok:
+        return
+    if first is None or not stmt.is_(first, "DROP"):
+        span, quoted = _head(stmt)
+        yield _Finding(
+            span,
+            _fails(f"{quoted} DROP {kind} {cmd.name}", why, code),
+            f"Write `DROP {kind} IF EXISTS`.",
+            frozenset({code}),
+        )
+        return
+    keyword = first + 1 if stmt.is_(first + 1, kind) else first
+    last = min(keyword + 1, len(stmt.tokens) - 1)
+    head = stmt.words(first, keyword)
+    yield _Finding(
+        stmt.span(first, last),
+        _fails(stmt.quote(first, last), why, code),
+        f"Write `{head} IF EXISTS`.",
+        frozenset({code}),
+        stmt.insert_after(keyword, " IF EXISTS", f"Use {head} IF EXISTS"),
+    )
+
+
+def _add_constraint(stmt: _Stmt, cmd: Any, first: int | None) -> Iterator[_Finding]:
+    constraint = cmd.def_
+    contype = constraint.contype
+    primary = contype == ConstrType.CONSTR_PRIMARY
+    if primary:
+        code, why = "42P16", "the table already has a primary key"
+    elif contype in (ConstrType.CONSTR_UNIQUE, ConstrType.CONSTR_EXCLUSION):
+        code, why = "42P07", "the constraint's index already exists"
+    else:
+        code, why = "42710", "the constraint already exists"
+    start = first if first is not None else None
+    at = stmt.at(constraint.location)
+    if start is None or at is None:
+        span, quoted = _head(stmt)
+        what = f"{quoted} ADD CONSTRAINT {constraint.conname or ''}".rstrip()
+    else:
+        last = at + 1 if constraint.conname and stmt.is_(at, "CONSTRAINT") else at
+        span, what = stmt.span(start, last), stmt.quote(start, last)
+    if not constraint.conname and not primary:
+        yield _Finding(
+            span,
+            f"`{what}` has no name: each run of this migration adds another, identical constraint.",
+            "Name it with `ADD CONSTRAINT <name>` (then wrap the statement in a DO block).",
+            frozenset(),
+        )
+        return
+    conditions = (*_WRAP_CONDITIONS, _PK_CONDITION) if primary else _WRAP_CONDITIONS
+    yield _Finding(
+        span,
+        _fails(what, why, code),
+        "PostgreSQL has no `ADD CONSTRAINT IF NOT EXISTS`: wrap the statement in "
+        f"`DO $$ BEGIN ... EXCEPTION WHEN {' OR '.join(conditions)} THEN null; END $$`.",
+        frozenset({code}),
+        wrap=conditions,
+    )
+
+
+# ---- ALTER TYPE ... ADD VALUE ------------------------------------------------------------------
+
+
+def _alter_enum(stmt: _Stmt) -> Iterator[_Finding]:
+    node = stmt.node
+    if node.oldVal is not None:
+        yield from _rename(stmt)
+        return
+    if node.skipIfNewValExists:
+        return
+    add = stmt.find("ADD_P")
+    if add is None or not stmt.is_(add + 1, "VALUE_P"):
+        return
+    keyword = add + 1
+    last = keyword + 1 if stmt.is_(keyword + 1, "SCONST") else keyword
+    yield _Finding(
+        stmt.span(add, last),
+        _fails(stmt.quote(add, last), "the enum label already exists", "42710"),
+        "Write `ADD VALUE IF NOT EXISTS`.",
+        frozenset({"42710"}),
+        stmt.insert_after(keyword, " IF NOT EXISTS", "Use ADD VALUE IF NOT EXISTS"),
+    )
+
+
+# ---- DROP ... IF EXISTS ------------------------------------------------------------------------
+
+_DROP: dict[ObjectType, tuple[tuple[str, ...], str, str]] = {
+    ObjectType.OBJECT_TABLE: (("TABLE",), "the table is already gone", "42P01"),
+    ObjectType.OBJECT_VIEW: (("VIEW",), "the view is already gone", "42P01"),
+    ObjectType.OBJECT_MATVIEW: (
+        ("MATERIALIZED", "VIEW"),
+        "the materialized view is already gone",
+        "42P01",
+    ),
+    ObjectType.OBJECT_FOREIGN_TABLE: (
+        ("FOREIGN", "TABLE"),
+        "the foreign table is already gone",
+        "42P01",
+    ),
+    ObjectType.OBJECT_SEQUENCE: (("SEQUENCE",), "the sequence is already gone", "42P01"),
+    ObjectType.OBJECT_INDEX: (("INDEX",), "the index is already gone", "42704"),
+    ObjectType.OBJECT_TYPE: (("TYPE_P",), "the type is already gone", "42704"),
+    ObjectType.OBJECT_DOMAIN: (("DOMAIN_P",), "the domain is already gone", "42704"),
+    ObjectType.OBJECT_SCHEMA: (("SCHEMA",), "the schema is already gone", "3F000"),
+    ObjectType.OBJECT_FUNCTION: (("FUNCTION",), "the function is already gone", "42883"),
+    ObjectType.OBJECT_PROCEDURE: (("PROCEDURE",), "the procedure is already gone", "42883"),
+    ObjectType.OBJECT_ROUTINE: (("ROUTINE",), "the routine is already gone", "42883"),
+    ObjectType.OBJECT_AGGREGATE: (("AGGREGATE",), "the aggregate is already gone", "42883"),
+    ObjectType.OBJECT_EXTENSION: (("EXTENSION",), "the extension is already gone", "42704"),
+    ObjectType.OBJECT_TRIGGER: (("TRIGGER",), "the trigger is already gone", "42704"),
+    ObjectType.OBJECT_POLICY: (("POLICY",), "the policy is already gone", "42704"),
+    ObjectType.OBJECT_RULE: (("RULE",), "the rule is already gone", "42704"),
+}
+
+
+def _drop(stmt: _Stmt) -> Iterator[_Finding]:
+    node = stmt.node
+    known = _DROP.get(node.removeType)
+    if node.missing_ok or known is None:
+        return
+    keywords, why, code = known
+    yield from _drop_if_exists(stmt, keywords, why, code)
+
+
+def _drop_role(stmt: _Stmt) -> Iterator[_Finding]:
+    if stmt.node.missing_ok or len(stmt.tokens) < 2:
+        return
+    yield from _drop_if_exists(stmt, (stmt.tokens[1].name,), "the role is already gone", "42704")
+
+
+def _drop_if_exists(
+    stmt: _Stmt, keywords: tuple[str, ...], why: str, code: str
+) -> Iterator[_Finding]:
+    n = len(keywords)
+    if not stmt.is_(0, "DROP") or not all(stmt.is_(k + 1, kw) for k, kw in enumerate(keywords)):
+        return
+    keyword = n + 1 if stmt.is_(n + 1, "CONCURRENTLY") else n
+    last = stmt.name_end(keyword + 1) if keyword + 1 < len(stmt.tokens) else keyword
+    head = stmt.words(0, keyword)
+    yield _Finding(
+        stmt.span(0, last),
+        _fails(stmt.quote(0, last), why, code),
+        f"Write `{head} IF EXISTS`.",
+        frozenset({code}),
+        stmt.insert_after(keyword, " IF EXISTS", f"Use {head} IF EXISTS"),
+    )
+
+
+# ---- RENAME, SET SCHEMA: diagnostic only ---------------------------------------------------------
+
+_RELATIONS = frozenset(
+    {
+        ObjectType.OBJECT_TABLE,
+        ObjectType.OBJECT_VIEW,
+        ObjectType.OBJECT_MATVIEW,
+        ObjectType.OBJECT_INDEX,
+        ObjectType.OBJECT_SEQUENCE,
+        ObjectType.OBJECT_FOREIGN_TABLE,
+    }
+)
+_GONE: dict[ObjectType, str] = {
+    ObjectType.OBJECT_COLUMN: "42703",
+    ObjectType.OBJECT_ATTRIBUTE: "42703",
+    ObjectType.OBJECT_TABCONSTRAINT: "42704",
+    ObjectType.OBJECT_DOMCONSTRAINT: "42704",
+    ObjectType.OBJECT_TYPE: "42704",
+    ObjectType.OBJECT_DOMAIN: "42704",
+    ObjectType.OBJECT_TRIGGER: "42704",
+    ObjectType.OBJECT_POLICY: "42704",
+    ObjectType.OBJECT_RULE: "42704",
+    ObjectType.OBJECT_ROLE: "42704",
+    ObjectType.OBJECT_SCHEMA: "3F000",
+    ObjectType.OBJECT_FUNCTION: "42883",
+    ObjectType.OBJECT_PROCEDURE: "42883",
+    ObjectType.OBJECT_ROUTINE: "42883",
+    ObjectType.OBJECT_AGGREGATE: "42883",
+} | dict.fromkeys(_RELATIONS, "42P01")
+
+
+def _rename(stmt: _Stmt) -> Iterator[_Finding]:
+    node = stmt.node
+    kind = getattr(node, "renameType", None)
+    # ALTER TABLE IF EXISTS a RENAME TO b: the second run finds no `a` and skips
+    if getattr(node, "missing_ok", False) and kind in _RELATIONS:
+        return
+    if isinstance(node, ast.AlterEnumStmt):
+        code = "22023"  # ALTER TYPE ... RENAME VALUE: invalid_parameter_value
+    else:
+        code = _GONE.get(kind, UNKNOWN) if kind is not None else UNKNOWN
+    yield from _moved(stmt, "RENAME", code)
+
+
+def _set_schema(stmt: _Stmt) -> Iterator[_Finding]:
+    node = stmt.node
+    if node.missing_ok:
+        return
+    yield from _moved(stmt, "SET", _GONE.get(node.objectType, UNKNOWN))
+
+
+def _moved(stmt: _Stmt, keyword_name: str, code: str) -> Iterator[_Finding]:
+    keyword = stmt.find(keyword_name) or 0
+    last = len(stmt.tokens) - 1
+    why = (
+        "the old name no longer exists"
+        if keyword_name == "RENAME"
+        else "the object is no longer in its old schema"
+    )
+    if code:
+        problem = _fails(stmt.quote(keyword, last), why, code)
+        guard = f"EXCEPTION WHEN {_NAME_OF[code]} THEN null;"
+    else:
+        problem = f"`{stmt.quote(keyword, last)}` fails when this migration runs again: {why}."
+        guard = "EXCEPTION handler for that error"
+    yield _Finding(
+        stmt.span(keyword, last),
+        problem,
+        f"It has no `IF EXISTS` form: put it in a DO block with an `{guard}`, or make sure "
+        "this migration never runs twice.",
+        frozenset({code}),
+    )
+
+
+_CHECKS: dict[type, Callable[[_Stmt], Iterator[_Finding]]] = {
+    ast.CreateStmt: _create_table,
+    ast.CreateTableAsStmt: _create_table_as,
+    ast.CreateSeqStmt: _create_sequence,
+    ast.IndexStmt: _create_index,
+    ast.CreateSchemaStmt: _create_schema,
+    ast.CreateExtensionStmt: _create_extension,
+    ast.ViewStmt: _create_view,
+    ast.CreateFunctionStmt: _create_function,
+    ast.CreateTrigStmt: _create_trigger,
+    ast.CreateEnumStmt: _create_type("TYPE_P", "CREATE TYPE"),
+    ast.CompositeTypeStmt: _create_type("TYPE_P", "CREATE TYPE"),
+    ast.CreateRangeStmt: _create_type("TYPE_P", "CREATE TYPE"),
+    ast.CreateDomainStmt: _create_type("DOMAIN_P", "CREATE DOMAIN"),
+    ast.CreatePolicyStmt: _create_type("POLICY", "CREATE POLICY"),
+    ast.CreateRoleStmt: _create_role,
+    ast.AlterTableStmt: _alter_table,
+    ast.AlterEnumStmt: _alter_enum,
+    ast.DropStmt: _drop,
+    ast.DropRoleStmt: _drop_role,
+    ast.RenameStmt: _rename,
+    ast.AlterObjectSchemaStmt: _set_schema,
+}
+
+
+# ---- the DO wrapper fix ------------------------------------------------------------------------
+
+
+def _wrap_fix(stmt: _Stmt, findings: list[_Finding]) -> Fix | None:
+    """Wrap the statement, untouched, in a DO block catching what its second run raises."""
+    conditions: list[str] = []
+    for finding in findings:
+        conditions.extend(c for c in finding.wrap if c not in conditions)
+    if not conditions:
+        return None
+    tag = _dollar_tag(stmt.text[stmt.start : stmt.end])
+    nl = stmt.newline
+    handler = f"{nl}EXCEPTION{nl} WHEN {' OR '.join(conditions)} THEN null;{nl}END {tag};"
+    if stmt.terminator is not None:
+        after = Edit.insert(CHUNK_PATH, stmt.terminator + 1, handler)
+    else:
+        after = Edit.insert(CHUNK_PATH, stmt.end, ";" + handler)
+    before = Edit.insert(CHUNK_PATH, stmt.start, f"DO {tag} BEGIN{nl}")
+    title = f"Wrap in DO block catching {' OR '.join(conditions)}"
+    return Fix(title, (before, after))
+
+
+def _dollar_tag(text: str) -> str:
+    """A dollar-quote tag that does not occur in ``text``."""
+    if "$$" not in text:
+        return "$$"
+    n = 0
+    while f"$do{n or ''}$" in text:
+        n += 1
+    return f"$do{n or ''}$"
+
+
+# ---- DO blocks ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Handler:
+    conditions: tuple[str, ...]  # condition names or SQLSTATEs, as written
+    rethrows: bool
+
+    def matches(self, code: str) -> bool:
+        for condition in self.conditions:
+            if condition == "others":
+                if code not in _NOT_CAUGHT_BY_OTHERS:
+                    return True
+                continue
+            state = CONDITIONS.get(condition, condition.upper())
+            if state == code or (state.endswith("000") and code and code[:2] == state[:2]):
+                return True
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class _Block:
+    """One `BEGIN ... EXCEPTION ... END` block: the first handler matching an error takes it."""
+
+    handlers: tuple[_Handler, ...]
+    owner: int = field(default=0, compare=False)  # which DO statement it belongs to
+
+    def catches(self, code: str) -> bool:
+        """True: handled here; False: re-raised or not matched (it goes on outward)."""
+        for handler in self.handlers:
+            if handler.matches(code):
+                return not handler.rethrows
+        return False
+
+    def names(self) -> list[str]:
+        return [c for h in self.handlers if not h.rethrows for c in h.conditions]
+
+
+def _caught(code: str, blocks: tuple[_Block, ...]) -> bool:
+    """Is ``code`` handled by the innermost block with a matching handler that does not
+    re-raise? A re-raised error goes on to the blocks around."""
+    return any(block.catches(code) for block in reversed(blocks))
+
+
+def _do_findings(stmt: _Stmt, outer: tuple[_Block, ...]) -> Iterator[_Finding]:
+    node = stmt.node
+    body_arg = next((a for a in node.args or () if a.defname == "as"), None)
+    language = next((a for a in node.args or () if a.defname == "language"), None)
+    if language is not None and str(language.arg.sval).lower() != "plpgsql":
+        return  # a body we cannot read
+    literal = stmt.at(body_arg.arg_location) if body_arg is not None else None
+    if body_arg is None or literal is None:
+        return
+    body = str(body_arg.arg.sval)
+    token = stmt.tokens[literal]
+    quoted = token.text(stmt.text)
+    try:
+        tree = pglast.parse_plpgsql(
+            f"CREATE FUNCTION pg_temp.drizzle_lsp_do() RETURNS void LANGUAGE plpgsql AS {quoted}"
+        )
+    except (ParseError, ValueError):
+        return  # PostgreSQL rejects the body when the block runs; not ours to report
+    body_at = _body_offset(stmt, token, body)
+    do = _DoBlock(stmt, body, body_at, outer, next(_OWNERS))
+    for execsql, blocks, guarded in _walk(tree, outer, False, do.owner):
+        if not guarded:
+            yield from do.inner_findings(execsql, blocks)
+
+
+def _body_offset(stmt: _Stmt, token: Token, body: str) -> int | None:
+    """Where the DO body's text starts in the statement's text, when it is written verbatim."""
+    quoted = token.text(stmt.text)
+    if quoted.startswith("$"):
+        at = token.start + quoted.index("$", 1) + 1
+    elif quoted.startswith("'"):
+        at = token.start + 1
+    else:
+        return None
+    return at if stmt.text[at : at + len(body)] == body else None
+
+
+def _walk(
+    node: Any, blocks: tuple[_Block, ...], guarded: bool, owner: int
+) -> Iterator[tuple[dict[str, Any], tuple[_Block, ...], bool]]:
+    """Every SQL statement of a PL/pgSQL tree, with the exception blocks around it."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _walk(item, blocks, guarded, owner)
+        return
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        if key == "PLpgSQL_stmt_execsql":
+            yield value, blocks, guarded
+        elif key == "PLpgSQL_stmt_call":  # CALL and DO: the statement is in `expr`
+            yield {"sqlstmt": value.get("expr"), "lineno": value.get("lineno")}, blocks, guarded
+        elif key == "PLpgSQL_stmt_dynexecute":
+            continue  # EXECUTE '...': not checked
+        elif key == "PLpgSQL_stmt_block":
+            inner = blocks
+            exceptions = (value.get("exceptions") or {}).get("PLpgSQL_exception_block")
+            if exceptions:
+                handlers = tuple(_handler(e) for e in exceptions.get("exc_list", []))
+                inner = (*blocks, _Block(handlers, owner))
+                for e in exceptions.get("exc_list", []):
+                    yield from _walk(
+                        e.get("PLpgSQL_exception", {}).get("action"), blocks, guarded, owner
+                    )
+            yield from _walk(value.get("body"), inner, guarded, owner)
+        elif key == "PLpgSQL_stmt_if":
+            conditions = [value.get("cond")] + [
+                e.get("PLpgSQL_if_elsif", {}).get("cond") for e in value.get("elsif_list", [])
+            ]
+            checked = guarded or any(_catalog_check(c) for c in conditions)
+            yield from _walk(value, blocks, checked, owner)
+        else:
+            yield from _walk(value, blocks, guarded, owner)
+
+
+def _handler(exception: dict[str, Any]) -> _Handler:
+    spec = exception.get("PLpgSQL_exception", {})
+    names = tuple(
+        str(c.get("PLpgSQL_condition", {}).get("condname", "")).lower()
+        for c in spec.get("conditions", [])
+    )
+    return _Handler(names, _raises(spec.get("action")))
+
+
+_ERROR_LEVEL = 21  # elog.h ERROR: `RAISE;` and `RAISE EXCEPTION`
+
+
+def _raises(node: Any) -> bool:
+    if isinstance(node, list):
+        return any(_raises(item) for item in node)
+    if not isinstance(node, dict):
+        return False
+    for key, value in node.items():
+        if key == "PLpgSQL_stmt_raise" and value.get("elog_level", _ERROR_LEVEL) >= _ERROR_LEVEL:
+            return True
+        if _raises(value):
+            return True
+    return False
+
+
+def _catalog_check(cond: Any) -> bool:
+    """Does an IF condition look an object up: `EXISTS (SELECT ...)`, `to_regclass(...)`?"""
+    query = (cond or {}).get("PLpgSQL_expr", {}).get("query")
+    if not query:
+        return False
+    try:
+        tree = json.loads(pglast.parser.parse_sql_json(f"SELECT {query}"))
+    except (ParseError, ValueError):
+        return False
+    return _looks_up(tree)
+
+
+def _looks_up(node: Any) -> bool:
+    if isinstance(node, list):
+        return any(_looks_up(item) for item in node)
+    if not isinstance(node, dict):
+        return False
+    sublink = node.get("SubLink")
+    if isinstance(sublink, dict) and sublink.get("subLinkType") == "EXISTS_SUBLINK":
+        return True
+    call = node.get("FuncCall")
+    if isinstance(call, dict):
+        names = call.get("funcname") or [{}]
+        last = names[-1].get("String", {}).get("sval", "")
+        if str(last).lower().startswith("to_reg"):
+            return True
+    return any(_looks_up(value) for value in node.values())
+
+
+class _DoBlock:
+    """The statements of one DO body, placed back into the text around the DO."""
+
+    def __init__(
+        self, stmt: _Stmt, body: str, body_at: int | None, outer: tuple[_Block, ...], owner: int
+    ) -> None:
+        self.stmt, self.body, self.body_at, self.outer, self.owner = (
+            stmt,
+            body,
+            body_at,
+            outer,
+            owner,
+        )
+        self.lines = TextIndex(body)
+
+    def inner_findings(
+        self, execsql: dict[str, Any], blocks: tuple[_Block, ...]
+    ) -> Iterator[_Finding]:
+        query = (execsql.get("sqlstmt") or {}).get("PLpgSQL_expr", {}).get("query")
+        if not query:
+            return
+        try:
+            raw = pglast.parse_sql(query)
+        except ParseError:
+            return
+        place = self._place(query, int(execsql.get("lineno") or 1))
+        tokens = code_tokens(query)
+        if tokens is None:
+            return
+        for r in raw:
+            start = r.stmt_location or 0
+            end = start + r.stmt_len if r.stmt_len else len(query)
+            own = tuple(t for t in tokens if start <= t.start < end)
+            if not own:
+                continue
+            inner = _Stmt(query, 0, start, end, None, r.stmt, own)
+            for finding in _findings(inner, blocks):
+                if finding.errors and all(_caught(code, blocks) for code in finding.errors):
+                    continue
+                yield self._placed(finding, place, blocks)
+
+    def _place(self, query: str, lineno: int) -> int | None:
+        """Offset of ``query`` in the statement's text, if the body is there verbatim."""
+        if self.body_at is None:
+            return None
+        line = min(max(lineno - 1, 0), self.lines.line_count - 1)
+        found = self.body.find(query, self.lines.line_starts[line])
+        if found < 0:
+            found = self.body.find(query)
+        return None if found < 0 else self.body_at + found
+
+    def _placed(self, finding: _Finding, place: int | None, blocks: tuple[_Block, ...]) -> _Finding:
+        local = [b for b in blocks if b.owner == self.owner]
+        missing = [c for c in sorted(finding.errors) if c and not _caught(c, blocks)]
+        names = [_NAME_OF.get(c, c) for c in missing]
+        caught = list(dict.fromkeys(n for b in local for n in b.names()))
+        note, remedy = "", finding.remedy
+        if local and names:
+            note = (
+                f"The surrounding EXCEPTION handler catches {', '.join(caught)}, not "
+                f"{', '.join(names)}."
+                if caught
+                else "The surrounding EXCEPTION handler re-raises what it catches."
+            )
+        if finding.wrap and names:
+            conditions = " OR ".join(names)
+            remedy = (
+                f"Add `OR {conditions}` to the handler's conditions."
+                if caught
+                else f"Give the DO block an `EXCEPTION WHEN {conditions} THEN null;` handler."
+            )
+        if place is None:
+            do = self.stmt.find("DO") or 0
+            span = self.stmt.span(do, do)
+            return replace(finding, span=span, fix=None, wrap=(), note=note, remedy=remedy)
+        span = Span(finding.span.start + place, finding.span.end + place)
+        fix = _shifted(finding.fix, place) if finding.fix is not None else None
+        if finding.wrap:
+            fix = self._extend_handler(names, local) if names and caught else None
+        return replace(finding, span=span, fix=fix, wrap=(), note=note, remedy=remedy)
+
+    def _extend_handler(self, names: list[str], local: list[_Block]) -> Fix | None:
+        """Add the missing conditions to the DO's only handler: `WHEN a` -> `WHEN a OR b`."""
+        if self.body_at is None or len(local) != 1 or not local[0].handlers:
+            return None
+        if local[0].handlers[0].rethrows:
+            return None
+        tokens = code_tokens(self.body, self.body_at)
+        if tokens is None:
+            return None
+        words = [t.text(self.stmt.text).lower() for t in tokens]
+        if words.count("exception") != 1:
+            return None
+        when = _index(words, "when", words.index("exception"))
+        then = _index(words, "then", when + 1) if when is not None else None
+        if then is None or when is None or then <= when + 1:
+            return None
+        edit = Edit.insert(CHUNK_PATH, tokens[then - 1].end, " OR " + " OR ".join(names))
+        return Fix(f"Also catch {' and '.join(names)} in the EXCEPTION handler", (edit,))
+
+
+def _index(words: list[str], word: str, start: int) -> int | None:
+    try:
+        return words.index(word, start)
+    except ValueError:
+        return None
+
+
+def _shifted(fix: Fix, delta: int) -> Fix:
+    edits = tuple(
+        Edit(e.path, Span(e.span.start + delta, e.span.end + delta), e.new_text) for e in fix.edits
+    )
+    return replace(fix, edits=edits)

@@ -1,0 +1,327 @@
+"""S002 against a real PostgreSQL: every fix the fixtures produce makes its statement idempotent.
+
+For each statement of a fixture case that S002 flags with a fix, in a scratch database created
+for the check and dropped after it:
+
+- the statements before it (earlier migrations of the case first, then earlier statements of its
+  file) run once, as preconditions;
+- the statement as fixed (all of its S002 fixes applied, as ``check --fix`` would) runs twice in a
+  row, and both runs must succeed;
+- in a fresh scratch database, the statement as written runs twice, and the second run must fail
+  (so the fixture is meaningful) with one of the SQLSTATEs its messages name.
+
+Statements S002 flags without a fix are checked the same way for the SQLSTATE (or, for an
+unnamed index or constraint, for silently succeeding a second time), which is what the rule's
+DO-block judgement rests on.
+
+Needs ``DATABASE_URL`` (default ``postgresql://postgres@127.0.0.1:5432/postgres``) and a role that
+may create databases. Skipped when the server cannot be reached, except under CI (``CI`` set),
+where that is a failure.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import psycopg
+import pytest
+from pglast import ast
+from psycopg import conninfo, errors, sql
+
+from drizzle_lsp.core.analyze import analyze
+from drizzle_lsp.core.diagnostics import Fix, Violation
+from drizzle_lsp.core.fixes import apply_edits, compatible_fixes
+from drizzle_lsp.core.folder import MigrationFolder
+from drizzle_lsp.core.migration import MigrationFile, Statement
+from drizzle_lsp.core.settings import settings_from_mapping
+from drizzle_lsp.core.workspace import discover, load_target
+from drizzle_lsp.rules import non_idempotent_ddl
+from drizzle_lsp.rules._api import SqlContext
+
+pytestmark = pytest.mark.postgres
+
+FIXTURES = Path(__file__).parent / "fixtures" / "rules"
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+HOW = (
+    "start one with `docker run -d -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust postgres:16` "
+    "or point DATABASE_URL at a server whose role may CREATE DATABASE"
+)
+SQLSTATE = re.compile(r"\((\w+), ([0-9A-Z]{5})\)")
+_counter = itertools.count()
+
+
+@dataclass(frozen=True)
+class Target:
+    """A flagged statement of a fixture case, with what it needs run before it."""
+
+    case: Path
+    file: str
+    line: int
+    setup: tuple[str, ...]
+    written: str
+    violations: tuple[Violation, ...]
+
+    @property
+    def id(self) -> str:
+        return f"{self.case.parent.name}/{self.case.name}/{self.file}:{self.line}"
+
+    @property
+    def fixable(self) -> bool:
+        return any(v.fix is not None for v in self.violations)
+
+
+def _run_text(statement: Statement, text: str) -> str:
+    end = statement.terminator + 1 if statement.terminator is not None else statement.span.end
+    return text[statement.span.start : end]
+
+
+def _ordered_documents(folder: MigrationFolder) -> list[Path]:
+    if folder.journal is not None:
+        tags = [e.tag for e in folder.journal.entries if e.tag]
+        paths = [folder.sql_path(tag) for tag in tags]
+        return [p for p in paths if p in folder.sql]
+    return sorted(folder.sql)
+
+
+def _targets() -> Iterator[Target]:
+    for case in sorted(p for p in FIXTURES.glob("*/*") if p.is_dir()):
+        config = case / "case.toml"
+        data = tomllib.loads(config.read_text()) if config.exists() else {}
+        settings = settings_from_mapping(data.get("settings", {}))
+        for target in discover([case]):
+            folder = load_target(target)
+            found = [v for v in analyze(folder, settings) if v.code == "S002"]
+            done: list[str] = []  # statements of earlier files, then of this one
+            for path in _ordered_documents(folder):
+                migration = folder.sql[path].migration
+                if migration is None:
+                    continue
+                for statement in migration.statements:
+                    mine = tuple(
+                        v
+                        for v in found
+                        if v.path == path and migration.statement_at(v.span.start) == statement
+                    )
+                    text = _run_text(statement, migration.text)
+                    if mine:
+                        line = migration.index.line_of(statement.span.start) + 1
+                        rel = path.relative_to(case).as_posix()
+                        yield Target(case, rel, line, tuple(done), text, mine)
+                    done.append(text)
+
+
+TARGETS = list(_targets())
+FIXABLE = [t for t in TARGETS if t.fixable]
+
+
+def fix_statement(text: str) -> str:
+    """The statement with every S002 fix applied, pass after pass as ``check --fix`` does."""
+    for _ in range(10):
+        ctx = SqlContext(MigrationFile(text), breakpoints=True)
+        fixes: list[Fix] = [v.fix for v in non_idempotent_ddl.check(ctx) if v.fix is not None]
+        chosen = compatible_fixes(fixes)
+        if not chosen:
+            break
+        edits = sorted((e for f in chosen for e in f.edits), key=lambda e: e.span.start)
+        text = apply_edits(text, edits)
+    return text
+
+
+def remaining(text: str) -> list[Violation]:
+    return list(non_idempotent_ddl.check(SqlContext(MigrationFile(text), breakpoints=True)))
+
+
+# ---- the server --------------------------------------------------------------------------------
+
+
+@cache
+def _server() -> str | None:
+    """The admin connection string, or None (with the reason in _why) when unreachable."""
+    url = os.environ.get("DATABASE_URL") or DEFAULT_URL
+    try:
+        with psycopg.connect(url, autocommit=True, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error as error:
+        host = conninfo.conninfo_to_dict(url).get("host")
+        _why.append(f"PostgreSQL at {host}: {' '.join(str(error).split())}")
+        return None
+    return url
+
+
+_why: list[str] = []
+
+
+@pytest.fixture(scope="module")
+def server() -> str:
+    url = _server()
+    if url is None:
+        message = f"no PostgreSQL ({_why[0].strip()}); {HOW}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return url
+
+
+@pytest.fixture(scope="module")
+def server_info(server: str) -> tuple[int, frozenset[str]]:
+    with psycopg.connect(server, autocommit=True) as conn:
+        version = int(conn.execute("SHOW server_version_num").fetchone()[0])  # type: ignore[index]
+        rows = conn.execute("SELECT name FROM pg_available_extensions").fetchall()
+    return version, frozenset(r[0] for r in rows)
+
+
+class Scratch:
+    """A database of its own; roles created while it is open are dropped with it."""
+
+    def __init__(self, server: str, autocommit: bool = True) -> None:
+        self.server = server
+        self.autocommit = autocommit
+        self.name = f"drizzle_lsp_s002_{os.getpid()}_{next(_counter)}"
+
+    def __enter__(self) -> psycopg.Connection:
+        with psycopg.connect(self.server, autocommit=True) as admin:
+            self.roles = {r[0] for r in admin.execute("SELECT rolname FROM pg_roles").fetchall()}
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.name)))
+        url = conninfo.make_conninfo(
+            self.server, dbname=self.name, options="-c client_min_messages=warning"
+        )
+        self.conn = psycopg.connect(url, autocommit=self.autocommit)
+        return self.conn
+
+    def __exit__(self, *exc: object) -> None:
+        self.conn.close()
+        with psycopg.connect(self.server, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(self.name)))
+            now = {r[0] for r in admin.execute("SELECT rolname FROM pg_roles").fetchall()}
+            for role in sorted(now - self.roles):
+                admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
+@pytest.fixture(scope="module")
+def shared(server: str) -> Iterator[psycopg.Connection]:
+    """One scratch database for the module; each check runs in a transaction rolled back after
+    it (the drizzle-orm migrator, too, runs pending migrations in one transaction)."""
+    with Scratch(server, autocommit=False) as conn:
+        yield conn
+
+
+@contextmanager
+def isolated(
+    target: Target, server: str, shared: psycopg.Connection
+) -> Iterator[psycopg.Connection]:
+    if _outside_transaction(target):
+        # CREATE/DROP INDEX CONCURRENTLY cannot run in a transaction block
+        with Scratch(server) as conn:
+            yield conn
+        return
+    try:
+        yield shared
+    finally:
+        shared.rollback()
+
+
+def _outside_transaction(target: Target) -> bool:
+    return any(
+        getattr(statement.node, "concurrent", False)
+        for text in (*target.setup, target.written)
+        for statement in MigrationFile(text).statements
+    )
+
+
+def _execute(conn: psycopg.Connection, text: str) -> None:
+    """Run each statement of ``text`` as the migrator would send it (no placeholders)."""
+    migration = MigrationFile(text)
+    assert not migration.syntax_errors, f"does not parse: {text}"
+    for statement in migration.statements:
+        conn.execute(_run_text(statement, text).encode())
+
+
+def _needs(target: Target, server_info: tuple[int, frozenset[str]]) -> None:
+    version, extensions = server_info
+    for statement in MigrationFile("\n".join((*target.setup, target.written))).statements:
+        name = getattr(statement.node, "extname", None)
+        if isinstance(statement.node, ast.CreateExtensionStmt) and name not in extensions:
+            pytest.skip(f"extension {name} is not available on this server")
+    if version < 140000 and "TRIGGER" in target.written.upper():
+        pytest.skip("CREATE OR REPLACE TRIGGER needs PostgreSQL 14")
+
+
+def _setup(conn: psycopg.Connection, target: Target) -> None:
+    for text in target.setup:
+        try:
+            _execute(conn, text)
+        except psycopg.Error as error:
+            pytest.fail(f"{target.id}: precondition failed: {text!r}: {error}")
+
+
+def _named_states(target: Target) -> set[str]:
+    return {m[1] for v in target.violations for m in SQLSTATE.findall(v.message)}
+
+
+# ---- the checks -------------------------------------------------------------------------------
+
+
+def test_fixtures_offer_s002_fixes() -> None:
+    assert len(FIXABLE) >= 40, "the S002 fixtures should cover every fixable statement kind"
+
+
+@pytest.mark.parametrize("target", FIXABLE, ids=lambda t: t.id)
+def test_fixed_statement_runs_twice(
+    target: Target,
+    server: str,
+    shared: psycopg.Connection,
+    server_info: tuple[int, frozenset[str]],
+) -> None:
+    _needs(target, server_info)
+    fixed = fix_statement(target.written)
+    assert fixed != target.written
+    left = [v for v in remaining(fixed) if SQLSTATE.search(v.message)]
+    assert not left, f"still not idempotent after its fixes: {[v.message for v in left]}"
+    fixed_file = target.case / "fixed" / target.file
+    if fixed_file.exists() and all(
+        v.fix is None or v.fix.applicability == "safe" for v in target.violations
+    ):
+        # what the PostgreSQL check runs is what `check --fix` wrote in the fixture
+        assert fixed.replace("\r\n", "\n") in fixed_file.read_bytes().decode().replace("\r\n", "\n")
+    with isolated(target, server, shared) as conn:
+        _setup(conn, target)
+        for run in ("first", "second"):
+            try:
+                _execute(conn, fixed)
+            except psycopg.Error as error:
+                pytest.fail(f"{run} run of the fixed statement failed: {error}\n{fixed}")
+
+
+@pytest.mark.parametrize("target", TARGETS, ids=lambda t: t.id)
+def test_written_statement_fails_second_run(
+    target: Target,
+    server: str,
+    shared: psycopg.Connection,
+    server_info: tuple[int, frozenset[str]],
+) -> None:
+    _needs(target, server_info)
+    states = _named_states(target)
+    with isolated(target, server, shared) as conn:
+        _setup(conn, target)
+        try:
+            _execute(conn, target.written)
+        except psycopg.Error as error:
+            pytest.fail(f"first run of the statement failed: {error}\n{target.written}")
+        if not states:
+            # an unnamed index or constraint: the second run succeeds and duplicates it
+            _execute(conn, target.written)
+            return
+        with pytest.raises(psycopg.Error) as raised:
+            _execute(conn, target.written)
+    assert isinstance(raised.value, errors.Error)
+    assert raised.value.sqlstate in states, (
+        f"second run raised {raised.value.sqlstate} ({raised.value}), messages name {states}"
+    )
