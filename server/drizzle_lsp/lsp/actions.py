@@ -41,7 +41,8 @@ async def code_actions(
     found: list[types.CodeAction] = []
     if wanted(types.CodeActionKind.QuickFix, only):
         for diagnostic in params.context.diagnostics:
-            found.extend(quick_fixes(diagnostic, state.document_changes))
+            uri = params.text_document.uri
+            found.extend(quick_fixes(diagnostic, uri, state.document_changes))
             if document is not None:
                 ignore = ignore_action(state, document, diagnostic)
                 if ignore is not None:
@@ -56,17 +57,21 @@ async def code_actions(
     return found
 
 
-def quick_fixes(diagnostic: types.Diagnostic, document_changes: bool) -> list[types.CodeAction]:
+def quick_fixes(
+    diagnostic: types.Diagnostic, uri: str, document_changes: bool
+) -> list[types.CodeAction]:
+    """The fixes carried in ``data`` of a diagnostic of the document ``uri``."""
     data = diagnostic.data
     if diagnostic.source != convert.SOURCE or not isinstance(data, Mapping):
         return []
+    version = data.get("version")
     return [
         types.CodeAction(
             title=fix["title"],
             kind=types.CodeActionKind.QuickFix,
             diagnostics=[diagnostic],
             is_preferred=bool(fix.get("preferred")),
-            edit=convert.workspace_edit(fix["edits"], document_changes),
+            edit=convert.workspace_edit(fix["edits"], document_changes, uri, version),
         )
         for fix in data.get("fixes", [])
     ]
@@ -93,13 +98,8 @@ def ignore_action(
 
 
 def _document_edit(state: ServerState, document: OpenDocument, edit: Edit) -> types.WorkspaceEdit:
-    changes = convert.edits_json(
-        [edit],
-        lambda _: document.index,
-        lambda _: document.uri,
-        lambda _: document.version,
-        state.encoding,
-    )
+    target = convert.Document(document.uri, document.version, document.index)
+    changes = convert.edits_json([edit], target, state.encoding)
     return convert.workspace_edit(changes, state.document_changes)
 
 

@@ -70,7 +70,8 @@ AtRiskProvider = Callable[[MigrationFolder, Settings], frozenset[str]]
 class Client(Protocol):
     """What the state needs from the server: publishing, progress and messages."""
 
-    def publish(self, uri: str, version: int | None, diagnostics: list[dict[str, Any]]) -> None: ...
+    def publish(self, uri: str, version: int | None, diagnostics: list[str]) -> None:
+        """Send ``textDocument/publishDiagnostics``; each diagnostic is JSON text."""
 
     def report_progress(self, message: str, percentage: int) -> None: ...
 
@@ -589,8 +590,9 @@ class ServerState:
         files = result.files()
         current = set(files) | set(result.by_path)
 
-        def index_of(path: Path) -> TextIndex:
-            return self.index_for(path, result.text_of(path) or "")
+        def document_of(path: Path) -> convert.Document:
+            index = self.index_for(path, result.text_of(path) or "")
+            return convert.Document(self.uri_for(path), result.version_of(path), index)
 
         for path in [*files, *(p for p in result.by_path if p not in files)]:
             violations = tuple(result.by_path.get(path, ()))
@@ -606,17 +608,14 @@ class ServerState:
                 and (before.text is text or before.text == text)
             ):
                 continue
-            diagnostics = [
-                convert.diagnostic_json(v, index_of, self.uri_for, result.version_of, self.encoding)
-                for v in violations
-            ]
-            self.client.publish(self.uri_for(path), version, diagnostics)
+            writer = convert.DiagnosticWriter(path, document_of, self.encoding)
+            self.client.publish(writer.document.uri, version, [writer.json(v) for v in violations])
             state.published[path] = Published(text, version, violations)
         for path in [p for p in state.published if p not in current]:
             if state.published.pop(path).violations:
                 self.client.publish(self.uri_for(path), None, [])  # a deleted file: clear it
         log.debug(
-            "%s: %d diagnostics in %.1f ms",
+            "%s: %d diagnostics, analysed in %.1f ms",
             state.root,
             len(result.violations),
             result.seconds * 1e3,
