@@ -189,16 +189,18 @@ def migration(i: int) -> str:
     )
 
 
-def big_migration(statements: int) -> str:
+def big_migration(statements: int, guarded: bool = False) -> str:
+    """Generated DDL: bare (S002 on every statement) or guarded with IF NOT EXISTS (clean)."""
+    guard = " IF NOT EXISTS" if guarded else ""
     parts = []
     for i in range(statements):
         if i % 2 == 0:
             parts.append(
-                f'CREATE TABLE "t{i}" (\n\t"id" serial PRIMARY KEY NOT NULL,\n'
+                f'CREATE TABLE{guard} "t{i}" (\n\t"id" serial PRIMARY KEY NOT NULL,\n'
                 f"\t\"label\" text DEFAULT 'café ☕'\n);"
             )
         else:
-            parts.append(f'ALTER TABLE "t{i - 1}" ADD COLUMN "c{i}" integer;')
+            parts.append(f'ALTER TABLE "t{i - 1}" ADD COLUMN{guard} "c{i}" integer;')
     return "\n--> statement-breakpoint\n".join(parts) + "\n"
 
 
@@ -224,19 +226,22 @@ def summary(name: str, values_ms: list[float]) -> str:
     )
 
 
-def server_times(logs: list[str]) -> list[float]:
-    return [float(m.rsplit(" in ", 1)[1].split()[0]) for m in logs if "analysed in" in m]
+def server_times(logs: list[str], what: str = "analysed in") -> list[float]:
+    """Times the server logs at debug level (``analysed in`` / ``published``) in ms."""
+    return [float(m.split(what, 1)[1].split()[0]) for m in logs if what in m]
 
 
 # ---- the measurements ----------------------------------------------------------------------------
 
 
-async def edit_latency(tmp: Path, statements: int, edits: int) -> tuple[list[float], float, Client]:
-    root = tmp / "big"
+async def edit_latency(
+    tmp: Path, statements: int, edits: int, guarded: bool
+) -> tuple[list[float], int, Client]:
+    root = tmp / ("guarded" if guarded else "bare")
     folder = root / "drizzle"
     (folder / "meta").mkdir(parents=True)
     (folder / "meta" / "_journal.json").write_text(journal(["0000_big"]))
-    (folder / "0000_big.sql").write_text(big_migration(statements))
+    (folder / "0000_big.sql").write_text(big_migration(statements, guarded))
     client = Client()
     await client.start(root)
     await asyncio.wait_for(client.progress_end, 60)
@@ -258,6 +263,7 @@ async def edit_latency(tmp: Path, statements: int, edits: int) -> tuple[list[flo
         latencies.append((await asyncio.wait_for(done, 30) - sent) * 1000)
         await asyncio.sleep(0.15)  # a pause longer than the debounce
     count = next(e[3] for e in reversed(client.published) if e[1] == uri)
+    await asyncio.sleep(0.3)  # the last debug log lines follow their publish
     return latencies, count, client
 
 
@@ -288,11 +294,13 @@ async def workspace(tmp: Path, files: int, edits: int) -> dict[str, Any]:
         )
         times.append((await asyncio.wait_for(done, 30) - sent) * 1000)
         await asyncio.sleep(0.15)
+    await asyncio.sleep(0.3)
     result = {
         "initial": initial,
-        "published": published,
+        "files": published,
         "journal": times,
         "server": server_times(client.logs),
+        "published": server_times(client.logs, "published"),
         "rss": client.peak_rss_mb(),
     }
     await client.stop()
@@ -307,22 +315,30 @@ async def main() -> None:
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="drizzle-lsp-bench-"))
     try:
-        latencies, count, big = await edit_latency(tmp, args.statements, args.edits)
-        big_rss = big.peak_rss_mb()
-        big_server = server_times(big.logs)[-len(latencies) :]
-        await big.stop()
+        for guarded in (False, True):
+            latencies, count, big = await edit_latency(tmp, args.statements, args.edits, guarded)
+            rss = big.peak_rss_mb()
+            n = len(latencies)
+            kind = "IF NOT EXISTS everywhere" if guarded else "bare DDL"
+            print(f"{args.statements}-statement file ({kind}), {count} diagnostics per publish:")
+            print("  " + summary("edit -> diagnostics", latencies))
+            published = server_times(big.logs, "published")[-n:]
+            print("  " + summary("  change received -> published (server log)", published))
+            print("  " + summary("  of which analysis (server log)", server_times(big.logs)[-n:]))
+            print(f"  server peak RSS: {rss:.0f} MB")
+            await big.stop()
         ws = await workspace(tmp, args.files, max(10, args.edits // 3))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{args.statements}-statement file, {count} diagnostics per publish:")
-    print("  " + summary("edit -> diagnostics", latencies))
-    print("  " + summary("  of which analysis (server log)", big_server))
-    print(f"  server peak RSS: {big_rss:.0f} MB")
     print(f"workspace of {args.files} journal entries and {args.files} files:")
-    initial = f"{ws['initial']:.0f} ms ({ws['published']} files published)"
+    initial = f"{ws['initial']:.0f} ms ({ws['files']} files published)"
     print(f"  initial workspace diagnostics: {initial}")
-    print("  " + summary("journal edit -> re-diagnosed", ws["journal"]))
-    print("  " + summary("  of which analysis (server log)", ws["server"][-len(ws["journal"]) :]))
+    n = len(ws["journal"])
+    for parity, what in ((0, "making an entry late (J001 appears)"), (1, "undoing it")):
+        print(f"  journal edit {what}:")
+        print("    " + summary("edit -> re-diagnosed", ws["journal"][parity::2]))
+        analysis = ws["server"][-n:][parity::2]
+        print("    " + summary("  of which analysis (server log)", analysis))
     print(f"  server peak RSS: {ws['rss']:.0f} MB")
 
 
