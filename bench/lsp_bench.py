@@ -252,13 +252,14 @@ async def edit_latency(
     lines = [n for n, line in enumerate(text) if "ADD COLUMN" in line]
     latencies = []
     for k in range(edits):
-        line = lines[(k * 37) % len(lines)]
+        line = lines[(k // 2 * 37) % len(lines)]
         column = text[line].index('"c') + 2
         version = k + 2
         done = client.when_published(lambda e, v=version: e[1] == uri and e[2] == v)
         sent = time.perf_counter()
-        client.change(uri, version, line, column, column, "x" if k % 2 == 0 else "")
-        if k % 2:  # undo: delete the "x" typed by the previous edit
+        if k % 2 == 0:  # type an "x" into a column name...
+            client.change(uri, version, line, column, column, "x")
+        else:  # ...and delete it again
             client.change(uri, version, line, column, column + 1, "")
         latencies.append((await asyncio.wait_for(done, 30) - sent) * 1000)
         await asyncio.sleep(0.15)  # a pause longer than the debounce
