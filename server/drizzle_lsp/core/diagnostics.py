@@ -6,18 +6,18 @@ Offsets are str indexes into the file's text (see :mod:`drizzle_lsp.core.text`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
     HINT = "hint"
 
 
-class Applicability(str, Enum):
+class Applicability(StrEnum):
     """How safe a fix is. Unsafe fixes need ``--unsafe-fixes`` on the command line."""
 
     SAFE = "safe"
@@ -75,6 +75,7 @@ class Violation:
     fix: Fix | None = None
     # further fixes offered in the editor only (e.g. J001's make-idempotent-and-bump)
     alternatives: tuple[Fix, ...] = field(default=())
+    tag: str | None = None  # the migration the violation is about, when there is one
 
     def sort_key(self) -> tuple[str, int, str]:
         return (str(self.path), self.span.start, self.code)

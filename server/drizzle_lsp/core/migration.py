@@ -9,6 +9,7 @@ cached by their text: re-analysing an edited file re-parses only the chunks whos
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -48,7 +49,7 @@ def parse_chunk(text: str) -> ChunkParse:
     try:
         raw = pglast.parse_sql(text)
     except ParseError as error:
-        message, where = (error.args + (0,))[:2]
+        message, where = ((*error.args, 0))[:2]
         return ChunkParse((), (str(message), min(int(where), len(text))))
     statements = []
     for stmt in raw:
@@ -111,7 +112,9 @@ class MigrationFile:
                 errors.append(SqlSyntaxError(message, base + where, chunk.number))
             for s in parsed.statements:
                 term = base + s.terminator if s.terminator is not None else None
-                statements.append(Statement(Span(base + s.start, base + s.end), term, chunk.number, s.node))
+                statements.append(
+                    Statement(Span(base + s.start, base + s.end), term, chunk.number, s.node)
+                )
         self.statements = tuple(statements)
         self.syntax_errors = tuple(errors)
 
@@ -122,13 +125,28 @@ class MigrationFile:
     def statements_in(self, chunk: int) -> list[Statement]:
         return [s for s in self.statements if s.chunk == chunk]
 
-    def ignored_codes(self, statement: Statement) -> frozenset[str] | None:
-        """Codes suppressed for ``statement``; an empty set means all codes; None means none.
+    @cached_property
+    def _statement_starts(self) -> list[int]:
+        return [s.span.start for s in self.statements]
 
-        A directive counts on the line above the statement or at the end of its first line.
+    def statement_at(self, offset: int) -> Statement | None:
+        """The statement whose span holds ``offset`` (its ``;`` included)."""
+        i = bisect.bisect_right(self._statement_starts, offset) - 1
+        if i < 0:
+            return None
+        statement = self.statements[i]
+        end = statement.terminator + 1 if statement.terminator is not None else statement.span.end
+        return statement if offset <= end else None
+
+    def ignored_codes(self, offset: int) -> frozenset[str] | None:
+        """Codes suppressed at ``offset``; an empty set means all codes; None means none.
+
+        A directive counts on the line above the statement holding ``offset`` or at the end of
+        that statement's first line (the offset's own line when no statement holds it).
         """
         index = self.index
-        line = index.line_of(statement.span.start)
+        statement = self.statement_at(offset)
+        line = index.line_of(statement.span.start if statement else offset)
         candidates = [index.line_text(line)]
         if line > 0:
             above = index.line_text(line - 1).strip()
@@ -147,9 +165,9 @@ class MigrationFile:
 
 
 def _split(text: str) -> list[Chunk]:
-    chunks, start, number = [], 0, 0
-    for piece in text.split(BREAKPOINT):
+    chunks: list[Chunk] = []
+    start = 0
+    for number, piece in enumerate(text.split(BREAKPOINT)):
         chunks.append(Chunk(number, Span(start, start + len(piece)), piece))
         start += len(piece) + len(BREAKPOINT)
-        number += 1
     return chunks

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Encoding(str, Enum):
+class Encoding(StrEnum):
     """How a column is counted (LSP ``PositionEncodingKind`` values)."""
 
     UTF8 = "utf-8"

@@ -1,0 +1,220 @@
+"""The analyzer: runs the rules over a migrations folder, verifies their fixes, and applies
+selection, per-file ignores and suppression comments in one central place.
+
+SQL rules run per chunk and their results are cached by chunk text, so re-analysing an edited
+file re-runs them only on chunks whose text changed; journal rules run on the whole folder.
+Every fix is verified before it is offered: applied to the text, the result must parse no worse
+and the rule must fire less often. A fix that fails the check is dropped (the diagnostic stays).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from functools import cache, lru_cache, partial
+from pathlib import Path
+
+from drizzle_lsp.core.diagnostics import Edit, Fix, Span, Violation
+from drizzle_lsp.core.fixes import apply_edits, apply_fix, compatible_fixes
+from drizzle_lsp.core.folder import Layout, MigrationFolder, SqlDocument, folder_texts, with_texts
+from drizzle_lsp.core.migration import MigrationFile
+from drizzle_lsp.core.settings import S002Scope, Settings
+from drizzle_lsp.rules import FOLDER_RULES, SQL_RULES, Rule
+from drizzle_lsp.rules._api import CHUNK_PATH, FolderContext, SqlContext
+
+AT_RISK_CODES = frozenset({"J001", "J005"})
+SYNTAX_CODES = frozenset({"J006", "S001"})
+ALL_SQL_CODES = frozenset(r.code for r in SQL_RULES)
+
+Clock = Callable[[], int]
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def analyze(
+    folder: MigrationFolder,
+    settings: Settings,
+    clock: Clock = now_ms,
+    at_risk: frozenset[str] = frozenset(),
+) -> list[Violation]:
+    """All enabled violations of ``folder``, sorted by file and position.
+
+    ``at_risk`` names further tags that may run twice (e.g. not yet applied on the database);
+    with ``s002-scope = "at-risk"`` S002 only looks at those and at the ones J001/J005 flag.
+    """
+    journal_found = _folder_violations(folder, settings, clock())
+    risky = at_risk | {v.tag for v in journal_found if v.code in AT_RISK_CODES and v.tag}
+    found = list(journal_found)
+    breakpoints = _breakpoints(folder)
+    for document in folder.sql.values():
+        codes = ALL_SQL_CODES
+        if settings.s002_scope is S002Scope.AT_RISK and document.tag not in risky:
+            codes = codes - {"S002"}
+        found.extend(lint_sql(document, breakpoints, codes))
+    return sorted(
+        (v for v in found if settings.enabled_for(v.code, v.path, v.tag)), key=Violation.sort_key
+    )
+
+
+def _breakpoints(folder: MigrationFolder) -> bool:
+    if folder.layout is Layout.JOURNAL and folder.journal is not None:
+        return folder.journal.breakpoints
+    return True  # drizzle-kit v1 and loose files: statements are split by breakpoints
+
+
+# ---- SQL rules: per chunk, cached ------------------------------------------------------------
+
+
+def lint_sql(
+    document: SqlDocument, breakpoints: bool, codes: frozenset[str] = ALL_SQL_CODES
+) -> list[Violation]:
+    """SQL-rule violations of one file, suppression comments applied."""
+    if document.source is None:
+        return []
+    return list(_lint_text(document.path, document.tag, document.source.text, breakpoints, codes))
+
+
+@lru_cache(maxsize=4096)
+def _lint_text(
+    path: Path, tag: str, text: str, breakpoints: bool, codes: frozenset[str]
+) -> tuple[Violation, ...]:
+    migration = MigrationFile(text)
+    found: list[Violation] = []
+    for chunk in migration.chunks:
+        for v in _lint_chunk(chunk.text, breakpoints, codes):
+            moved = _relocate(v, path, chunk.span.start, tag)
+            ignored = migration.ignored_codes(moved.span.start)
+            if ignored is None or (ignored and moved.code not in ignored):
+                found.append(moved)
+    return tuple(found)
+
+
+def _relocate(v: Violation, path: Path, offset: int, tag: str) -> Violation:
+    def edit(e: Edit) -> Edit:
+        target = path if e.path == CHUNK_PATH else e.path
+        return Edit(target, Span(e.span.start + offset, e.span.end + offset), e.new_text)
+
+    def fix(f: Fix | None) -> Fix | None:
+        return None if f is None else replace(f, edits=tuple(edit(e) for e in f.edits))
+
+    span = Span(v.span.start + offset, v.span.end + offset)
+    alternatives = tuple(a for a in (fix(a) for a in v.alternatives) if a is not None)
+    return replace(v, path=path, span=span, fix=fix(v.fix), alternatives=alternatives, tag=tag)
+
+
+@lru_cache(maxsize=65536)
+def _lint_chunk(text: str, breakpoints: bool, codes: frozenset[str]) -> tuple[Violation, ...]:
+    ctx = SqlContext(MigrationFile(text), breakpoints)
+    found: list[Violation] = []
+    for rule in SQL_RULES:
+        if rule.code not in codes:
+            continue
+        raw = list(rule.check(ctx))
+        holds = partial(_sql_fix_holds, rule, ctx, len(raw))
+        found.extend(_verified(v, holds) for v in raw)
+    return tuple(found)
+
+
+def _sql_fix_holds(rule: Rule, ctx: SqlContext, before: int, fix: Fix) -> bool:
+    if any(e.path != CHUNK_PATH for e in fix.edits):
+        return True  # edits outside the chunk are checked by the rule that made them
+    fixed = MigrationFile(apply_edits(ctx.file.text, fix.edits))
+    if len(fixed.syntax_errors) > len(ctx.file.syntax_errors):
+        return False
+    after = sum(1 for _ in rule.check(SqlContext(fixed, ctx.breakpoints)))
+    return after < before
+
+
+def _verified(v: Violation, holds: Callable[[Fix], bool]) -> Violation:
+    fix = v.fix if v.fix is not None and holds(v.fix) else None
+    alternatives = tuple(a for a in v.alternatives if holds(a))
+    return replace(v, fix=fix, alternatives=alternatives)
+
+
+# ---- journal rules: whole folder ---------------------------------------------------------------
+
+
+def _folder_violations(folder: MigrationFolder, settings: Settings, now: int) -> list[Violation]:
+    ctx = _folder_context(folder, settings, now)
+    found: list[Violation] = []
+    for rule in FOLDER_RULES:
+        raw = list(rule.check(ctx))
+        # several violations may share one fix (J001 moves all late entries at once): check once
+        holds = cache(partial(_folder_fix_holds, rule, folder, settings, now, len(raw)))
+        found.extend(_verified(v, holds) for v in raw)
+    return found
+
+
+def _folder_context(folder: MigrationFolder, settings: Settings, now: int) -> FolderContext:
+    breakpoints = _breakpoints(folder)
+
+    def sql_of(document: SqlDocument, codes: frozenset[str]) -> list[Violation]:
+        return lint_sql(document, breakpoints, codes)
+
+    return FolderContext(folder, settings, now, sql_of)
+
+
+def _folder_fix_holds(
+    rule: Rule, folder: MigrationFolder, settings: Settings, now: int, before: int, fix: Fix
+) -> bool:
+    texts = folder_texts(folder)
+    fixed = with_texts(folder, apply_fix(texts, fix))
+    if _syntax_count(fixed) > _syntax_count(folder):
+        return False
+    after = sum(1 for _ in rule.check(_folder_context(fixed, settings, now)))
+    return after < before
+
+
+def _syntax_count(folder: MigrationFolder) -> int:
+    journal_errors = len(folder.journal.syntax_errors) if folder.journal else 0
+    sql_errors = sum(
+        len(d.migration.syntax_errors) for d in folder.sql.values() if d.migration is not None
+    )
+    return journal_errors + sql_errors
+
+
+def fixable(violations: Iterable[Violation], unsafe: bool) -> list[Violation]:
+    """Violations whose fix ``check --fix`` applies (unsafe ones only with ``--unsafe-fixes``)."""
+    return [
+        v for v in violations if v.fix is not None and (unsafe or v.fix.applicability == "safe")
+    ]
+
+
+@dataclass(slots=True)
+class FixOutcome:
+    folder: MigrationFolder  # the folder with every applied fix, in memory
+    changed: dict[Path, str]  # new text of each file that changed
+    fixed: list[Violation]  # the violations whose fix was applied
+    remaining: list[Violation]
+
+
+def fix_folder(
+    folder: MigrationFolder,
+    settings: Settings,
+    clock: Clock = now_ms,
+    unsafe: bool = False,
+    at_risk: frozenset[str] = frozenset(),
+    wanted: Callable[[Violation], bool] = lambda v: True,
+    passes: int = 10,
+) -> FixOutcome:
+    """Apply fixes in passes until none applies (overlapping ones wait for the next pass)."""
+    original = folder_texts(folder)
+    fixed: list[Violation] = []
+    violations = analyze(folder, settings, clock, at_risk)
+    for _ in range(passes):
+        candidates = [v for v in fixable(violations, unsafe) if wanted(v)]
+        chosen = compatible_fixes(v.fix for v in candidates if v.fix is not None)
+        if not chosen:
+            break
+        texts = folder_texts(folder)
+        for fix in chosen:
+            texts.update(apply_fix(texts, fix))
+        fixed.extend(v for v in candidates if v.fix in chosen)
+        folder = with_texts(folder, texts)
+        violations = analyze(folder, settings, clock, at_risk)
+    current = folder_texts(folder)
+    changed = {p: t for p, t in current.items() if original.get(p) != t}
+    return FixOutcome(folder, changed, fixed, violations)

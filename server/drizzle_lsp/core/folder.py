@@ -1,0 +1,196 @@
+"""Migrations folders: finding them and loading their journal and SQL files.
+
+A migrations folder is a folder holding ``meta/_journal.json`` (its ``*.sql`` files sit beside
+``meta/``), or the Drizzle v1 layout, ``<YYYYMMDDHHMMSS>_<name>/migration.sql`` with no journal
+(SQL rules only). Loading goes through a ``reader`` so the language server can pass the text of
+open editor buffers instead of the disk.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from drizzle_lsp.core.journal import Journal, parse_journal
+from drizzle_lsp.core.migration import MigrationFile
+from drizzle_lsp.core.source import SourceError, SourceText, read_source
+
+JOURNAL = Path("meta") / "_journal.json"
+V1_DIR = re.compile(r"^\d{14}_.+$")
+V1_FILE = "migration.sql"
+SKIPPED_DIRS = frozenset({"node_modules", ".git"})
+
+Reader = Callable[[Path], SourceText]
+
+
+class Layout(StrEnum):
+    JOURNAL = "journal"  # meta/_journal.json + <tag>.sql
+    V1 = "v1"  # <timestamp>_<name>/migration.sql, no journal
+    LOOSE = "loose"  # .sql files named on the command line outside any migrations folder
+
+
+@dataclass(slots=True)
+class SqlDocument:
+    path: Path
+    tag: str
+    source: SourceText | None
+    error: str | None = None  # why it could not be read
+
+    @property
+    def migration(self) -> MigrationFile | None:
+        return None if self.source is None else _migration(self.source.text)
+
+
+@lru_cache(maxsize=4096)
+def _migration(text: str) -> MigrationFile:
+    # one model per distinct text; chunk parses underneath are cached too
+    return MigrationFile(text)
+
+
+@dataclass(slots=True)
+class MigrationFolder:
+    root: Path
+    layout: Layout
+    journal_path: Path | None = None
+    journal_source: SourceText | None = None
+    journal: Journal | None = None
+    journal_error: str | None = None
+    sql: dict[Path, SqlDocument] = field(default_factory=dict)
+
+    def document_for_tag(self, tag: str) -> SqlDocument | None:
+        return self.sql.get(self.sql_path(tag))
+
+    def sql_path(self, tag: str) -> Path:
+        if self.layout is Layout.V1:
+            return self.root / tag / V1_FILE
+        return self.root / f"{tag}.sql"
+
+
+def is_journal_folder(folder: Path) -> bool:
+    return (folder / JOURNAL).is_file()
+
+
+def is_v1_folder(folder: Path) -> bool:
+    try:
+        return any(
+            V1_DIR.match(child.name) and (child / V1_FILE).is_file()
+            for child in folder.iterdir()
+            if child.is_dir()
+        )
+    except OSError:
+        return False
+
+
+def folder_layout(folder: Path) -> Layout | None:
+    if is_journal_folder(folder):
+        return Layout.JOURNAL
+    if is_v1_folder(folder):
+        return Layout.V1
+    return None
+
+
+def owning_folder(path: Path) -> tuple[Path, Layout] | None:
+    """The migrations folder a file belongs to (its journal, a .sql beside meta/, a v1 dir)."""
+    path = path.absolute()
+    if path.name == JOURNAL.name and path.parent.name == "meta":
+        return (path.parent.parent, Layout.JOURNAL)
+    if path.name == V1_FILE and V1_DIR.match(path.parent.name):
+        return (path.parent.parent, Layout.V1)
+    if path.suffix == ".sql" and is_journal_folder(path.parent):
+        return (path.parent, Layout.JOURNAL)
+    return None
+
+
+def find_folders(tree: Path) -> Iterator[tuple[Path, Layout]]:
+    """Every migrations folder under ``tree`` (skipping node_modules, .git and hidden folders)."""
+    for dirpath, dirnames, _ in os.walk(tree):
+        here = Path(dirpath)
+        layout = folder_layout(here)
+        if layout is not None:
+            yield here, layout
+            dirnames[:] = []  # a migrations folder does not nest another
+            continue
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS and not d.startswith("."))
+
+
+def sql_paths(root: Path, layout: Layout) -> list[Path]:
+    if layout is Layout.V1:
+        return sorted(
+            child / V1_FILE
+            for child in root.iterdir()
+            if child.is_dir() and V1_DIR.match(child.name) and (child / V1_FILE).is_file()
+        )
+    return sorted(p for p in root.glob("*.sql") if p.is_file())
+
+
+def tag_of(path: Path, layout: Layout) -> str:
+    return path.parent.name if layout is Layout.V1 else path.stem
+
+
+def load_folder(
+    root: Path,
+    layout: Layout,
+    reader: Reader = read_source,
+    extra_sql: Iterable[Path] = (),
+    sql_files: Iterable[Path] | None = None,
+) -> MigrationFolder:
+    """Read a folder's journal and SQL files through ``reader``.
+
+    ``sql_files`` overrides the listing (the server knows files that exist only in the editor).
+    """
+    folder = MigrationFolder(root, layout)
+    if layout is Layout.JOURNAL:
+        folder.journal_path = root / JOURNAL
+        try:
+            folder.journal_source = reader(folder.journal_path)
+            folder.journal = parse_journal(folder.journal_source.text)
+        except SourceError as error:
+            folder.journal_error = str(error)
+    paths = list(sql_files) if sql_files is not None else []
+    if sql_files is None and layout is not Layout.LOOSE:
+        paths = sql_paths(root, layout)
+    for path in [*paths, *extra_sql]:
+        folder.sql[path] = _load_sql(path, layout, reader)
+    return folder
+
+
+def _load_sql(path: Path, layout: Layout, reader: Reader) -> SqlDocument:
+    tag = tag_of(path, layout)
+    try:
+        return SqlDocument(path, tag, reader(path))
+    except SourceError as error:
+        return SqlDocument(path, tag, None, str(error))
+
+
+def with_texts(folder: MigrationFolder, texts: dict[Path, str]) -> MigrationFolder:
+    """A copy of ``folder`` whose files in ``texts`` have new text (BOMs kept)."""
+
+    def reader(path: Path) -> SourceText:
+        original = _source_of(folder, path)
+        if path in texts:
+            return SourceText(texts[path], original.bom if original else False)
+        if original is None:
+            raise SourceError(f"{path}: cannot read")
+        return original
+
+    return load_folder(folder.root, folder.layout, reader, sql_files=list(folder.sql))
+
+
+def _source_of(folder: MigrationFolder, path: Path) -> SourceText | None:
+    if path == folder.journal_path:
+        return folder.journal_source
+    document = folder.sql.get(path)
+    return document.source if document else None
+
+
+def folder_texts(folder: MigrationFolder) -> dict[Path, str]:
+    """The current text of every readable file of the folder."""
+    texts = {p: d.source.text for p, d in folder.sql.items() if d.source is not None}
+    if folder.journal_path is not None and folder.journal_source is not None:
+        texts[folder.journal_path] = folder.journal_source.text
+    return texts

@@ -1,0 +1,173 @@
+"""Settings: from ``drizzle-lsp.toml``, ``[tool.drizzle-lsp]`` in ``pyproject.toml``, or the editor.
+
+Config files use kebab-case keys (as ruff does); the editor sends the same keys in camelCase under
+``drizzleLsp``. Both go through :func:`settings_from_mapping`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+CONFIG_FILES = ("drizzle-lsp.toml", "pyproject.toml")
+
+
+class SettingsError(ValueError):
+    """A configuration value is wrong; the message names the key."""
+
+
+class S002Scope(StrEnum):
+    ALL = "all"  # every migration (default: idempotent migrations are the point)
+    AT_RISK = "at-risk"  # only migrations that may run twice (J001/J005, or not yet applied)
+
+
+@dataclass(frozen=True)
+class Settings:
+    select: frozenset[str] | None = None  # None: all rules; else code prefixes ("S", "J001")
+    ignore: frozenset[str] = frozenset()
+    per_file_ignores: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    migrations: tuple[str, ...] = ()  # migrations folders relative to the config root
+    s002_scope: S002Scope = S002Scope.ALL
+    database_url: str | None = None
+    migrations_schema: str = "drizzle"
+    migrations_table: str = "__drizzle_migrations"
+    root: Path | None = None  # folder of the config file that produced these settings
+
+    def enabled(self, code: str) -> bool:
+        if self.select is not None and not any(code.startswith(p) for p in self.select):
+            return False
+        return not any(code.startswith(p) for p in self.ignore)
+
+    def enabled_for(self, code: str, path: Path, tag: str | None = None) -> bool:
+        """Whether ``code`` applies to ``path`` (per-file ignores match a glob or a tag)."""
+        if not self.enabled(code):
+            return False
+        relative = _relative(path, self.root)
+        for pattern, codes in self.per_file_ignores.items():
+            hit = fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(path.name, pattern)
+            if (hit or pattern == tag) and (not codes or any(code.startswith(c) for c in codes)):
+                return False
+        return True
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+def _relative(path: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            pass
+    return path.as_posix()
+
+
+_CODE = re.compile(r"^[A-Z]\d{0,3}$")
+
+
+def _codes(key: str, value: Any) -> frozenset[str]:
+    if isinstance(value, str):
+        value = [v for v in value.split(",") if v.strip()]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SettingsError(f'`{key}` must be a list of rule codes, e.g. ["J001", "S"]')
+    codes = {v.strip().upper() for v in value}
+    for code in codes:
+        if code != "ALL" and not _CODE.match(code):
+            raise SettingsError(f"`{key}`: {code!r} is not a rule code or prefix (like J001 or S)")
+    return frozenset("" if c == "ALL" else c for c in codes)
+
+
+def _camel_to_kebab(key: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"-\1", key).lower().replace("_", "-")
+
+
+def settings_from_mapping(data: Mapping[str, Any], root: Path | None = None) -> Settings:
+    """Build settings from config-file keys (kebab-case) or editor keys (camelCase)."""
+    values = {_camel_to_kebab(k): v for k, v in data.items() if v is not None}
+    known = {
+        "select", "ignore", "per-file-ignores", "migrations", "s002-scope", "database-url",
+        "migrations-schema", "migrations-table",
+    }  # fmt: skip
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise SettingsError(f"unknown setting `{unknown[0]}` (known: {', '.join(sorted(known))})")
+    out: dict[str, Any] = {"root": root}
+    if "select" in values:
+        out["select"] = _codes("select", values["select"])
+    if "ignore" in values:
+        out["ignore"] = _codes("ignore", values["ignore"])
+    if "per-file-ignores" in values:
+        table = values["per-file-ignores"]
+        if not isinstance(table, Mapping):
+            raise SettingsError("`per-file-ignores` must be a table of glob or tag = [codes]")
+        out["per_file_ignores"] = {
+            str(k): _codes(f"per-file-ignores.{k}", v) for k, v in table.items()
+        }
+    if "migrations" in values:
+        paths = values["migrations"]
+        if isinstance(paths, str):
+            paths = [paths]
+        if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+            raise SettingsError("`migrations` must be a list of folder paths")
+        out["migrations"] = tuple(paths)
+    if "s002-scope" in values:
+        try:
+            out["s002_scope"] = S002Scope(values["s002-scope"])
+        except ValueError:
+            raise SettingsError('`s002-scope` must be "all" or "at-risk"') from None
+    for key in ("database-url", "migrations-schema", "migrations-table"):
+        if key in values:
+            if not isinstance(values[key], str):
+                raise SettingsError(f"`{key}` must be a string")
+            out[key.replace("-", "_")] = (
+                values[key] or None if key == "database-url" else values[key]
+            )
+    return Settings(**out)
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest ``drizzle-lsp.toml`` or ``pyproject.toml`` with ``[tool.drizzle-lsp]``."""
+    start = start.resolve()
+    for folder in (start, *start.parents) if start.is_dir() else start.parents:
+        for name in CONFIG_FILES:
+            candidate = folder / name
+            if candidate.is_file() and (name != "pyproject.toml" or _has_tool_table(candidate)):
+                return candidate
+    return None
+
+
+def _has_tool_table(pyproject: Path) -> bool:
+    try:
+        return "drizzle-lsp" in tomllib.loads(pyproject.read_text("utf-8")).get("tool", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+
+
+def load_settings(config: Path) -> Settings:
+    try:
+        data = tomllib.loads(config.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise SettingsError(f"cannot read {config}: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"{config}: invalid TOML: {error}") from None
+    if config.name == "pyproject.toml":
+        data = data.get("tool", {}).get("drizzle-lsp", {})
+    try:
+        return settings_from_mapping(data, root=config.parent)
+    except SettingsError as error:
+        raise SettingsError(f"{config}: {error}") from None
+
+
+def settings_for(paths: Iterable[Path]) -> Settings:
+    """Settings of the first config file found above any of ``paths`` (defaults if none)."""
+    for path in paths:
+        config = find_config(path)
+        if config is not None:
+            return load_settings(config)
+    return Settings()

@@ -1,0 +1,42 @@
+"""The rule registry: an explicit, ordered list of rule modules."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from drizzle_lsp.rules import (
+    future_timestamp,
+    invalid_journal,
+    journal_index,
+    journal_order,
+    missing_breakpoint,
+    missing_sql_file,
+    non_idempotent_ddl,
+    syntax_error,
+    unjournaled_sql_file,
+)
+from drizzle_lsp.rules._api import Rule, Scope
+
+_MODULES: tuple[ModuleType, ...] = (
+    journal_order,
+    missing_sql_file,
+    unjournaled_sql_file,
+    journal_index,
+    future_timestamp,
+    invalid_journal,
+    syntax_error,
+    non_idempotent_ddl,
+    missing_breakpoint,
+)
+
+ALL_RULES: tuple[Rule, ...] = tuple(
+    Rule(m.RULE, m.check, (m.__doc__ or "").strip()) for m in _MODULES
+)
+FOLDER_RULES = tuple(r for r in ALL_RULES if r.info.scope is Scope.FOLDER)
+SQL_RULES = tuple(r for r in ALL_RULES if r.info.scope is Scope.SQL)
+_BY_KEY = {r.code: r for r in ALL_RULES} | {r.name: r for r in ALL_RULES}
+
+
+def rule_by_code(key: str) -> Rule | None:
+    """Look a rule up by code (``J001``, any case) or name (``journal-order``)."""
+    return _BY_KEY.get(key.upper()) or _BY_KEY.get(key.lower())

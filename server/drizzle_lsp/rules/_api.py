@@ -1,0 +1,92 @@
+"""What a rule is and what it gets to look at.
+
+A rule is a module: its docstring is the user documentation (``drizzle-lsp rule CODE`` prints
+it), ``RULE`` names it, and ``check(ctx)`` yields :class:`Violation` s, written as guard clauses.
+Journal rules (scope FOLDER) see the whole migrations folder; SQL rules (scope SQL) see one chunk
+of one file at a time, which is what lets the analyzer cache their results per chunk text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from drizzle_lsp.core.diagnostics import Fix, Severity, Span, Violation
+from drizzle_lsp.core.folder import MigrationFolder, SqlDocument
+from drizzle_lsp.core.migration import MigrationFile
+from drizzle_lsp.core.settings import Settings
+
+
+class Fixability(StrEnum):
+    NONE = "none"
+    SOMETIMES = "sometimes"
+    ALWAYS = "always"
+
+
+class Scope(StrEnum):
+    FOLDER = "folder"  # journal rules: the journal and the folder's file list
+    SQL = "sql"  # statement rules: one chunk of one .sql file
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    code: str
+    name: str
+    severity: Severity
+    fixability: Fixability
+    scope: Scope
+    summary: str  # one line, for listings
+
+    def violation(
+        self,
+        path: Path,
+        span: Span,
+        message: str,
+        fix: Fix | None = None,
+        alternatives: tuple[Fix, ...] = (),
+        tag: str | None = None,
+    ) -> Violation:
+        return Violation(
+            self.code, self.name, self.severity, message, path, span, fix, alternatives, tag
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    info: RuleInfo
+    check: Callable[..., Iterator[Violation]]
+    doc: str
+
+    @property
+    def code(self) -> str:
+        return self.info.code
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+
+# A placeholder path for chunk-level results; the analyzer replaces it with the real file.
+CHUNK_PATH = Path("<chunk>")
+
+
+@dataclass(slots=True)
+class SqlContext:
+    """One chunk of a migration file, as its own small file (offsets relative to the chunk)."""
+
+    file: MigrationFile
+    breakpoints: bool  # the journal says the migrator splits this folder's files
+    path: Path = CHUNK_PATH
+
+
+@dataclass(slots=True)
+class FolderContext:
+    folder: MigrationFolder
+    settings: Settings
+    now_ms: int  # "now" in epoch milliseconds; injectable for tests
+    # SQL-rule violations of one file (e.g. J001 asks S002 whether a migration is idempotent)
+    lint_sql: Callable[[SqlDocument, frozenset[str]], list[Violation]] = field(
+        default=lambda doc, codes: []
+    )
