@@ -41,6 +41,12 @@ async function readRows(client, schema, table) {
   }));
 }
 
+// drizzle wraps the driver's error: "Failed query: <sql>" with the PostgreSQL error as its cause
+function describe(e) {
+  if (!(e instanceof Error)) return String(e);
+  return e.cause instanceof Error ? `${e.message}\ncause: ${e.cause.message}` : e.message;
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const client = new pg.Client({ connectionString: args.url });
@@ -55,7 +61,7 @@ async function main() {
       migrationsTable: args.table,
     });
   } catch (e) {
-    error = e instanceof Error ? e.message : String(e);
+    error = describe(e);
   }
   const rows = await readRows(client, args.schema, args.table);
   await client.end();
@@ -69,7 +75,7 @@ async function main() {
 main().then(
   (code) => process.exit(code),
   (e) => {
-    process.stdout.write(`${JSON.stringify({ error: e instanceof Error ? e.message : String(e) })}\n`);
+    process.stdout.write(`${JSON.stringify({ error: describe(e) })}\n`);
     process.exit(1);
   },
 );
