@@ -73,7 +73,11 @@ class DatabaseError(Exception):
 
 
 def read_applied(
-    url: str, schema: str = DEFAULT_SCHEMA, table: str = DEFAULT_TABLE
+    url: str,
+    schema: str = DEFAULT_SCHEMA,
+    table: str = DEFAULT_TABLE,
+    *,
+    timeout_ms: int = STATEMENT_TIMEOUT_MS,
 ) -> AppliedMigrations:
     """Read the migrations table in a read-only transaction; never writes, never hangs.
 
@@ -82,7 +86,7 @@ def read_applied(
     where = redact_url(url)
     try:
         with _connect(url) as conn, conn.cursor() as cur:
-            cur.execute(f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}")
+            cur.execute(f"SET LOCAL statement_timeout = {int(timeout_ms)}")
             cur.execute(
                 "SELECT 1 FROM pg_catalog.pg_class c"
                 " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
@@ -98,7 +102,7 @@ def read_applied(
             )
             rows = tuple(_row(r) for r in cur.fetchall())
     except psycopg.Error as error:
-        raise _describe(error, url, f"{schema}.{table}") from None
+        raise _describe(error, url, f"{schema}.{table}", timeout_ms) from None
     except (TypeError, ValueError) as error:
         raise DatabaseError(
             f"{schema}.{table} at {where} is not a drizzle migrations table: {error}",
@@ -109,9 +113,7 @@ def read_applied(
 
 def _connect(url: str) -> psycopg.Connection:
     """A connection whose transactions are READ ONLY, whatever the URL's own options say."""
-    conn = psycopg.connect(
-        url, connect_timeout=CONNECT_TIMEOUT_S, application_name="drizzle-lsp status"
-    )
+    conn = psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S, application_name="drizzle-lsp")
     conn.read_only = True
     return conn
 
@@ -137,7 +139,7 @@ _AUTH = re.compile(
 )
 
 
-def _describe(error: psycopg.Error, url: str, table: str) -> DatabaseError:
+def _describe(error: psycopg.Error, url: str, table: str, timeout_ms: int) -> DatabaseError:
     """Map any psycopg error to one line that names the (redacted) database and what to do."""
     where = redact_url(url)
     detail = scrub(_first_line(error), url)
@@ -147,7 +149,7 @@ def _describe(error: psycopg.Error, url: str, table: str) -> DatabaseError:
         return DatabaseError(f"permission denied to read {table} at {where}", "permission")
     if isinstance(error, errors.QueryCanceled):
         return DatabaseError(
-            f"reading {table} at {where} took longer than {STATEMENT_TIMEOUT_MS // 1000} s",
+            f"reading {table} at {where} took longer than {timeout_ms} ms (statement timeout)",
             "timeout",
         )
     if isinstance(error, errors.UndefinedColumn):
