@@ -1,6 +1,7 @@
 // Run the real drizzle-orm migrator on a folder and report what it did, as JSON on stdout.
 //
 //   node migrate.mjs <migrationsFolder> <databaseUrl> [--schema drizzle] [--table __drizzle_migrations]
+//   node migrate.mjs --batch < jobs.json      (see batch() below)
 //
 // Output: {"rows": [{id, hash, created_at}...], "applied": [ids of rows this run inserted]}
 // and exit 0; when migrate() throws: {"error": "...", "rows": [...], "applied": [...]} and exit 1
@@ -47,29 +48,51 @@ function describe(e) {
   return e.cause instanceof Error ? `${e.message}\ncause: ${e.cause.message}` : e.message;
 }
 
-async function main() {
-  const args = parseArgs(process.argv.slice(2));
-  const client = new pg.Client({ connectionString: args.url });
+// One migrate() run, on a fresh connection, as an application's deploy step does it.
+async function run({ folder, url, schema, table }) {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   let error = null;
   let before = [];
   try {
-    before = await readRows(client, args.schema, args.table);
+    before = await readRows(client, schema, table);
     await migrate(drizzle(client), {
-      migrationsFolder: args.folder,
-      migrationsSchema: args.schema,
-      migrationsTable: args.table,
+      migrationsFolder: folder,
+      migrationsSchema: schema,
+      migrationsTable: table,
     });
   } catch (e) {
     error = describe(e);
   }
-  const rows = await readRows(client, args.schema, args.table);
+  const rows = await readRows(client, schema, table);
   await client.end();
   const known = new Set(before.map((row) => row.id));
   const applied = rows.filter((row) => !known.has(row.id)).map((row) => row.id);
-  const report = error === null ? { rows, applied } : { error, rows, applied };
+  return error === null ? { rows, applied } : { error, rows, applied };
+}
+
+// --batch: a JSON array of {folder, url, schema?, table?} on stdin, run one after the other
+// (saves a node start per run); prints a JSON array of reports and exits 0.
+async function batch() {
+  const chunks = [];
+  for await (const chunk of process.stdin) chunks.push(chunk);
+  const reports = [];
+  for (const job of JSON.parse(Buffer.concat(chunks).toString())) {
+    try {
+      reports.push(await run({ schema: "drizzle", table: "__drizzle_migrations", ...job }));
+    } catch (e) {
+      reports.push({ error: describe(e) });
+    }
+  }
+  process.stdout.write(`${JSON.stringify(reports)}\n`);
+  return 0;
+}
+
+async function main() {
+  if (process.argv[2] === "--batch") return batch();
+  const report = await run(parseArgs(process.argv.slice(2)));
   process.stdout.write(`${JSON.stringify(report)}\n`);
-  return error === null ? 0 : 1;
+  return "error" in report ? 1 : 0;
 }
 
 main().then(

@@ -77,13 +77,29 @@ def run_migrator(
     folder: Path, url: str, schema: str = "drizzle", table: str = "__drizzle_migrations"
 ) -> MigratorResult:
     """Run drizzle-orm's real ``migrate()`` on ``folder`` against ``url`` (via migrate.mjs)."""
-    command = ["node", str(ORACLE / "migrate.mjs"), str(folder), url]
-    command += ["--schema", schema, "--table", table]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    command = [str(folder), url, "--schema", schema, "--table", table]
+    return _result(folder, _node(command))
+
+
+def run_migrations(runs: list[tuple[Path, str]]) -> list[MigratorResult]:
+    """Several ``migrate()`` runs, one after the other, in a single node process."""
+    jobs = json.dumps([{"folder": str(folder), "url": url} for folder, url in runs])
+    reports = _node(["--batch"], stdin=jobs)
+    return [_result(folder, report) for (folder, _), report in zip(runs, reports, strict=True)]
+
+
+def _node(args: list[str], stdin: str | None = None) -> Any:
+    command = ["node", str(ORACLE / "migrate.mjs"), *args]
+    done = subprocess.run(
+        command, input=stdin, capture_output=True, text=True, timeout=120, check=False
+    )
     try:
-        report = json.loads(done.stdout)
+        return json.loads(done.stdout)
     except ValueError:
         raise AssertionError(f"migrate.mjs printed no JSON: {done.stdout}{done.stderr}") from None
+
+
+def _result(folder: Path, report: dict[str, Any]) -> MigratorResult:
     rows = tuple(AppliedRow(r["id"], r["hash"], r["created_at"]) for r in report.get("rows", []))
     applied = tuple(report.get("applied", []))
     tags = _tags_of(folder, [r for r in rows if r.id in applied])
@@ -188,3 +204,28 @@ def predicted_skips(whens: list[int], applied: int) -> set[int]:
 def out_of_order(whens: list[int]) -> set[int]:
     """Positions J001 flags: ``when`` not after every earlier entry's."""
     return {i for i in range(1, len(whens)) if whens[i] <= max(whens[:i])}
+
+
+def homarr_before_restamp(into: Path) -> Path:
+    """homarr as it was before its maintainers re-dated 0004 (a merge left it older than 0003).
+
+    Their journal has 0004 at a round ``1775400000000``, 37 s after 0003: the trace of a manual
+    fix. Swapping the two ``when``s gives back the state that needed it.
+    """
+    folder = copy_folder(CORPUS / "homarr-labs__homarr", into)
+    entries = read_entries(folder)
+    entries[3]["when"], entries[4]["when"] = entries[4]["when"], entries[3]["when"]
+    write_entries(folder, entries)
+    return folder
+
+
+def deploy_after_every_merge(folder: Path, url: str, tmp: Path) -> set[str]:
+    """Migrate after each journal entry was added, as CI deploys do; the tags that never ran."""
+    entries = read_entries(folder)
+    counts = range(1, len(entries) + 1)
+    runs = [(prefix_folder(folder, n, tmp / f"after{n}"), url) for n in counts]
+    ran: set[str] = set()
+    for result in run_migrations(runs):
+        assert result.ok, result.error
+        ran |= set(result.applied_tags)
+    return {e["tag"] for e in entries} - ran

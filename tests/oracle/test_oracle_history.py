@@ -15,12 +15,12 @@ import pytest
 from oracle_support import (
     CORPUS,
     FOLDERS,
-    copy_folder,
+    deploy_after_every_merge,
+    homarr_before_restamp,
     out_of_order,
     predicted_skips,
     prefix_folder,
     read_entries,
-    write_entries,
 )
 
 from drizzle_lsp.core.database import (
@@ -34,19 +34,6 @@ from drizzle_lsp.core.journal import parse_journal
 pytestmark = [pytest.mark.postgres, pytest.mark.node]
 
 OWN = ["branch-merge", "several-out-of-order", "future-stamp"]
-
-
-def homarr_before_restamp(into: Path) -> Path:
-    """homarr as it was before its maintainers re-dated 0004 (a merge left it older than 0003).
-
-    Their journal has 0004 at a round ``1775400000000``, 37 s after 0003: the trace of a manual
-    fix. Swapping the two ``when``s gives back the state that needed it.
-    """
-    folder = copy_folder(CORPUS / "homarr-labs__homarr", into)
-    entries = read_entries(folder)
-    entries[3]["when"], entries[4]["when"] = entries[4]["when"], entries[3]["when"]
-    write_entries(folder, entries)
-    return folder
 
 
 def predicted_status(folder: Path, url: str) -> dict[str, State]:
@@ -86,16 +73,11 @@ def test_every_prefix_history_skips_what_the_model_predicts(name, migrate, new_d
 
 @pytest.mark.parametrize("name", OWN)
 def test_deploying_after_every_merge_skips_exactly_the_out_of_order_entries(
-    name, migrate, scratch_db, tmp_path
+    name, node, scratch_db, tmp_path
 ):
     folder = FOLDERS / name
     entries = read_entries(folder)
-    ran: set[str] = set()
-    for count in range(1, len(entries) + 1):
-        result = migrate(prefix_folder(folder, count, tmp_path / f"p{count}"), scratch_db)
-        assert result.ok, result.error
-        ran |= set(result.applied_tags)
-    skipped = {e["tag"] for e in entries} - ran
+    skipped = deploy_after_every_merge(folder, scratch_db, tmp_path)
     j001 = {entries[i]["tag"] for i in out_of_order([e["when"] for e in entries])}
     assert skipped == j001
     assert skipped  # each own folder is there to show a skip
