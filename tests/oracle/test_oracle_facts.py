@@ -126,6 +126,14 @@ def test_a_missing_file_throws_before_touching_the_database(migrate, scratch_db,
     assert tables(scratch_db) == set()  # not even the migrations table
 
 
+def test_every_file_is_read_even_long_applied_ones(migrate, scratch_db, tmp_path):
+    folder = copy_folder(FOLDERS / "branch-merge", tmp_path / "m")
+    assert migrate(folder, scratch_db).ok
+    (folder / "0000_init.sql").unlink()
+    result = migrate(folder, scratch_db)
+    assert result.error is not None and "0000_init.sql" in result.error
+
+
 def test_files_not_in_the_journal_are_never_read(migrate, scratch_db):
     folder = FOLDERS / "fidelity"
     assert (folder / "0005_orphan_not_in_journal.sql").read_text().startswith("THIS IS NOT SQL")
