@@ -171,7 +171,7 @@ def test_scrub_removes_the_password_in_any_form():
 )
 def test_connection_failures_are_classified(libpq: str, kind: str):
     # libpq's own wording (it sets no SQLSTATE on connection failures); the live cases that a
-    # trust-auth test server can produce are in tests/oracle/test_database_live.py
+    # trust-auth test server can produce are in tests/oracle/test_oracle_read_applied.py
     error = _describe_connect(libpq, "postgresql://u:***@db/app")
     assert error is not None and error.kind == kind
     assert "postgresql://u:***@db/app" in str(error)
@@ -179,8 +179,7 @@ def test_connection_failures_are_classified(libpq: str, kind: str):
 
 def test_each_row_belongs_to_one_entry():
     # two entries share a `when` (J004): told apart by hash; a duplicate row is left over
-    texts = {**TEXTS, "0002_c": "SELECT 1;"}
     rows = [row(1, "0000_a", 100), row(2, "0001_b", 100), row(3, "0001_b", 100)]
-    status = migration_status(journal(("0000_a", 100), ("0001_b", 100)), texts, rows)
+    status = migration_status(journal(("0000_a", 100), ("0001_b", 100)), TEXTS, rows)
     assert [e.row for e in status.entries] == rows[:2]
     assert status.unknown_rows == (rows[2],)
