@@ -30,6 +30,10 @@ CORPUS = REPO.parent / "shared" / "corpus" / "drizzle"
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 JOURNAL = Path("meta") / "_journal.json"
 
+# the corpus lives beside the project (../shared), not in it: a bare clone has none (as main's
+# tests/test_journal_rules.py, these tests skip then)
+needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus not present")
+
 
 def admin_url() -> str:
     return os.environ.get("DATABASE_URL") or DEFAULT_URL

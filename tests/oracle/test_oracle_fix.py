@@ -23,6 +23,7 @@ from oracle_support import (
     deploy_after_every_merge,
     flagged_tags,
     homarr_before_restamp,
+    needs_corpus,
     out_of_order,
     read_entries,
     run_cli,
@@ -36,7 +37,12 @@ pytestmark = [
     pytest.mark.usefixtures("check_command"),
 ]
 
-CASES = ["branch-merge", "several-out-of-order", "future-stamp", "homarr-before-restamp"]
+CASES = [
+    "branch-merge",
+    "several-out-of-order",
+    "future-stamp",
+    pytest.param("homarr-before-restamp", marks=needs_corpus),
+]
 CLOCK_SKEW_MS = 5 * 60 * 1000
 
 

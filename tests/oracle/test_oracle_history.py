@@ -17,6 +17,7 @@ from oracle_support import (
     FOLDERS,
     deploy_after_every_merge,
     homarr_before_restamp,
+    needs_corpus,
     out_of_order,
     predicted_skips,
     prefix_folder,
@@ -83,6 +84,7 @@ def test_deploying_after_every_merge_skips_exactly_the_out_of_order_entries(
     assert skipped  # each own folder is there to show a skip
 
 
+@needs_corpus
 @pytest.mark.parametrize(
     ("name", "applied"),
     [
@@ -98,6 +100,7 @@ def test_corpus_histories_in_order_skip_nothing(name, applied, migrate, scratch_
     assert skipped == model == set()
 
 
+@needs_corpus
 def test_corpus_merge_before_restamp_skips_the_older_entry(migrate, new_database, tmp_path):
     folder = homarr_before_restamp(tmp_path / "homarr")
     skipped, model = history(migrate, new_database(), folder, 4, tmp_path)
