@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from drizzle_lsp.core.analyze import analyze, fix_folder
+from drizzle_lsp.core.folder import MigrationFolder
 from drizzle_lsp.core.settings import Settings, settings_from_mapping
+from drizzle_lsp.core.source import BOM
 from drizzle_lsp.core.text import Encoding
 from drizzle_lsp.core.workspace import TextIndexes, discover, load_target
 
@@ -49,19 +51,21 @@ def _copy_project(case: Path, into: Path) -> Path:
 
 
 def _render(project: Path, now: int, settings: Settings) -> str:
-    lines = []
+    blocks: list[tuple[tuple[str, int, int, str], list[str]]] = []
     for target in discover([project]):
         folder = load_target(target)
         indexes = TextIndexes(folder)
         for v in analyze(folder, settings, clock=lambda: now):
             start = indexes.locate(v, Encoding.UTF32).start
             rel = v.path.relative_to(project).as_posix()
-            lines.append(
+            lines = [
                 f"{rel}:{start.line + 1}:{start.character + 1}: {v.code} [{v.name}] {v.message}"
-            )
+            ]
             for fix in [f for f in (v.fix, *v.alternatives) if f is not None]:
                 lines.append(f"    fix ({fix.applicability.value}): {fix.title}")
-    return "".join(line + "\n" for line in sorted(lines))
+            blocks.append(((rel, start.line, start.character, v.code), lines))
+    # each diagnostic followed by its fixes, in file and position order
+    return "".join(line + "\n" for _, lines in sorted(blocks) for line in lines)
 
 
 def _fix(project: Path, now: int, settings: Settings, unsafe: bool) -> dict[str, str]:
@@ -69,8 +73,17 @@ def _fix(project: Path, now: int, settings: Settings, unsafe: bool) -> dict[str,
     for target in discover([project]):
         outcome = fix_folder(load_target(target), settings, clock=lambda: now, unsafe=unsafe)
         for path, text in outcome.changed.items():
-            changed[path.relative_to(project).as_posix()] = text
+            # as the file is written: with its BOM back
+            bom = BOM if _has_bom(outcome.folder, path) else ""
+            changed[path.relative_to(project).as_posix()] = bom + text
     return changed
+
+
+def _has_bom(folder: MigrationFolder, path: Path) -> bool:
+    if path == folder.journal_path:
+        return folder.journal_source is not None and folder.journal_source.bom
+    document = folder.sql.get(path)
+    return document is not None and document.source is not None and document.source.bom
 
 
 @pytest.mark.parametrize("case", _cases(), ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -97,7 +110,7 @@ def test_rule_fixture(case: Path, tmp_path: Path) -> None:
             (fixed_dir / rel).write_text(text, newline="")
     expected_fixed = (
         {
-            p.relative_to(fixed_dir).as_posix(): p.read_text(newline="")
+            p.relative_to(fixed_dir).as_posix(): p.read_bytes().decode("utf-8")
             for p in fixed_dir.rglob("*")
             if p.is_file()
         }

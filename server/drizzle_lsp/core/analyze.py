@@ -20,7 +20,7 @@ from drizzle_lsp.core.fixes import apply_edits, apply_fix, compatible_fixes
 from drizzle_lsp.core.folder import Layout, MigrationFolder, SqlDocument, folder_texts, with_texts
 from drizzle_lsp.core.migration import MigrationFile
 from drizzle_lsp.core.settings import S002Scope, Settings
-from drizzle_lsp.rules import FOLDER_RULES, SQL_RULES, Rule
+from drizzle_lsp.rules import FOLDER_RULES, SQL_RULES, Rule, rule_by_code
 from drizzle_lsp.rules._api import CHUNK_PATH, FolderContext, SqlContext
 
 AT_RISK_CODES = frozenset({"J001", "J005"})
@@ -47,7 +47,7 @@ def analyze(
     """
     journal_found = _folder_violations(folder, settings, clock())
     risky = at_risk | {v.tag for v in journal_found if v.code in AT_RISK_CODES and v.tag}
-    found = list(journal_found)
+    found = [*journal_found, *_unreadable(folder)]
     breakpoints = _breakpoints(folder)
     for document in folder.sql.values():
         codes = ALL_SQL_CODES
@@ -63,6 +63,27 @@ def _breakpoints(folder: MigrationFolder) -> bool:
     if folder.layout is Layout.JOURNAL and folder.journal is not None:
         return folder.journal.breakpoints
     return True  # drizzle-kit v1 and loose files: statements are split by breakpoints
+
+
+def _unreadable(folder: MigrationFolder) -> list[Violation]:
+    """S001 at 1:1 for each ``.sql`` file that cannot be read as UTF-8 text, with the reason.
+
+    SQL rules see chunks of text, and such a file has none. (An unreadable journal is J006's:
+    that rule sees the folder and its ``journal_error``.)
+    """
+    rule = rule_by_code("S001")
+    assert rule is not None
+    return [
+        rule.info.violation(
+            document.path,
+            Span(0, 0),
+            # the output names the file already
+            f"Cannot check this file: {document.error.removeprefix(f'{document.path}: ')}",
+            tag=document.tag,
+        )
+        for document in folder.sql.values()
+        if document.error is not None
+    ]
 
 
 # ---- SQL rules: per chunk, cached ------------------------------------------------------------

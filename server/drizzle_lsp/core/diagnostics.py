@@ -56,6 +56,10 @@ class Fix:
     title: str
     edits: tuple[Edit, ...]
     applicability: Applicability = Applicability.SAFE
+    # fixes with the same isolation key are never applied in one pass, even when their edits do
+    # not overlap (ruff's isolation level): e.g. two journal rewrites each computed `idx`/`when`
+    # from the journal as it was, so the second must be recomputed after the first
+    isolation: str | None = None
 
     @property
     def paths(self) -> frozenset[Path]:

@@ -45,17 +45,23 @@ def _overlaps(a: Span, b: Span) -> bool:
 
 
 def compatible_fixes(fixes: Iterable[Fix]) -> list[Fix]:
-    """Fixes that can be applied together: duplicates once, then first come among overlapping."""
+    """Fixes that can be applied together: duplicates once, then first come among overlapping
+    ones and among those sharing an isolation key."""
     chosen: list[Fix] = []
     taken: dict[Path, list[Span]] = {}
+    isolated: set[str] = set()
     seen: set[Fix] = set()
     for fix in fixes:
         if fix in seen:
             continue
         seen.add(fix)
+        if fix.isolation is not None and fix.isolation in isolated:
+            continue
         if any(_overlaps(e.span, s) for e in fix.edits for s in taken.get(e.path, [])):
             continue
         chosen.append(fix)
+        if fix.isolation is not None:
+            isolated.add(fix.isolation)
         for edit in fix.edits:
             taken.setdefault(edit.path, []).append(edit.span)
     return chosen

@@ -171,7 +171,7 @@ def with_texts(folder: MigrationFolder, texts: dict[Path, str]) -> MigrationFold
     """A copy of ``folder`` whose files in ``texts`` have new text (BOMs kept)."""
 
     def reader(path: Path) -> SourceText:
-        original = _source_of(folder, path)
+        original = source_of(folder, path)
         if path in texts:
             return SourceText(texts[path], original.bom if original else False)
         if original is None:
@@ -181,7 +181,8 @@ def with_texts(folder: MigrationFolder, texts: dict[Path, str]) -> MigrationFold
     return load_folder(folder.root, folder.layout, reader, sql_files=list(folder.sql))
 
 
-def _source_of(folder: MigrationFolder, path: Path) -> SourceText | None:
+def source_of(folder: MigrationFolder, path: Path) -> SourceText | None:
+    """The source (text and BOM) of one of the folder's files, as loaded."""
     if path == folder.journal_path:
         return folder.journal_source
     document = folder.sql.get(path)

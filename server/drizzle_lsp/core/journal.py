@@ -2,13 +2,18 @@
 
 Parsed with tree-sitter-json, which is error tolerant: a half-typed journal, a trailing comma or
 git conflict markers still yield every entry that can be read, plus the syntax errors with their
-positions (reported by rule J006).
+positions (reported by rule J006). A journal cut off in the middle (where tree-sitter gives up on
+the whole document) is parsed again with its missing closing brackets appended, so the entries
+before the cut are still read. A key repeated in one object resolves to its last occurrence, as
+``JSON.parse`` (and so the migrator) does; the shadowed occurrences are kept for J006.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -24,6 +29,18 @@ JSONValue = Any
 @cache
 def _parser() -> tree_sitter.Parser:
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_json.language()))
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def format_when(when_ms: int) -> str:
+    """A journal ``when`` (epoch milliseconds) as ISO 8601 UTC, like JavaScript's toISOString."""
+    try:
+        moment = _EPOCH + timedelta(milliseconds=when_ms)
+    except OverflowError:
+        return f"{when_ms} ms after the epoch"
+    return f"{moment:%Y-%m-%dT%H:%M:%S}.{when_ms % 1000:03d}Z"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +62,7 @@ class JournalEntry:
     span: Span
     fields: dict[str, Field] = field(default_factory=dict)
     is_object: bool = True
+    shadowed: list[Field] = field(default_factory=list)  # earlier occurrences of repeated keys
 
     def _typed(self, key: str, kind: type) -> Any:
         f = self.fields.get(key)
@@ -72,6 +90,16 @@ class JournalEntry:
     def version(self) -> str | None:
         return self._typed("version", str)
 
+    @property
+    def label(self) -> str:
+        """How fix titles name the entry: its tag, else its position."""
+        return self.tag if self.tag is not None else f"entry {self.position}"
+
+    @property
+    def quoted(self) -> str:
+        """How messages name the entry: `its tag` (as code), else its position."""
+        return f"`{self.tag}`" if self.tag is not None else f"entry {self.position}"
+
 
 @dataclass(frozen=True, slots=True)
 class SyntaxProblem:
@@ -87,6 +115,9 @@ class Journal:
     entries: list[JournalEntry]
     syntax_errors: list[SyntaxProblem]
     entries_array: Span | None  # the ``[...]`` of ``entries``, when present
+    root_span: Span | None = None  # the top-level value, whatever its type
+    root_kind: str | None = None  # its tree-sitter node type (``object`` for a journal)
+    root_shadowed: list[Field] = field(default_factory=list)
 
     @property
     def dialect(self) -> str | None:
@@ -105,22 +136,34 @@ class Journal:
 
 def parse_journal(text: str) -> Journal:
     index = TextIndex(text)
-    data = text.encode("utf-8", "surrogatepass")
-    tree = _parser().parse(data)
+    # git conflict markers: parse both sides (markers blanked, offsets unchanged), report markers
+    conflicts, left_out = _conflict_markers(index)
+    source = _blank(text, left_out)
+    source_index = TextIndex(source) if conflicts else index
+    data = source.encode("utf-8", "surrogatepass")
+    root = _parser().parse(data).root_node
+    truncated: SyntaxProblem | None = None
+    if _top_value(root) is None and root.has_error:
+        # tree-sitter gives up on a document cut off mid-way: close what is open and retry
+        closers = _closers(source)
+        completed = _parser().parse(data + closers.encode()).root_node if closers else None
+        if completed is not None and _top_value(completed) is not None:
+            root, truncated = completed, _truncation(source)
 
     def span(node: tree_sitter.Node) -> Span:
-        return Span(index.byte_to_index(node.start_byte), index.byte_to_index(node.end_byte))
+        start, end = min(node.start_byte, len(data)), min(node.end_byte, len(data))
+        return Span(source_index.byte_to_index(start), source_index.byte_to_index(end))
 
     def decode(node: tree_sitter.Node) -> JSONValue:
-        raw = data[node.start_byte : node.end_byte].decode("utf-8", "replace")
-        if node.type in ("object", "array") or node.has_error:
+        if node.type in ("object", "array") or node.has_error or node.end_byte > len(data):
             return None
+        raw = data[node.start_byte : node.end_byte].decode("utf-8", "replace")
         try:
             return json.loads(raw)
         except ValueError:
             return None
 
-    def pairs(obj: tree_sitter.Node) -> dict[str, Field]:
+    def pairs(obj: tree_sitter.Node, shadowed: list[Field]) -> dict[str, Field]:
         found: dict[str, Field] = {}
         for pair in obj.named_children:
             if pair.type != "pair":
@@ -129,33 +172,165 @@ def parse_journal(text: str) -> Journal:
             if key is None or value is None or value.is_missing:
                 continue
             name = decode(key)
-            if isinstance(name, str) and name not in found:
-                found[name] = Field(name, span(key), span(value), decode(value), value.type)
+            if not isinstance(name, str):
+                continue
+            if name in found:  # JSON.parse keeps the last one
+                shadowed.append(found.pop(name))
+            found[name] = Field(name, span(key), span(value), decode(value), value.type)
         return found
 
-    root = tree.root_node
-    top = next((c for c in root.named_children if c.type == "object"), None)
-    root_fields = pairs(top) if top is not None else {}
+    top = _top_value(root)
+    root_shadowed: list[Field] = []
+    is_object = top is not None and top.type == "object"
+    root_fields = pairs(top, root_shadowed) if top is not None and is_object else {}
     entries: list[JournalEntry] = []
     array_span: Span | None = None
-    entries_node = _value_node(top, "entries") if top is not None else None
+    entries_node = _value_node(top, "entries") if top is not None and is_object else None
     if entries_node is not None and entries_node.type == "array":
         array_span = span(entries_node)
         for position, element in enumerate(
-            c for c in entries_node.named_children if c.type not in ("ERROR", "comment")
+            c
+            for c in entries_node.named_children
+            if c.type not in ("ERROR", "comment") and not c.is_missing
         ):
-            is_object = element.type == "object"
-            fields = pairs(element) if is_object else {}
-            entries.append(JournalEntry(position, span(element), fields, is_object))
-    return Journal(text, index, root_fields, entries, _syntax_errors(root, span), array_span)
+            entry = JournalEntry(position, span(element), is_object=element.type == "object")
+            if entry.is_object:
+                entry.fields = pairs(element, entry.shadowed)
+            entries.append(entry)
+    errors = _syntax_errors(root, span)
+    if truncated is None and any(_at_end(e, source) for e in errors):
+        truncated = _truncation(source)  # tree-sitter filled in what is missing at the end
+    if truncated is not None:
+        # what goes wrong on the last line is the cut itself
+        cut = truncated.span.start
+        errors = [e for e in errors if not _at_end(e, source) and e.span.start < cut]
+        errors.append(truncated)
+    if conflicts:
+        # other syntax errors are most likely the two sides not fitting together
+        errors = [
+            SyntaxProblem(
+                f"git conflict marker `{_excerpt_text(text[m.start : m.end])}` left by a merge: "
+                "resolve the conflict",
+                m,
+            )
+            for m in conflicts
+        ]
+    return Journal(
+        text,
+        index,
+        root_fields,
+        entries,
+        errors,
+        array_span,
+        root_span=span(top) if top is not None else None,
+        root_kind=top.type if top is not None else None,
+        root_shadowed=root_shadowed,
+    )
+
+
+def _top_value(root: tree_sitter.Node) -> tree_sitter.Node | None:
+    """The document's top-level value (None when tree-sitter could not make out a document)."""
+    if root.type != "document":
+        return None
+    return next((c for c in root.named_children if c.type not in ("ERROR", "comment")), None)
+
+
+def _closers(text: str) -> str:
+    """What a cut-off JSON text needs appended to close its open string, objects and arrays."""
+    stack: list[str] = []
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            stack.append("]" if ch == "[" else "}")
+        elif ch in "]}" and stack:
+            stack.pop()
+    return ('"' if in_string else "") + "".join(reversed(stack))
+
+
+_MARKER = re.compile(r"^(?:<{7}(?: .*)?|={7}|>{7}(?: .*)?|\|{7}(?: .*)?)$")
+
+
+def _conflict_markers(index: TextIndex) -> tuple[list[Span], list[Span]]:
+    """The lines of git conflict markers, and those plus the base section of a diff3-style
+    conflict (the lines to leave out when reading both sides)."""
+    markers: list[Span] = []
+    blanked: list[Span] = []
+    in_base = False
+    for line in range(index.line_count):
+        text = index.line_text(line)
+        start = index.line_starts[line]
+        if _MARKER.match(text) is not None:
+            in_base = text.startswith("|||||||")
+            markers.append(Span(start, start + len(text)))
+        elif not in_base:
+            continue
+        blanked.append(Span(start, start + len(text)))
+    return markers, blanked
+
+
+def _blank(text: str, spans: list[Span]) -> str:
+    """``text`` with the conflict lines ``spans`` replaced by spaces (str indexes unchanged).
+
+    Where a marker now separates two values (``}`` of our side, ``{`` of theirs), its first
+    character becomes a comma, so that both sides read as elements of one array.
+    """
+    if not spans:
+        return text
+    chars = list(text)
+    for span in spans:
+        chars[span.start : span.end] = " " * (span.end - span.start)
+    for span in spans:
+        if span.end == span.start:
+            continue
+        before = "".join(chars[: span.start]).rstrip()[-1:]
+        after = "".join(chars[span.end :]).lstrip()[:1]
+        if before and before in _VALUE_END and after and after in _VALUE_START:
+            chars[span.start] = ","
+    return "".join(chars)
+
+
+_VALUE_END = frozenset('}]"0123456789el')  # last character of a JSON value (true/false/null)
+_VALUE_START = frozenset('{["-0123456789tfn')
+
+
+def _excerpt_text(text: str) -> str:
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _at_end(problem: SyntaxProblem, text: str) -> bool:
+    """Whether ``problem`` is only that the text stops (something missing after its end)."""
+    if not text.strip():
+        return False  # an empty journal is its own problem
+    missing = problem.message.startswith("invalid JSON: missing")
+    return (missing and problem.span.end >= len(text.rstrip())) or problem.span.start >= len(text)
+
+
+def _truncation(text: str) -> SyntaxProblem:
+    """The problem of a cut-off journal, at its last non-blank line."""
+    body = text.rstrip()
+    line_start = max(body.rfind("\n"), body.rfind("\r")) + 1
+    start = line_start + len(body[line_start:]) - len(body[line_start:].lstrip())
+    return SyntaxProblem(
+        "invalid JSON: unexpected end of the journal (it is cut off here)", Span(start, len(body))
+    )
 
 
 def _value_node(obj: tree_sitter.Node, key: str) -> tree_sitter.Node | None:
+    found = None  # the last occurrence wins, as in JSON.parse
     for pair in obj.named_children:
         k = pair.child_by_field_name("key") if pair.type == "pair" else None
         if k is not None and k.text is not None and k.text.decode("utf-8", "replace") == f'"{key}"':
-            return pair.child_by_field_name("value")
-    return None
+            found = pair.child_by_field_name("value")
+    return found
 
 
 def _syntax_errors(root: tree_sitter.Node, span: Any) -> list[SyntaxProblem]:
@@ -166,13 +341,20 @@ def _syntax_errors(root: tree_sitter.Node, span: Any) -> list[SyntaxProblem]:
     def visit(node: tree_sitter.Node) -> None:
         if node.type == "ERROR":
             text = (node.text or b"").decode("utf-8", "replace").strip()
+            after = node.next_sibling
             if text.startswith(("<<<<<<<", "=======", ">>>>>>>")):
                 message = "git conflict markers left by a merge: resolve the conflict"
+            elif text == "," and after is not None and after.type in ("}", "]"):
+                message = "invalid JSON: trailing comma"
             else:
                 message = f"invalid JSON: unexpected {_excerpt(text)}"
             problems.append(SyntaxProblem(message, span(node)))
             return
         if node.is_missing:
+            before = node.prev_sibling
+            if before is not None and before.type == ",":  # `[1, 2,]`
+                problems.append(SyntaxProblem("invalid JSON: trailing comma", span(before)))
+                return
             problems.append(SyntaxProblem(f"invalid JSON: missing {node.type!r}", span(node)))
             return
         if node.has_error:

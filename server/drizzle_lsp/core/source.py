@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,7 @@ BOM = "\ufeff"
 
 
 class SourceError(Exception):
-    """A file cannot be read as UTF-8 text; the message is one line for the user."""
+    """A file cannot be read as UTF-8 text, or written; the message is one line for the user."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +55,41 @@ def read_source(path: Path) -> SourceText:
 
 def write_source(path: Path, source: SourceText) -> None:
     """Atomically replace ``path`` with ``source`` (temp file + rename)."""
+    write_sources({path: source})
+
+
+def write_sources(files: Mapping[Path, SourceText]) -> None:
+    """Replace several files, all or none as far as the file system allows.
+
+    Every new content is first written and fsynced to a temp file beside its target; only when
+    all of them are on disk are they renamed over the originals. A failure while writing leaves
+    every original untouched and no temp file behind; it raises :class:`SourceError` naming
+    the file.
+    """
+    staged: list[tuple[str, Path]] = []
+    path = None
+    try:
+        for path, source in files.items():
+            staged.append((_stage(path, source), path))
+        for tmp, path in staged:
+            os.replace(tmp, path)
+    except OSError as error:
+        _unstage(staged)
+        raise SourceError(f"{path}: cannot write: {error.strerror or error}") from error
+    except BaseException:
+        _unstage(staged)
+        raise
+
+
+def _unstage(staged: list[tuple[str, Path]]) -> None:
+    for tmp, _ in staged:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _stage(path: Path, source: SourceText) -> str:
+    """Write ``source`` to a temp file in ``path``'s folder, with ``path``'s permissions."""
     data = ((BOM if source.bom else "") + source.text).encode("utf-8")
-    folder = path.parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -64,7 +97,7 @@ def write_source(path: Path, source: SourceText) -> None:
             os.fsync(handle.fileno())
         if path.exists():
             os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return tmp

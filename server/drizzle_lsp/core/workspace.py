@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from drizzle_lsp.core.diagnostics import Violation
+from drizzle_lsp.core.diagnostics import Span, Violation
 from drizzle_lsp.core.folder import (
     Layout,
     MigrationFolder,
@@ -93,8 +93,11 @@ class TextIndexes:
         return self._indexes[path]
 
     def locate(self, violation: Violation, encoding: Encoding = Encoding.UTF16) -> Location:
-        index = self.index(violation.path)
-        return Location(
-            index.position(violation.span.start, encoding),
-            index.position(violation.span.end, encoding),
-        )
+        return self.span_location(violation.path, violation.span, encoding)
+
+    def span_location(
+        self, path: Path, span: Span, encoding: Encoding = Encoding.UTF16
+    ) -> Location:
+        """Where ``span`` of ``path`` starts and ends (a fix's edit, say)."""
+        index = self.index(path)
+        return Location(index.position(span.start, encoding), index.position(span.end, encoding))

@@ -1,0 +1,1 @@
+ALTER TABLE "books" ADD COLUMN IF NOT EXISTS "isbn" varchar(13);

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone or a working tree: installs what the tests need into
+# .venv (created if absent), then runs the linters and pytest. CI runs this through .ci/run.
+# Arguments are passed to pytest (e.g. `bash scripts/test.sh -x tests/cli`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+
+# node packages of the drizzle-orm oracle (the real migrator, driven by tests/oracle)
+if [ -f tests/oracle/package-lock.json ]; then
+    (cd tests/oracle && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# ---- editors: install the editor plugins' test dependencies here ------------------------------
+# e.g. if [ -f editors/vscode/package-lock.json ]; then (cd editors/vscode && npm ci); fi
+# ---- end of editors ---------------------------------------------------------------------------
+
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/mypy
+exec .venv/bin/pytest "$@"

@@ -1,0 +1,283 @@
+"""``drizzle-lsp check``: find migrations folders, analyse (and fix) them, print a report.
+
+Translation only: discovery, analysis and fixes belong to the core. This module turns the command
+line and the config files into :class:`Settings`, writes the fixed files, and hands the result to
+the formatter of ``--format``.
+
+Configuration: the nearest ``drizzle-lsp.toml`` (or ``pyproject.toml`` with
+``[tool.drizzle-lsp]``) above each migrations folder, or the one ``--config`` names. ``--select``
+replaces the config's ``select`` and ``ignore`` (as ruff does: the command line is the last word);
+``--ignore`` alone adds to the config's ``ignore``. Without a PATH, the config's ``migrations``
+folders are checked, else the working directory.
+
+``DRIZZLE_LSP_NOW`` (epoch milliseconds, or an ISO 8601 date) fixes "now" for reproducible runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from drizzle_lsp.cli import CliError
+from drizzle_lsp.core.analyze import Clock, analyze, fix_folder, now_ms
+from drizzle_lsp.core.folder import MigrationFolder, source_of
+from drizzle_lsp.core.settings import Settings, SettingsError, find_config, load_settings
+from drizzle_lsp.core.source import SourceError, SourceText, write_sources
+from drizzle_lsp.core.workspace import PathNotFound, TextIndexes, discover, load_target
+from drizzle_lsp.output import FORMATTERS
+from drizzle_lsp.output.report import Diagnostic, Report, display_path, locate
+from drizzle_lsp.output.text import fixed_summary
+from drizzle_lsp.rules import ALL_RULES, rule_by_code
+
+NOW_ENV = "DRIZZLE_LSP_NOW"
+PROGRESS_MIN_FOLDERS = 10  # show progress on a terminal from this many folders on
+
+
+def add_check_parser(commands: Any) -> None:
+    parser = commands.add_parser(
+        "check",
+        help="lint migrations folders (and fix them with --fix)",
+        description="Lint Drizzle migrations folders. Exit status: 0 no problems, 1 problems "
+        "remain, 2 usage, configuration or I/O error.",
+    )
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="a migrations folder, a file in one, a .sql file, or a tree to search "
+        "(default: the config's `migrations`, else .)",
+    )
+    parser.add_argument("--fix", action="store_true", help="apply the fixes and write the files")
+    parser.add_argument(
+        "--unsafe-fixes",
+        action="store_true",
+        help="also apply (and count as fixable) fixes that can change behaviour",
+    )
+    parser.add_argument(
+        "--select",
+        type=rule_selectors,
+        action="extend",
+        metavar="CODES",
+        help="only these rules: codes, prefixes or names, comma-separated (J001,S)",
+    )
+    parser.add_argument(
+        "--ignore",
+        type=rule_selectors,
+        action="extend",
+        metavar="CODES",
+        help="skip these rules: codes, prefixes or names, comma-separated",
+    )
+    parser.add_argument(
+        "--format",
+        "--output-format",
+        dest="format",
+        choices=list(FORMATTERS),
+        default="text",
+        help="output format (default: text)",
+    )
+    parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when problems remain")
+    parser.add_argument(
+        "--config", type=Path, metavar="FILE", help="use this config file instead of searching"
+    )
+    parser.set_defaults(handler=run_check)
+
+
+def rule_selectors(value: str) -> list[str]:
+    """``--select``/``--ignore`` values: code prefixes (``ALL`` is every rule, the empty prefix)."""
+    codes = []
+    for token in (t.strip() for t in value.split(",")):
+        if not token:
+            continue
+        rule = rule_by_code(token)
+        code = rule.code if rule is not None else token.upper()
+        if code == "ALL":
+            code = ""
+        elif not _known_prefix(code):
+            raise argparse.ArgumentTypeError(f"unknown rule code or prefix `{token}`")
+        codes.append(code)
+    return codes
+
+
+def _known_prefix(code: str) -> bool:
+    return any(rule.code.startswith(code) for rule in ALL_RULES)
+
+
+# ---- configuration -----------------------------------------------------------------------------
+
+
+class Configs:
+    """Settings per config file: ``--config``, or the nearest config above a folder."""
+
+    def __init__(self, explicit: Path | None) -> None:
+        self._explicit = _load(explicit) if explicit is not None else None
+        self._loaded: dict[Path | None, Settings] = {}
+
+    def for_path(self, path: Path) -> Settings:
+        if self._explicit is not None:
+            return self._explicit
+        config = find_config(path)
+        if config not in self._loaded:
+            self._loaded[config] = Settings() if config is None else _load(config)
+        return self._loaded[config]
+
+
+def _load(config: Path) -> Settings:
+    if not config.is_file():
+        raise CliError(f"{config}: no such config file")
+    try:
+        settings = load_settings(config)
+    except SettingsError as error:
+        raise CliError(str(error)) from None
+    lists = [("select", settings.select or frozenset()), ("ignore", settings.ignore)]
+    lists += [(f"per-file-ignores.{k}", v) for k, v in settings.per_file_ignores.items()]
+    for key, codes in lists:
+        for code in sorted(codes):
+            if not _known_prefix(code):
+                raise CliError(f"{config}: `{key}`: unknown rule code or prefix `{code}`")
+    return settings
+
+
+def _with_command_line(settings: Settings, args: argparse.Namespace) -> Settings:
+    if args.select is not None:
+        return settings.with_overrides(
+            select=frozenset(args.select), ignore=frozenset(args.ignore or ())
+        )
+    if args.ignore:
+        return settings.with_overrides(ignore=settings.ignore | frozenset(args.ignore))
+    return settings
+
+
+def _paths(args: argparse.Namespace, configs: Configs, cwd: Path) -> list[Path]:
+    if args.paths:
+        return list(args.paths)
+    settings = configs.for_path(cwd)
+    if not settings.migrations or settings.root is None:
+        return [Path(".")]
+    paths = [settings.root / folder for folder in settings.migrations]
+    for path in paths:
+        if not path.exists():
+            raise CliError(
+                f"{path}: no such file or directory (listed in `migrations` of the config "
+                f"in {settings.root})"
+            )
+    return paths
+
+
+def _clock() -> Clock:
+    value = os.environ.get(NOW_ENV)
+    if not value:
+        return now_ms
+    try:
+        fixed = int(value) if value.isdigit() else _iso_ms(value)
+    except ValueError:
+        raise CliError(f"{NOW_ENV}={value!r}: not epoch milliseconds or an ISO 8601 date") from None
+    return lambda: fixed
+
+
+def _iso_ms(value: str) -> int:
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError("no time zone")
+    return int(moment.timestamp() * 1000)
+
+
+# ---- the run -----------------------------------------------------------------------------------
+
+
+def run_check(args: argparse.Namespace) -> int:
+    cwd = Path.cwd()
+    clock = _clock()
+    configs = Configs(args.config)
+    paths = _paths(args, configs, cwd)
+    try:
+        targets = discover(paths)
+    except PathNotFound as error:
+        raise CliError(str(error)) from None
+    if not targets:
+        shown = ", ".join(str(p) for p in paths)
+        print(f"drizzle-lsp: warning: No migrations folders found in {shown}", file=sys.stderr)
+
+    diagnostics: list[Diagnostic] = []
+    writes: dict[Path, SourceText] = {}
+    fixed = 0
+    progress = _Progress(sys.stderr, len(targets), cwd)
+    for number, target in enumerate(targets, 1):
+        progress.show(number, target.root)
+        settings = _with_command_line(configs.for_path(target.root), args)
+        folder = load_target(target)
+        if args.fix:
+            outcome = fix_folder(
+                folder, settings, clock, unsafe=args.unsafe_fixes, wanted=target.wants
+            )
+            writes.update(_sources(folder, outcome.changed))
+            fixed += len(outcome.fixed)
+            folder, found = outcome.folder, outcome.remaining
+        else:
+            found = analyze(folder, settings, clock)
+        diagnostics += locate((v for v in found if target.wants(v)), TextIndexes(folder))
+    progress.clear()
+    _write(writes)
+
+    diagnostics.sort(key=lambda d: d.violation.sort_key())
+    report = Report(
+        diagnostics,
+        cwd,
+        unsafe_fixes=args.unsafe_fixes,
+        fixed=fixed if args.fix else None,
+        fixed_files=len(writes),
+        color=args.format == "text" and _use_color(sys.stdout),
+    )
+    sys.stdout.write(FORMATTERS[args.format](report))
+    sys.stdout.flush()
+    if args.format != "text" and fixed:
+        # machine formats keep stdout parseable: say what was fixed on stderr
+        print(fixed_summary(fixed, len(writes)), file=sys.stderr)
+    return 1 if diagnostics and not args.exit_zero else 0
+
+
+def _sources(folder: MigrationFolder, changed: dict[Path, str]) -> dict[Path, SourceText]:
+    """The fixed texts as sources to write, each keeping its file's BOM."""
+    sources = {}
+    for path, text in changed.items():
+        original = source_of(folder, path)
+        sources[path] = SourceText(text, bom=original.bom if original is not None else False)
+    return sources
+
+
+def _write(writes: dict[Path, SourceText]) -> None:
+    try:
+        write_sources(writes)
+    except SourceError as error:
+        raise CliError(f"{error}; no fix was written") from None
+
+
+def _use_color(stream: TextIO) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return stream.isatty() and os.environ.get("TERM") != "dumb"
+
+
+class _Progress:
+    """``Checking 3/40 path`` on one rewritten stderr line, on a terminal and for long runs."""
+
+    def __init__(self, stream: TextIO, total: int, cwd: Path) -> None:
+        self._stream, self._total, self._cwd = stream, total, cwd
+        self._on = total >= PROGRESS_MIN_FOLDERS and stream.isatty()
+
+    def show(self, number: int, root: Path) -> None:
+        if self._on:
+            shown = display_path(root, self._cwd)
+            self._stream.write(f"\r\x1b[2KChecking {number}/{self._total} {shown}")
+            self._stream.flush()
+
+    def clear(self) -> None:
+        if self._on:
+            self._stream.write("\r\x1b[2K")
+            self._stream.flush()

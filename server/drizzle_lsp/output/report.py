@@ -1,0 +1,96 @@
+"""What every formatter gets: the problems, located once, and the counts of the summary.
+
+:func:`locate` gives each violation (and each edit of its fix) 0-based lines with columns in
+UTF-16 code units, as LSP counts them, and in code points, as people count them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from drizzle_lsp.core.analyze import fixable
+from drizzle_lsp.core.diagnostics import Applicability, Edit, Fix, Violation
+from drizzle_lsp.core.text import Encoding
+from drizzle_lsp.core.workspace import Location, TextIndexes
+
+
+@dataclass(frozen=True, slots=True)
+class LocatedEdit:
+    path: Path
+    lsp: Location  # 0-based, UTF-16 columns
+    chars: Location  # 0-based, code point columns
+    new_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class LocatedFix:
+    title: str
+    applicability: Applicability
+    edits: tuple[LocatedEdit, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    violation: Violation
+    lsp: Location
+    chars: Location
+    fix: LocatedFix | None
+
+
+@dataclass(slots=True)
+class Report:
+    diagnostics: list[Diagnostic]
+    cwd: Path
+    unsafe_fixes: bool = False  # --unsafe-fixes: unsafe fixes count as fixable
+    fixed: int | None = None  # --fix: how many problems were fixed
+    fixed_files: int = 0
+    color: bool = False
+
+    def display_path(self, path: Path) -> str:
+        return display_path(path, self.cwd)
+
+    @property
+    def fixable(self) -> int:
+        """Problems ``--fix`` would fix (with ``--unsafe-fixes``, the unsafe ones too)."""
+        return len(fixable((d.violation for d in self.diagnostics), self.unsafe_fixes))
+
+    @property
+    def hidden_fixes(self) -> int:
+        """Unsafe fixes that ``--unsafe-fixes`` would enable."""
+        return sum(1 for d in self.diagnostics if d.fix is not None) - self.fixable
+
+
+def locate(violations: Iterable[Violation], indexes: TextIndexes) -> list[Diagnostic]:
+    """Positions of ``violations`` (and of their fixes' edits) in the texts of ``indexes``."""
+    return [
+        Diagnostic(
+            v,
+            indexes.locate(v, Encoding.UTF16),
+            indexes.locate(v, Encoding.UTF32),
+            None if v.fix is None else _locate_fix(v.fix, indexes),
+        )
+        for v in violations
+    ]
+
+
+def _locate_fix(fix: Fix, indexes: TextIndexes) -> LocatedFix:
+    def edit(e: Edit) -> LocatedEdit:
+        return LocatedEdit(
+            e.path,
+            indexes.span_location(e.path, e.span, Encoding.UTF16),
+            indexes.span_location(e.path, e.span, Encoding.UTF32),
+            e.new_text,
+        )
+
+    return LocatedFix(fix.title, fix.applicability, tuple(edit(e) for e in fix.edits))
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    """``path`` relative to the working directory when under it, else absolute."""
+    return path.relative_to(cwd).as_posix() if path.is_relative_to(cwd) else path.as_posix()
+
+
+def plural(count: int, word: str, words: str | None = None) -> str:
+    return f"{count} {word if count == 1 else words or word + 's'}"

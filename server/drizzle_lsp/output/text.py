@@ -1,0 +1,60 @@
+"""``--format text``: one line per problem, ruff style, then a summary.
+
+``path:line:col: CODE [name] message`` with a 1-based line and a 1-based column counted in
+characters (code points); the path is relative to the working directory when under it.
+"""
+
+from __future__ import annotations
+
+from drizzle_lsp.core.diagnostics import Severity
+from drizzle_lsp.output.report import Diagnostic, Report, plural
+
+BOLD, DIM, RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
+CYAN = "\x1b[36m"
+SEVERITY_COLOR = {
+    Severity.ERROR: "\x1b[1;31m",
+    Severity.WARNING: "\x1b[1;33m",
+    Severity.INFO: "\x1b[1;34m",
+    Severity.HINT: "\x1b[1;34m",
+}
+
+
+def render(report: Report) -> str:
+    lines = [_line(report, d) for d in report.diagnostics]
+    return "".join(f"{line}\n" for line in [*lines, *summary(report)])
+
+
+def _line(report: Report, d: Diagnostic) -> str:
+    v, start = d.violation, d.chars.start
+    path = report.display_path(v.path)
+    where = f"{start.line + 1}:{start.character + 1}"
+    if not report.color:
+        return f"{path}:{where}: {v.code} [{v.name}] {v.message}"
+    colon = f"{CYAN}:{RESET}"
+    code = f"{SEVERITY_COLOR[v.severity]}{v.code}{RESET}"
+    return (
+        f"{BOLD}{path}{RESET}{colon}{where.replace(':', colon)}{colon} "
+        f"{code} {DIM}[{v.name}]{RESET} {v.message}"
+    )
+
+
+def summary(report: Report) -> list[str]:
+    """The closing lines: what was fixed, what remains, which fixes are available."""
+    lines = [fixed_summary(report.fixed, report.fixed_files)] if report.fixed else []
+    found = len(report.diagnostics)
+    if found == 0:
+        lines.append("All checks passed!")
+        return lines
+    hints = []
+    if report.fixable:
+        hints.append(f"{report.fixable} fixable with --fix")
+    if report.hidden_fixes:
+        hidden = plural(report.hidden_fixes, "hidden fix", "hidden fixes")
+        hints.append(f"{hidden} can be enabled with --unsafe-fixes")
+    details = f" ({'; '.join(hints)})" if hints else ""
+    lines.append(f"Found {plural(found, 'problem')}{details}.")
+    return lines
+
+
+def fixed_summary(fixed: int, files: int) -> str:
+    return f"Fixed {plural(fixed, 'problem')} in {plural(files, 'file')}."

@@ -1,0 +1,205 @@
+"""``check --fix``: fixes are applied by the core, written atomically, and reported.
+
+The fixes come from the test-double rules (J004 renumbers an ``idx``, J005 re-stamps a future
+``when`` (unsafe), S002 adds ``IF NOT EXISTS``); what is tested is the command's part: which fixes
+it asks for, how it writes them (BOM, CRLF, all or nothing) and what it says.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from cli_helpers import DAY, NOW, entry, make_folder
+
+from drizzle_lsp.core import source
+from drizzle_lsp.core.source import BOM, SourceError, SourceText, write_source, write_sources
+
+pytestmark = pytest.mark.usefixtures("fixing_rules")
+
+
+def _project(root: Path, newline: str = "\n", bom: bool = False) -> Path:
+    """Two safe fixes in the journal (idx 5 and 7), one in 0000_init.sql, and J002 (no fix)."""
+    folder = make_folder(
+        root / "drizzle",
+        [
+            entry(0, "0000_init", NOW - 3 * DAY),
+            entry(5, "0001_users", NOW - 2 * DAY),
+            entry(7, "0002_gone", NOW - DAY),
+        ],
+        {
+            "0000_init.sql": ("\ufeff" if bom else "")
+            + f"-- init{newline}CREATE TABLE a (id int);{newline}",
+            "0001_users.sql": f"SELECT 1;{newline}",
+        },
+        newline=newline,
+        bom=bom,
+    )
+    return folder
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+@pytest.mark.parametrize("bom", [False, True])
+def test_fix_writes_files_keeping_bom_and_line_endings(
+    run, tmp_path: Path, newline: str, bom: bool
+) -> None:
+    folder = _project(tmp_path, newline, bom)
+    before = _tree(folder)
+    result = run("check", "--fix", cwd=tmp_path)
+
+    assert result.code == 1  # J002 remains
+    assert result.out == (
+        "drizzle/meta/_journal.json:23:14: J002 [missing-sql-file] `0002_gone.sql` does not "
+        "exist: the migrator throws before running any migration. Restore the file or remove "
+        "this entry.\n"
+        "Fixed 3 problems in 2 files.\n"
+        "Found 1 problem.\n"
+    )
+    after = _tree(folder)
+    assert set(after) == set(before), "no temp file left behind"
+    prefix = BOM.encode() if bom else b""
+    expected_journal = (
+        before["meta/_journal.json"]
+        .replace(b'"idx": 5', b'"idx": 1')
+        .replace(b'"idx": 7', b'"idx": 2')
+    )
+    assert after["meta/_journal.json"] == expected_journal
+    assert after["meta/_journal.json"].startswith(prefix + b"{" + newline.encode())
+    nl = newline.encode()
+    assert (
+        after["0000_init.sql"]
+        == prefix + b"-- init" + nl + b"CREATE TABLE IF NOT EXISTS a (id int);" + nl
+    )
+    assert after["0001_users.sql"] == before["0001_users.sql"]
+
+
+def test_fix_then_check_is_clean_but_for_unfixable(run, tmp_path: Path) -> None:
+    _project(tmp_path)
+    run("check", "--fix", cwd=tmp_path)
+    again = run("check", "--fix", cwd=tmp_path)
+    assert again.out.splitlines()[-1] == "Found 1 problem."
+    assert "Fixed" not in again.out
+
+
+def test_fix_everything_fixed(run, tmp_path: Path) -> None:
+    _project(tmp_path)
+    result = run("check", "--fix", "--ignore", "J002", cwd=tmp_path)
+    assert (result.code, result.out) == (0, "Fixed 3 problems in 2 files.\nAll checks passed!\n")
+
+
+def test_fix_keeps_permissions(run, tmp_path: Path) -> None:
+    folder = _project(tmp_path)
+    sql = folder / "0000_init.sql"
+    sql.chmod(0o640)
+    run("check", "--fix", cwd=tmp_path)
+    assert stat.S_IMODE(sql.stat().st_mode) == 0o640
+    assert b"IF NOT EXISTS" in sql.read_bytes()
+
+
+def test_without_fix_nothing_is_written(run, tmp_path: Path) -> None:
+    folder = _project(tmp_path)
+    before = _tree(folder)
+    result = run("check", cwd=tmp_path)
+    assert result.out.splitlines()[-1] == "Found 4 problems (3 fixable with --fix)."
+    assert _tree(folder) == before
+
+
+def test_fix_only_in_the_named_file(run, tmp_path: Path) -> None:
+    folder = _project(tmp_path)
+    journal = (folder / "meta" / "_journal.json").read_bytes()
+    result = run("check", "--fix", "drizzle/0000_init.sql", cwd=tmp_path)
+    assert (result.code, result.out) == (0, "Fixed 1 problem in 1 file.\nAll checks passed!\n")
+    assert (folder / "meta" / "_journal.json").read_bytes() == journal
+    assert b"IF NOT EXISTS" in (folder / "0000_init.sql").read_bytes()
+
+
+def _future_project(root: Path) -> Path:
+    return make_folder(
+        root / "drizzle",
+        [entry(0, "0000_init", NOW - DAY), entry(1, "0001_next", NOW + 30 * DAY)],
+    )
+
+
+def test_unsafe_fixes_are_hidden_by_default(run, tmp_path: Path) -> None:
+    folder = _future_project(tmp_path)
+    before = _tree(folder)
+    result = run("check", cwd=tmp_path)
+    assert result.out.splitlines()[-1] == (
+        "Found 1 problem (1 hidden fix can be enabled with --unsafe-fixes)."
+    )
+    result = run("check", "--fix", cwd=tmp_path)
+    assert result.code == 1
+    assert result.out.splitlines()[-1] == (
+        "Found 1 problem (1 hidden fix can be enabled with --unsafe-fixes)."
+    )
+    assert _tree(folder) == before
+
+
+def test_unsafe_fixes_count_and_apply_with_the_flag(run, tmp_path: Path) -> None:
+    folder = _future_project(tmp_path)
+    result = run("check", "--unsafe-fixes", cwd=tmp_path)
+    assert result.out.splitlines()[-1] == "Found 1 problem (1 fixable with --fix)."
+    result = run("check", "--fix", "--unsafe-fixes", cwd=tmp_path)
+    assert (result.code, result.out) == (0, "Fixed 1 problem in 1 file.\nAll checks passed!\n")
+    assert f'"when": {NOW}'.encode() in (folder / "meta" / "_journal.json").read_bytes()
+
+
+def test_fix_with_json_keeps_stdout_parseable(run, tmp_path: Path) -> None:
+    _project(tmp_path)
+    result = run("check", "--fix", "--format", "json", cwd=tmp_path)
+    assert result.code == 1
+    assert [d["code"] for d in result.json()] == ["J002"]
+    assert result.err == "Fixed 3 problems in 2 files.\n"
+
+
+def test_a_failed_write_changes_nothing(
+    run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _project(tmp_path)
+    before = _tree(folder)
+    real_stage = source._stage
+    staged: list[Path] = []
+
+    def stage_then_fail(path: Path, text: SourceText) -> str:
+        if staged:  # the second file: the disk is full
+            raise OSError(28, "No space left on device")
+        staged.append(path)
+        return real_stage(path, text)
+
+    monkeypatch.setattr(source, "_stage", stage_then_fail)
+    result = run("check", "--fix", cwd=tmp_path)
+    assert result.code == 2
+    assert result.out == ""
+    assert result.err.startswith("drizzle-lsp: error: ")
+    assert result.err.endswith(": cannot write: No space left on device; no fix was written\n")
+    assert staged
+    assert _tree(folder) == before, "originals untouched, no temp file left"
+
+
+# ---- the writer itself (core.source), with handcrafted texts -------------------------------------
+
+
+def test_write_source_keeps_bom_and_crlf_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "0000_x.sql"
+    path.write_bytes(b"old")
+    write_source(path, SourceText("SELECT 1;\r\nSELECT '\u00e9';\r\n", bom=True))
+    assert path.read_bytes() == b"\xef\xbb\xbfSELECT 1;\r\nSELECT '\xc3\xa9';\r\n"
+    assert os.listdir(tmp_path) == ["0000_x.sql"]
+
+
+def test_write_sources_is_all_or_nothing(tmp_path: Path) -> None:
+    first = tmp_path / "a.sql"
+    first.write_text("old a")
+    missing_folder = tmp_path / "gone" / "b.sql"
+    with pytest.raises(SourceError, match=r"gone/b\.sql: cannot write: No such file"):
+        write_sources({first: SourceText("new a"), missing_folder: SourceText("new b")})
+    assert first.read_text() == "old a"
+    assert os.listdir(tmp_path) == ["a.sql"]
