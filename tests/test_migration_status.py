@@ -17,7 +17,6 @@ from drizzle_lsp.core.database import (
     State,
     _describe_connect,
     drizzle_hash,
-    iso_utc,
     migration_status,
     read_migration_text,
     redact_url,
@@ -126,11 +125,6 @@ def test_hash_is_of_the_text_as_node_decodes_it(tmp_path: Path):
     expected = hashlib.sha256("\ufeffSELECT 1;\r\n-- caf\ufffd\n".encode()).hexdigest()
     assert drizzle_hash(text) == expected
     assert read_migration_text(tmp_path / "missing.sql") is None
-
-
-def test_iso_utc():
-    assert iso_utc(1728598022383) == "2024-10-10T22:07:02.383Z"
-    assert iso_utc(1775400000000) == "2026-04-05T14:40:00Z"
 
 
 @pytest.mark.parametrize(

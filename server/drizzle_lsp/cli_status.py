@@ -27,7 +27,6 @@ from drizzle_lsp.core.database import (
     EntryStatus,
     FolderStatus,
     State,
-    iso_utc,
     migration_status,
     read_applied,
     read_migration_text,
@@ -35,11 +34,11 @@ from drizzle_lsp.core.database import (
     scrub,
 )
 from drizzle_lsp.core.folder import JOURNAL, Layout, find_folders, folder_layout, owning_folder
-from drizzle_lsp.core.journal import Journal, parse_journal
-from drizzle_lsp.core.settings import Settings, SettingsError, settings_for
+from drizzle_lsp.core.journal import Journal, format_when, parse_journal
+from drizzle_lsp.core.settings import Settings, SettingsError, load_settings, settings_for
 from drizzle_lsp.core.source import SourceError, read_source
 
-PROG = "drizzle-lsp status"
+PROG = "drizzle-lsp"
 LABELS = {
     State.APPLIED: "applied",
     State.APPLIED_FILE_CHANGED: "applied, file changed since",
@@ -78,22 +77,29 @@ def add_status_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--schema", help="schema of the migrations table (default: drizzle)")
     parser.add_argument("--table", help="migrations table (default: __drizzle_migrations)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--config", type=Path, metavar="FILE", help="use this config file instead of searching"
+    )
     parser.set_defaults(handler=run_status)
     return parser
 
 
 def run_status(args: argparse.Namespace) -> int:
-    """Run the command; every failure is one line on stderr and exit status 2."""
+    """Run the command; every failure is one line on stderr and exit status 2.
+
+    Unlike the other commands, an unexpected error is not re-raised under DRIZZLE_LSP_DEBUG: its
+    traceback could carry the database URL.
+    """
     url = ""
     try:
-        folder, settings = _folder_and_settings(args.path)
+        folder, settings = _folder_and_settings(args.path, args.config)
         url = _database_url(args.database_url, settings)
         report = _report(folder, settings, url, args.schema, args.table)
     except (StatusError, DatabaseError, SettingsError, SourceError) as error:
-        print(f"{PROG}: {scrub(str(error), url)}", file=sys.stderr)
+        print(f"{PROG}: error: {scrub(str(error), url)}", file=sys.stderr)
         return 2
     except Exception as error:  # a bug must still not print a traceback with a URL in it
-        print(f"{PROG}: internal error: {scrub(repr(error), url)}", file=sys.stderr)
+        print(f"{PROG}: error: internal error: {scrub(repr(error), url)}", file=sys.stderr)
         return 2
     print(_json(report) if args.format == "json" else _text(report))
     return 1 if report.status.skipped or report.status.missing_files else 0
@@ -103,11 +109,11 @@ def run_status(args: argparse.Namespace) -> int:
 # inputs
 
 
-def _folder_and_settings(path: Path | None) -> tuple[Path, Settings]:
+def _folder_and_settings(path: Path | None, config: Path | None) -> tuple[Path, Settings]:
     start = (path or Path.cwd()).absolute()
     if not start.exists():
         raise StatusError(f"{path}: no such file or directory")
-    settings = settings_for([start])
+    settings = load_settings(config) if config is not None else settings_for([start])
     if path is None and settings.migrations and settings.root is not None:
         candidates = [settings.root / p for p in settings.migrations]
         return _one_folder([f for c in candidates for f in _folders(c)], start), settings
@@ -188,7 +194,7 @@ def _describe(entry: EntryStatus, report: Report) -> str:
     label = LABELS[entry.state]
     row = entry.row
     if entry.state is State.APPLIED and row is not None:
-        label = f"applied (row {row.id}, dated {iso_utc(entry.when or 0)})"
+        label = f"applied (row {row.id}, dated {format_when(entry.when or 0)})"
     elif entry.state is State.APPLIED_FILE_CHANGED and row is not None:
         label = f"applied (row {row.id}), file changed since: its hash no longer matches"
     elif entry.state is State.WILL_BE_SKIPPED and entry.when is not None:
@@ -202,12 +208,12 @@ def _describe(entry: EntryStatus, report: Report) -> str:
 
 def _skip_reason(entry: EntryStatus, report: Report) -> str:
     blocker = entry.blocker
-    when = iso_utc(entry.when or 0)
+    when = format_when(entry.when or 0)
     if blocker is None or blocker.created_at is None:
         return f"dated {when}, not after the newest applied migration"
     by = report.tag_of_row(blocker) or f"row {blocker.id}"
     return (
-        f"dated {when}, not after {by} (applied, dated {iso_utc(blocker.created_at)}); "
+        f"dated {when}, not after {by} (applied, dated {format_when(blocker.created_at)}); "
         "run `drizzle-lsp check --fix` to re-date it"
     )
 
@@ -223,7 +229,7 @@ def _counts(report: Report) -> dict[str, int]:
 
 
 def _text(report: Report) -> str:
-    lines = [f"{report.folder} against {report.database} ({report.table})"]
+    lines = [f"{_shown(report.folder)} against {report.database} ({report.table})"]
     if report.applied.note:
         lines.append(report.applied.note)
     width = max((len(e.tag or "") for e in report.status.entries), default=0)
@@ -231,7 +237,7 @@ def _text(report: Report) -> str:
         tag = entry.tag or f"entry {entry.position}"
         lines.append(f"{tag:<{width}}  {_describe(entry, report)}")
     for row in report.status.unknown_rows:
-        dated = iso_utc(row.created_at) if row.created_at is not None else "NULL"
+        dated = format_when(row.created_at) if row.created_at is not None else "NULL"
         lines.append(
             f"row {row.id} (created_at {dated}, hash {row.hash[:12]}): in the database, "
             "in no journal entry"
@@ -241,10 +247,18 @@ def _text(report: Report) -> str:
     return "\n".join(lines)
 
 
+def _shown(folder: Path) -> str:
+    """The folder relative to the working directory when it is under it (as `check` does)."""
+    try:
+        return folder.relative_to(Path.cwd()).as_posix() or "."
+    except ValueError:
+        return str(folder)
+
+
 def _row_json(row: AppliedRow | None) -> dict[str, Any] | None:
     if row is None:
         return None
-    dated = iso_utc(row.created_at) if row.created_at is not None else None
+    dated = format_when(row.created_at) if row.created_at is not None else None
     return {"id": row.id, "hash": row.hash, "created_at": row.created_at, "date": dated}
 
 
@@ -254,7 +268,7 @@ def _json(report: Report) -> str:
             "position": e.position,
             "tag": e.tag,
             "when": e.when,
-            "date": iso_utc(e.when) if e.when is not None else None,
+            "date": format_when(e.when) if e.when is not None else None,
             "state": e.state.value,
             "row": _row_json(e.row),
             "blocked_by": _row_json(e.blocker),

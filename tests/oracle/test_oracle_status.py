@@ -35,11 +35,11 @@ def test_text_names_the_skipped_entry_and_what_hides_it(merged_history):
     done = run_cli("status", folder, "--database-url", url)
     assert done.returncode == 1, done.stderr
     said = lines(done)
-    assert said["0000_init"].startswith("applied (row 1, dated 2025-01-01T00:00:00Z)")
+    assert said["0000_init"].startswith("applied (row 1, dated 2025-01-01T00:00:00.000Z)")
     assert said["0001_orders"].startswith("applied (row 2")
     assert said["0002_user_age"] == (
-        "will be skipped: dated 2025-01-03T00:00:00Z, not after 0001_orders "
-        "(applied, dated 2025-01-04T00:00:00Z); run `drizzle-lsp check --fix` to re-date it"
+        "will be skipped: dated 2025-01-03T00:00:00.000Z, not after 0001_orders "
+        "(applied, dated 2025-01-04T00:00:00.000Z); run `drizzle-lsp check --fix` to re-date it"
     )
     assert done.stdout.splitlines()[-1] == "3 entries: 2 applied, 1 will be skipped"
 
@@ -62,7 +62,7 @@ def test_pending_entries_exit_zero(migrate, scratch_db, tmp_path):
     # 0001 (5 days after 0000) and everything after run: nothing is dated before 0000
     assert done.returncode == 0, done.stdout + done.stderr
     assert set(lines(done).values()) - {"pending"} == {
-        "applied (row 1, dated 2025-01-01T00:00:00Z)"
+        "applied (row 1, dated 2025-01-01T00:00:00.000Z)"
     }
 
 
@@ -86,7 +86,7 @@ def test_edited_file_and_unknown_rows(migrate, scratch_db, tmp_path):
     assert lines(done)["0001_orders"] == (
         "applied (row 2), file changed since: its hash no longer matches"
     )
-    assert "row 3 (created_at 2025-01-03T00:00:00Z, hash " in done.stdout
+    assert "row 3 (created_at 2025-01-03T00:00:00.000Z, hash " in done.stdout
     assert "in the database, in no journal entry" in done.stdout
 
 
@@ -119,6 +119,10 @@ def test_url_from_environment_then_config_file(merged_history, tmp_path):
     )
     done = run_cli("status", project / "drizzle", env=NO_ENV_URL)
     assert done.returncode == 1 and "will be skipped" in done.stdout, done.stderr
+    elsewhere = tmp_path / "elsewhere.toml"
+    elsewhere.write_text(f'database-url = "{url}"\n', "utf-8")
+    done = run_cli("status", folder, "--config", elsewhere, env=NO_ENV_URL)
+    assert done.returncode == 1 and "will be skipped" in done.stdout, done.stderr
 
 
 def test_flag_wins_over_environment(merged_history):
@@ -149,13 +153,13 @@ def test_custom_schema_and_table(migrate, scratch_db):
         (
             ["--database-url", "postgresql://me:hunter2@127.0.0.1:1/app"],
             {},
-            "drizzle-lsp status: cannot reach the database at "
+            "drizzle-lsp: error: cannot reach the database at "
             "postgresql://me:***@127.0.0.1:1/app: Connection refused",
         ),
         (
             [],
             NO_ENV_URL,
-            "drizzle-lsp status: no database: pass --database-url, set DATABASE_URL, "
+            "drizzle-lsp: error: no database: pass --database-url, set DATABASE_URL, "
             "or set database-url in drizzle-lsp.toml",
         ),
     ],
@@ -170,7 +174,7 @@ def test_errors_are_one_line_without_password(args, env, expected):
 def test_no_migrations_folder(tmp_path):
     done = run_cli("status", tmp_path, "--database-url", "postgresql://x@127.0.0.1:1/x")
     assert done.returncode == 2
-    assert done.stderr.startswith("drizzle-lsp status: no migrations folder")
+    assert done.stderr.startswith("drizzle-lsp: error: no migrations folder")
     assert len(done.stderr.splitlines()) == 1
 
 
@@ -180,3 +184,14 @@ def test_broken_journal(tmp_path):
     done = run_cli("status", folder, "--database-url", "postgresql://x@127.0.0.1:1/x")
     assert done.returncode == 2
     assert "migrate() cannot read it" in done.stderr and len(done.stderr.splitlines()) == 1
+
+
+def test_bad_configuration_is_one_line(tmp_path):
+    project = tmp_path / "project"
+    copy_folder(FOLDERS / "branch-merge", project / "drizzle")
+    (project / "drizzle-lsp.toml").write_text("database-url = 5\n", "utf-8")
+    done = run_cli("status", project / "drizzle", env=NO_ENV_URL)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"drizzle-lsp: error: {project / 'drizzle-lsp.toml'}: `database-url` must be a string"
+    ]

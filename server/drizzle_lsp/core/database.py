@@ -19,7 +19,6 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -383,10 +382,3 @@ def _entry_status(
         return replace(status, state=State.WILL_BE_SKIPPED)
     changed = digest is not None and row.hash != digest
     return replace(status, state=State.APPLIED_FILE_CHANGED if changed else State.APPLIED)
-
-
-def iso_utc(millis: int) -> str:
-    """A ``when`` / ``created_at`` as ISO 8601 UTC; milliseconds shown only when not zero."""
-    moment = datetime.fromtimestamp(millis / 1000, tz=UTC)
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{text}.{millis % 1000:03d}Z" if millis % 1000 else f"{text}Z"
