@@ -33,10 +33,11 @@ from drizzle_lsp.core.database import (
     redact_url,
     scrub,
 )
-from drizzle_lsp.core.folder import JOURNAL, Layout, find_folders, folder_layout, owning_folder
+from drizzle_lsp.core.folder import JOURNAL, Layout
 from drizzle_lsp.core.journal import Journal, format_when, parse_journal
 from drizzle_lsp.core.settings import Settings, SettingsError, load_settings, settings_for
 from drizzle_lsp.core.source import SourceError, read_source
+from drizzle_lsp.core.workspace import PathNotFound, Target, discover
 
 PROG = "drizzle-lsp"
 LABELS = {
@@ -114,31 +115,27 @@ def _folder_and_settings(path: Path | None, config: Path | None) -> tuple[Path, 
     if not start.exists():
         raise StatusError(f"{path}: no such file or directory")
     settings = load_settings(config) if config is not None else settings_for([start])
+    paths = [start]
     if path is None and settings.migrations and settings.root is not None:
-        candidates = [settings.root / p for p in settings.migrations]
-        return _one_folder([f for c in candidates for f in _folders(c)], start), settings
-    return _one_folder(_folders(start), start), settings
+        paths = [settings.root / folder for folder in settings.migrations]
+    try:
+        targets = discover(paths)
+    except PathNotFound as error:
+        raise StatusError(str(error)) from None
+    return _one_folder(targets, start), settings
 
 
-def _folders(start: Path) -> list[Path]:
-    if start.is_file():
-        owner = owning_folder(start)
-        return [owner[0]] if owner is not None and owner[1] is Layout.JOURNAL else []
-    if folder_layout(start) is not None:
-        return [start]
-    return [root for root, _ in find_folders(start)]
-
-
-def _one_folder(found: list[Path], start: Path) -> Path:
-    journals = [f for f in found if folder_layout(f) is Layout.JOURNAL]
-    if not journals:
-        if found:
-            raise StatusError(f"{found[0]}: the v1 layout (no journal) is not supported by status")
-        raise StatusError(f"no migrations folder (one holding {JOURNAL}) in {start}")
-    if len(journals) > 1:
+def _one_folder(targets: list[Target], start: Path) -> Path:
+    journals = [t.root for t in targets if t.layout is Layout.JOURNAL]
+    if len(journals) == 1:
+        return journals[0]
+    if journals:
         names = ", ".join(str(f) for f in journals)
         raise StatusError(f"several migrations folders ({names}): name one")
-    return journals[0]
+    v1 = [t.root for t in targets if t.layout is Layout.V1]
+    if v1:
+        raise StatusError(f"{v1[0]}: the v1 layout (no journal) is not supported by status")
+    raise StatusError(f"no migrations folder (one holding {JOURNAL}) in {start}")
 
 
 def _database_url(given: str | None, settings: Settings) -> str:

@@ -195,3 +195,17 @@ def test_bad_configuration_is_one_line(tmp_path):
     assert done.stderr.splitlines() == [
         f"drizzle-lsp: error: {project / 'drizzle-lsp.toml'}: `database-url` must be a string"
     ]
+
+
+def test_a_tree_with_several_folders_asks_for_one(tmp_path):
+    copy_folder(FOLDERS / "branch-merge", tmp_path / "a")
+    copy_folder(FOLDERS / "fidelity", tmp_path / "b")
+    done = run_cli("status", tmp_path, "--database-url", "postgresql://x@127.0.0.1:1/x")
+    assert done.returncode == 2
+    assert "several migrations folders" in done.stderr and done.stderr.rstrip().endswith("name one")
+
+
+def test_a_file_names_its_folder(merged_history):
+    folder, url = merged_history
+    done = run_cli("status", folder / "0002_user_age.sql", "--database-url", url)
+    assert done.returncode == 1 and "will be skipped" in lines(done)["0002_user_age"]
