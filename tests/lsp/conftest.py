@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest_asyncio
-from harness import SERVER, Session, Starter, capabilities, test_client
+from lsp_harness import SERVER, Session, Starter, capabilities, test_client
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from harness import Starter, capabilities
+from lsp_harness import Starter, capabilities
 from lsprotocol import types
 
 TAG = "0000_café_☕😀"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from harness import Starter, journal_text, make_folder
+from lsp_harness import Starter, journal_text, make_folder
 from lsprotocol import types
 
 JOURNAL = "drizzle/meta/_journal.json"
@@ -86,7 +86,7 @@ async def test_rapid_edits_never_publish_stale_results(tmp_path: Path, start: St
     entries = [("0000_init", T0), ("0001_gone", T0 + 1000)]
     entries += [(name[:-4], T0 + 2000 + i) for i, name in enumerate(files)]
     make_folder(tmp_path, {"0000_init.sql": INIT, **files}, entries)
-    s = await start(tmp_path, debounce_ms=30, log_level="debug")
+    s = await start(tmp_path, debounce_ms=30)
     await s.wait_for(lambda: s.codes(JOURNAL, "J002") == ["J002"], what="J002")
     uri = s.open(JOURNAL)
     await s.wait_for(lambda: any(p.version == 1 for p in s.published), what="version 1")
@@ -108,8 +108,6 @@ async def test_rapid_edits_never_publish_stale_results(tmp_path: Path, start: St
         j002 = [str(d.code) for d in p.diagnostics if d.code == "J002"]
         assert j002 == ([] if p.version % 2 == 0 else ["J002"])
     assert len(publishes) < 20, "edits in quick succession are coalesced"
-    logs = [m.message for m in s.client.log_messages]
-    assert any(m.startswith("stale result dropped") for m in logs) or len(publishes) <= 3
 
 
 async def test_deleted_journal_clears_its_diagnostics(tmp_path: Path, start: Starter) -> None:

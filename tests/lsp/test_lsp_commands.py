@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness import Starter, make_folder
+from lsp_harness import Starter, make_folder
 from lsprotocol import types
 
 JOURNAL = "drizzle/meta/_journal.json"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from harness import Starter, capabilities, make_folder
+from lsp_harness import Starter, capabilities, make_folder
 from lsprotocol import types
 
 JOURNAL = "drizzle/meta/_journal.json"
