@@ -59,8 +59,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_DEBOUNCE = 0.075  # seconds
 SETTINGS_SECTION = "drizzleLsp"
-# keys the editor may send under drizzleLsp that are not config-file settings
-LSP_ONLY_KEYS = frozenset({"debounce-ms", "trace"})
+# keys an editor sends under drizzleLsp that are not settings of the analysis (VS Code's trace)
+LSP_ONLY_KEYS = frozenset({"trace", "server-path", "enable"})
 _SETTING_FIELDS = frozenset(f.name for f in dataclasses.fields(Settings)) - {"root"}
 
 # tags that may run twice on some database, for S002's "at-risk" scope (see refresh_database)
@@ -276,22 +276,31 @@ class ServerState:
     # ---- settings --------------------------------------------------------------------------
 
     def set_editor_settings(self, workspace: Path | None, data: Any) -> None:
-        """The ``drizzleLsp`` settings the editor sent for a workspace folder (None: global)."""
+        """The ``drizzleLsp`` settings the editor sent for a workspace folder (None: global).
+
+        Keys are the config file's, in camelCase or kebab-case; ``debounceMs`` is the server's
+        own. A bad value or unknown key is logged and left out; the other keys still apply.
+        """
         if isinstance(data, Mapping) and SETTINGS_SECTION in data:
             data = data[SETTINGS_SECTION]
         mapping = {_kebab(str(k)): v for k, v in data.items()} if isinstance(data, Mapping) else {}
-        if "debounce-ms" in mapping and isinstance(mapping["debounce-ms"], int | float):
-            self.debounce = max(0.0, float(mapping["debounce-ms"]) / 1000)
-        unknown = sorted(
-            k for k in mapping if k.replace("-", "_") not in _SETTING_FIELDS | {"debounce_ms"}
-        )
-        if [k for k in unknown if k not in LSP_ONLY_KEYS]:
-            log.warning("ignoring unknown drizzleLsp settings: %s", ", ".join(unknown))
-        self._editor[workspace] = {
-            k: v
-            for k, v in mapping.items()
-            if k.replace("-", "_") in _SETTING_FIELDS and v is not None
-        }
+        debounce = mapping.pop("debounce-ms", None)
+        if isinstance(debounce, int | float) and not isinstance(debounce, bool):
+            self.debounce = max(0.0, float(debounce) / 1000)
+        valid: dict[str, Any] = {}
+        for key, value in mapping.items():
+            if key in LSP_ONLY_KEYS or value is None:
+                continue
+            if key.replace("-", "_") not in _SETTING_FIELDS:
+                log.warning("drizzleLsp settings: unknown key `%s` ignored", key)
+                continue
+            try:
+                settings_from_mapping({key: value})
+            except SettingsError as error:
+                log.error("drizzleLsp settings: %s (ignored)", error)
+                continue
+            valid[key] = value
+        self._editor[workspace] = valid
         self._settings.clear()
 
     def settings_changed(self) -> None:
@@ -314,16 +323,12 @@ class ServerState:
                 settings = load_settings(config)
             except SettingsError as error:
                 log.error("%s", error)
-        editor = self._editor.get(workspace) or self._editor.get(None) or {}
-        if editor:
-            try:
-                override = settings_from_mapping(editor, root=settings.root)
-                fields = {k.replace("-", "_") for k in editor}
-                settings = dataclasses.replace(
-                    settings, **{f: getattr(override, f) for f in fields}
-                )
-            except SettingsError as error:
-                log.error("drizzleLsp settings: %s", error)
+        scoped = self._editor.get(workspace, {}) if workspace is not None else {}
+        editor = {**self._editor.get(None, {}), **scoped}
+        if editor:  # every key was checked on arrival
+            override = settings_from_mapping(editor, root=settings.root)
+            fields = {k.replace("-", "_") for k in editor}
+            settings = dataclasses.replace(settings, **{f: getattr(override, f) for f in fields})
         self._settings[root] = settings
         return settings
 
