@@ -533,7 +533,14 @@ class ServerState:
         if state.task is None or state.task.done():
             state.generation += 1
             state.task = asyncio.get_running_loop().create_task(self._drive(state, leading=True))
-        await asyncio.shield(state.task)
+        task = state.task
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if not task.cancelled() or (current is not None and current.cancelling()):
+                raise  # we were cancelled, not (only) the analysis
+            # the folder went away (or the server is closing): nothing to wait for
 
     async def _drive(self, state: FolderState, leading: bool) -> None:
         if not leading:
