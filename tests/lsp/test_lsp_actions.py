@@ -65,6 +65,12 @@ async def test_quick_fix_and_ignore_applied_to_the_text(tmp_path: Path, start: S
     (edits,) = edits_by_uri(fix.edit).values()
     fixed = apply_edits(SQL, edits)
     assert '  ALTER TABLE "users" ADD COLUMN IF NOT EXISTS "age" integer;\n' in fixed
+    # a client without publishDiagnostics.dataSupport sends the diagnostic back without data
+    stripped = types.Diagnostic(
+        range=add_column.range, message=add_column.message, code="S002", source="drizzle-lsp"
+    )
+    again = next(a for a in await actions(s, uri, [stripped]) if a.is_preferred)
+    assert edits_by_uri(again.edit) == edits_by_uri(fix.edit)
     ignore = next(a for a in found if a.title == "Ignore S002 for this statement")
     ignored = apply_edits(SQL, edits_by_uri(ignore.edit)[uri])
     assert (

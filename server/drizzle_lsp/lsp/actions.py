@@ -11,7 +11,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from lsprotocol import types
 
@@ -41,6 +43,10 @@ async def code_actions(
     found: list[types.CodeAction] = []
     if wanted(types.CodeActionKind.QuickFix, only):
         for diagnostic in params.context.diagnostics:
+            if diagnostic.source != convert.SOURCE:
+                continue
+            if diagnostic.data is None and document is not None:
+                diagnostic.data = _data_of(state, document, diagnostic)  # client dropped it
             uri = params.text_document.uri
             found.extend(quick_fixes(diagnostic, uri, state.document_changes))
             if document is not None:
@@ -75,6 +81,22 @@ def quick_fixes(
         )
         for fix in data.get("fixes", [])
     ]
+
+
+def _data_of(state: ServerState, document: OpenDocument, diagnostic: types.Diagnostic) -> Any:
+    """``data`` of a diagnostic whose client did not keep it (no ``dataSupport``): the one we
+    published for the same code and range, from the last analysis of this text."""
+    result = state.current_result(document.path)
+    if result is None:
+        return None
+    writer = convert.DiagnosticWriter(document.path, state.document_for(result), state.encoding)
+    for v in result.by_path.get(document.path, ()):
+        if v.code != diagnostic.code:
+            continue
+        published = json.loads(writer.json(v))
+        if convert.range_from_json(published["range"]) == diagnostic.range:
+            return published["data"]
+    return None
 
 
 def ignore_action(

@@ -216,7 +216,7 @@ def workspace_edit(
         default = version if key == uri else None
         _, text_edits = grouped.setdefault(key, (edit.get("version", default), []))
         text_edits.append(
-            types.TextEdit(range=_range_from_json(edit["range"]), new_text=edit["newText"])
+            types.TextEdit(range=range_from_json(edit["range"]), new_text=edit["newText"])
         )
     if not document_changes:
         return types.WorkspaceEdit(changes={uri: e for uri, (_, e) in grouped.items()})
@@ -248,7 +248,7 @@ def edits_json(
     ]
 
 
-def _range_from_json(data: Mapping[str, Any]) -> types.Range:
+def range_from_json(data: Mapping[str, Any]) -> types.Range:
     start, end = data["start"], data["end"]
     return types.Range(
         start=types.Position(line=start["line"], character=start["character"]),

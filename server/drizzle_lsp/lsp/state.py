@@ -597,15 +597,21 @@ class ServerState:
             index = self._indexes[path] = TextIndex(text)
         return index
 
+    def document_for(self, result: Result) -> convert.DocumentOf:
+        """Where, at which version and with which line index the files of ``result`` are."""
+
+        def document_of(path: Path) -> convert.Document:
+            index = self.index_for(path, result.text_of(path) or "")
+            return convert.Document(self.uri_for(path), result.version_of(path), index)
+
+        return document_of
+
     def _publish(self, state: FolderState, result: Result) -> None:
         state.result = result
         files = result.files()
         known = set(files)
         current = known | set(result.by_path)
-
-        def document_of(path: Path) -> convert.Document:
-            index = self.index_for(path, result.text_of(path) or "")
-            return convert.Document(self.uri_for(path), result.version_of(path), index)
+        document_of = self.document_for(result)
 
         for path in [*files, *(p for p in result.by_path if p not in known)]:
             violations = tuple(result.by_path.get(path, ()))
