@@ -50,10 +50,6 @@ def path_of(uri: str) -> Path | None:
     return Path(fs_path) if fs_path else None
 
 
-def encoding_of(kind: str | None) -> Encoding:
-    return Encoding(kind) if kind in {e.value for e in Encoding} else Encoding.UTF16
-
-
 # ---- positions ----------------------------------------------------------------------------------
 
 
@@ -84,10 +80,6 @@ def _range_json(index: TextIndex, span: Span, encoding: Encoding) -> dict[str, A
         "start": {"line": start.line, "character": start.character},
         "end": {"line": end.line, "character": end.character},
     }
-
-
-def text_edit(edit: Edit, index: TextIndex, encoding: Encoding) -> types.TextEdit:
-    return types.TextEdit(range=to_range(index, edit.span, encoding), new_text=edit.new_text)
 
 
 # ---- diagnostics --------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ from drizzle_lsp.core.settings import (
     settings_from_mapping,
 )
 from drizzle_lsp.core.source import SourceError, SourceText, read_source
-from drizzle_lsp.core.text import Encoding, Position, TextIndex
+from drizzle_lsp.core.text import Encoding, TextIndex
 from drizzle_lsp.lsp import convert
 
 log = logging.getLogger(__name__)
@@ -108,10 +108,8 @@ class OpenDocument:
             if rng is None:
                 self.text = change.text
                 continue
-            index = self.index
-            start = index.offset(Position(rng.start.line, rng.start.character), encoding)
-            end = index.offset(Position(rng.end.line, rng.end.character), encoding)
-            self.text = self.text[:start] + change.text + self.text[max(start, end) :]
+            span = convert.to_span(self.index, rng, encoding)
+            self.text = self.text[: span.start] + change.text + self.text[span.end :]
         self.version = version
 
 
