@@ -367,7 +367,10 @@ class ServerState:
         states = []
         for root, layout, workspace, listing in found:
             state = self.folders.get(root)
-            if state is None or state.layout is not layout:
+            if state is not None and state.layout is not layout:
+                self._remove(root)  # e.g. a v1 folder that got a journal
+                state = None
+            if state is None:
                 state = self.folders[root] = FolderState(root, layout, workspace, listing)
             else:
                 state.listing = listing
