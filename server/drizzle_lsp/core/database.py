@@ -285,6 +285,22 @@ class FolderStatus:
     def missing_files(self) -> tuple[EntryStatus, ...]:
         return tuple(e for e in self.entries if e.file_missing)
 
+    @property
+    def not_applied(self) -> frozenset[str]:
+        """Tags the next migrate() will run: they have not run on this database yet."""
+        return frozenset(e.tag for e in self.entries if e.state is State.PENDING and e.tag)
+
+    def of_tag(self, tag: str) -> EntryStatus | None:
+        return next((e for e in self.entries if e.tag == tag), None)
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseView:
+    """What the analyzer needs of a database: the folder's status and a password-free label."""
+
+    status: FolderStatus
+    label: str
+
 
 def drizzle_hash(text: str) -> str:
     """The hash drizzle stores: sha256 of the file text re-encoded as UTF-8.
