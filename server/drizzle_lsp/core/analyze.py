@@ -15,13 +15,14 @@ from dataclasses import dataclass, replace
 from functools import cache, lru_cache, partial
 from pathlib import Path
 
+from drizzle_lsp.core.database import DatabaseView
 from drizzle_lsp.core.diagnostics import Edit, Fix, Span, Violation
 from drizzle_lsp.core.fixes import apply_edits, apply_fix, compatible_fixes
 from drizzle_lsp.core.folder import Layout, MigrationFolder, SqlDocument, folder_texts, with_texts
 from drizzle_lsp.core.migration import MigrationFile
 from drizzle_lsp.core.settings import S002Scope, Settings
-from drizzle_lsp.rules import FOLDER_RULES, SQL_RULES, Rule, rule_by_code
-from drizzle_lsp.rules._api import CHUNK_PATH, FolderContext, SqlContext
+from drizzle_lsp.rules import DATABASE_RULES, FOLDER_RULES, SQL_RULES, Rule, rule_by_code
+from drizzle_lsp.rules._api import CHUNK_PATH, DatabaseContext, FolderContext, SqlContext
 
 AT_RISK_CODES = frozenset({"J001", "J005"})
 SYNTAX_CODES = frozenset({"J006", "S001"})
@@ -39,15 +40,21 @@ def analyze(
     settings: Settings,
     clock: Clock = now_ms,
     at_risk: frozenset[str] = frozenset(),
+    database: DatabaseView | None = None,
 ) -> list[Violation]:
     """All enabled violations of ``folder``, sorted by file and position.
 
-    ``at_risk`` names further tags that may run twice (e.g. not yet applied on the database);
-    with ``s002-scope = "at-risk"`` S002 only looks at those and at the ones J001/J005 flag.
+    ``at_risk`` names further tags that may run twice; with ``s002-scope = "at-risk"`` S002 only
+    looks at those, at the ones J001/J005 flag and, given a ``database``, at the ones it has not
+    applied yet. A ``database`` also brings the D rules.
     """
     journal_found = _folder_violations(folder, settings, clock())
     risky = at_risk | {v.tag for v in journal_found if v.code in AT_RISK_CODES and v.tag}
     found = [*journal_found, *_unreadable(folder)]
+    if database is not None:
+        risky |= database.status.not_applied
+        ctx = DatabaseContext(folder, database.status, database.label)
+        found.extend(v for rule in DATABASE_RULES for v in rule.check(ctx))
     breakpoints = _breakpoints(folder)
     for document in folder.sql.values():
         codes = ALL_SQL_CODES
@@ -98,7 +105,38 @@ def lint_sql(
     return list(_lint_text(document.path, document.tag, document.source.text, breakpoints, codes))
 
 
-@lru_cache(maxsize=4096)
+LintKey = tuple[Path, str, bool, frozenset[str]]
+LintResult = tuple[Violation, ...]
+
+
+class _LastTextPerFile:
+    """Caches each file's SQL-rule results for the last text it was linted with.
+
+    One entry per file, not per text: an editor makes a new text on every keystroke, and an
+    ``lru_cache`` keyed by text kept each version's results (1.5 MB per keystroke on a
+    2,000-statement file) until 4,096 of them had piled up.
+    """
+
+    def __init__(self, lint: Callable[[Path, str, str, bool, frozenset[str]], LintResult]):
+        self._lint = lint
+        self._results: dict[LintKey, tuple[str, LintResult]] = {}
+
+    def __call__(
+        self, path: Path, tag: str, text: str, breakpoints: bool, codes: frozenset[str]
+    ) -> LintResult:
+        key = (path, tag, breakpoints, codes)
+        hit = self._results.get(key)
+        if hit is not None and (hit[0] is text or hit[0] == text):
+            return hit[1]
+        result = self._lint(path, tag, text, breakpoints, codes)
+        self._results[key] = (text, result)
+        return result
+
+    def cache_clear(self) -> None:
+        self._results.clear()
+
+
+@_LastTextPerFile
 def _lint_text(
     path: Path, tag: str, text: str, breakpoints: bool, codes: frozenset[str]
 ) -> tuple[Violation, ...]:

@@ -11,8 +11,11 @@ between all of them. Lines end at ``\\n``, ``\\r\\n`` or a lone ``\\r`` as the L
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 from enum import StrEnum
+
+_LINE_BREAK = re.compile(r"\r\n?|\n")
 
 
 class Encoding(StrEnum):
@@ -56,17 +59,8 @@ class TextIndex:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        starts = [0]
-        i, n = 0, len(text)
-        while True:
-            j = _next_line_break(text, i)
-            if j < 0:
-                break
-            i = j + 2 if text.startswith("\r\n", j) else j + 1
-            starts.append(i)
-            if i >= n:
-                break
-        self.line_starts = starts
+        # one regex pass: linear (searching "\r" per line rescans an LF-only text each time)
+        self.line_starts = [0, *(m.end() for m in _LINE_BREAK.finditer(text))]
         self._byte_table: list[int] | None = None
 
     @property
@@ -130,13 +124,3 @@ class TextIndex:
                 prev = start
             self._byte_table = table
         return self._byte_table
-
-
-def _next_line_break(text: str, start: int) -> int:
-    n = text.find("\n", start)
-    r = text.find("\r", start)
-    if r < 0:
-        return n
-    if n < 0:
-        return r
-    return min(n, r)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from types import ModuleType
 
 from drizzle_lsp.rules import (
+    database_file_changed,
+    database_skipped,
+    database_unknown,
     future_timestamp,
     invalid_journal,
     journal_index,
@@ -27,6 +30,9 @@ _MODULES: tuple[ModuleType, ...] = (
     syntax_error,
     non_idempotent_ddl,
     missing_breakpoint,
+    database_skipped,
+    database_file_changed,
+    database_unknown,
 )
 
 ALL_RULES: tuple[Rule, ...] = tuple(
@@ -34,6 +40,7 @@ ALL_RULES: tuple[Rule, ...] = tuple(
 )
 FOLDER_RULES = tuple(r for r in ALL_RULES if r.info.scope is Scope.FOLDER)
 SQL_RULES = tuple(r for r in ALL_RULES if r.info.scope is Scope.SQL)
+DATABASE_RULES = tuple(r for r in ALL_RULES if r.info.scope is Scope.DATABASE)
 _BY_KEY = {r.code: r for r in ALL_RULES} | {r.name: r for r in ALL_RULES}
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from drizzle_lsp.core.database import FolderStatus
 from drizzle_lsp.core.diagnostics import Fix, Severity, Span, Violation
 from drizzle_lsp.core.folder import MigrationFolder, SqlDocument
 from drizzle_lsp.core.migration import MigrationFile
@@ -28,6 +29,7 @@ class Fixability(StrEnum):
 class Scope(StrEnum):
     FOLDER = "folder"  # journal rules: the journal and the folder's file list
     SQL = "sql"  # statement rules: one chunk of one .sql file
+    DATABASE = "database"  # the journal against a database's migrations table
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,3 +92,12 @@ class FolderContext:
     lint_sql: Callable[[SqlDocument, frozenset[str]], list[Violation]] = field(
         default=lambda doc, codes: []
     )
+
+
+@dataclass(slots=True)
+class DatabaseContext:
+    """A journal folder and what the configured database has applied of it."""
+
+    folder: MigrationFolder
+    status: FolderStatus
+    database: str  # the URL without its password, for messages

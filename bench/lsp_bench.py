@@ -1,0 +1,347 @@
+"""Drive the real language server over stdio and measure what an editor user waits for.
+
+    python bench/lsp_bench.py [--edits 60] [--files 1000] [--statements 2000]
+
+Prints:
+* edit -> diagnostics latency (p50/p95) on one open 2,000-statement migration, every statement
+  flagged by S002 (newer drizzle-kit output), so each publish carries 2,000 diagnostics with
+  their fixes in ``data``;
+* initial whole-workspace diagnostics time for a generated folder of 1,000 journal entries and
+  1,000 files (``initialized`` -> end of the work-done progress, every file published);
+* re-diagnose time after a journal edit in that workspace (didChange -> the journal's
+  diagnostics for that version; the whole folder is re-analysed before anything is published);
+* the server's peak RSS (VmHWM from /proc/<pid>/status).
+
+The client is pygls' LanguageClient, except that publishDiagnostics is not turned into typed
+objects (cattrs needs ~50 ms for 2,000 diagnostics on the client side, which an editor does not
+pay): times are taken when the message has been read and parsed by ``json.loads``.
+Edits are spaced wider than the server's debounce, as typing pauses are: each is analysed at once
+(the leading edge of the debounce), so the figure is the server's real latency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+from pygls.protocol import LanguageServerProtocol, default_converter
+from pygls.protocol.json_rpc import JsonRPCNotification
+
+ROOT = Path(__file__).resolve().parents[1]
+T0 = 1_700_000_000_000
+
+
+class RawDiagnosticsProtocol(LanguageServerProtocol):
+    """Leaves publishDiagnostics params as parsed JSON (no cattrs structuring)."""
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        if data.get("method") in (types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, types.PROGRESS):
+            return JsonRPCNotification(method=data["method"], params=data["params"], jsonrpc="2.0")
+        return super().structure_message(data)
+
+
+class Client:
+    def __init__(self) -> None:
+        self.lsp = LanguageClient(
+            "lsp-bench",
+            "1",
+            protocol_cls=RawDiagnosticsProtocol,
+            converter_factory=default_converter,
+        )
+        self.published: list[tuple[float, str, int | None, int]] = []  # time, uri, version, count
+        self.waiters: list[tuple[Any, asyncio.Future[float]]] = []
+        self.progress_end = asyncio.get_event_loop().create_future()
+        self.logs: list[str] = []
+
+        @self.lsp.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        def publish(params: dict[str, Any]) -> None:
+            now = time.perf_counter()
+            entry = (now, params["uri"], params.get("version"), len(params["diagnostics"]))
+            self.published.append(entry)
+            for condition, future in list(self.waiters):
+                if not future.done() and condition(entry):
+                    future.set_result(now)
+
+        @self.lsp.feature(types.PROGRESS)
+        def progress(params: dict[str, Any]) -> None:
+            if params["value"].get("kind") == "end" and not self.progress_end.done():
+                self.progress_end.set_result(time.perf_counter())
+
+        @self.lsp.feature(types.WINDOW_WORK_DONE_PROGRESS_CREATE)
+        def create(params: types.WorkDoneProgressCreateParams) -> None:
+            return None
+
+        @self.lsp.feature(types.WINDOW_LOG_MESSAGE)
+        def log(params: types.LogMessageParams) -> None:
+            self.logs.append(params.message)
+
+        @self.lsp.feature(types.CLIENT_REGISTER_CAPABILITY)
+        def register(params: types.RegistrationParams) -> None:
+            return None
+
+        @self.lsp.feature(types.WORKSPACE_CONFIGURATION)
+        def configuration(params: types.ConfigurationParams) -> list[None]:
+            return [None for _ in params.items]
+
+    def when_published(self, condition: Any) -> asyncio.Future[float]:
+        future: asyncio.Future[float] = asyncio.get_event_loop().create_future()
+        self.waiters.append((condition, future))
+        return future
+
+    @property
+    def pid(self) -> int:
+        assert self.lsp._server is not None
+        return self.lsp._server.pid
+
+    def peak_rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    async def start(self, root: Path) -> float:
+        env = dict(os.environ, PYTHONPATH=str(ROOT / "server"), DRIZZLE_LSP_LOG="debug")
+        await self.lsp.start_io(sys.executable, "-m", "drizzle_lsp.lsp", env=env)
+        capabilities = types.ClientCapabilities(
+            workspace=types.WorkspaceClientCapabilities(
+                configuration=True,
+                did_change_watched_files=types.DidChangeWatchedFilesClientCapabilities(
+                    dynamic_registration=True
+                ),
+            ),
+            window=types.WindowClientCapabilities(work_done_progress=True),
+        )
+        await self.lsp.initialize_async(
+            types.InitializeParams(
+                capabilities=capabilities,
+                workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="bench")],
+            )
+        )
+        began = time.perf_counter()
+        self.lsp.initialized(types.InitializedParams())
+        return began
+
+    def open(self, path: Path) -> str:
+        uri = path.as_uri()
+        self.lsp.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(
+                    uri=uri, language_id="sql", version=1, text=path.read_text()
+                )
+            )
+        )
+        return uri
+
+    def change(self, uri: str, version: int, line: int, start: int, end: int, text: str) -> None:
+        self.lsp.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[
+                    types.TextDocumentContentChangePartial(
+                        range=types.Range(
+                            start=types.Position(line=line, character=start),
+                            end=types.Position(line=line, character=end),
+                        ),
+                        text=text,
+                    )
+                ],
+            )
+        )
+
+    async def stop(self) -> None:
+        await self.lsp.shutdown_async(None)
+        self.lsp.exit(None)
+        await self.lsp.stop()
+
+
+# ---- generated workspaces ------------------------------------------------------------------------
+
+
+def journal(tags: list[str]) -> str:
+    entries = [
+        {"idx": i, "version": "7", "when": T0 + i * 60_000, "tag": tag, "breakpoints": True}
+        for i, tag in enumerate(tags)
+    ]
+    return json.dumps({"version": "7", "dialect": "postgresql", "entries": entries}, indent=2)
+
+
+def migration(i: int) -> str:
+    return (
+        f'CREATE TABLE "t{i}" (\n'
+        '\t"id" serial PRIMARY KEY NOT NULL,\n'
+        '\t"name" text NOT NULL,\n'
+        '\t"created_at" timestamp DEFAULT now() NOT NULL\n'
+        ");\n--> statement-breakpoint\n"
+        f'ALTER TABLE "t{i}" ADD CONSTRAINT "t{i}_fk" FOREIGN KEY ("id") '
+        'REFERENCES "public"."t0"("id") ON DELETE no action ON UPDATE no action;'
+        "\n--> statement-breakpoint\n"
+        f'CREATE INDEX "t{i}_name_idx" ON "t{i}" USING btree ("name");\n'
+    )
+
+
+def big_migration(statements: int, guarded: bool = False) -> str:
+    """Generated DDL: bare (S002 on every statement) or guarded with IF NOT EXISTS (clean)."""
+    guard = " IF NOT EXISTS" if guarded else ""
+    parts = []
+    for i in range(statements):
+        if i % 2 == 0:
+            parts.append(
+                f'CREATE TABLE{guard} "t{i}" (\n\t"id" serial PRIMARY KEY NOT NULL,\n'
+                f"\t\"label\" text DEFAULT 'café ☕'\n);"
+            )
+        else:
+            parts.append(f'ALTER TABLE "t{i - 1}" ADD COLUMN{guard} "c{i}" integer;')
+    return "\n--> statement-breakpoint\n".join(parts) + "\n"
+
+
+def make_workspace(root: Path, files: int) -> Path:
+    folder = root / "drizzle"
+    (folder / "meta").mkdir(parents=True)
+    tags = [f"{i:04d}_m{i}" for i in range(files)]
+    (folder / "meta" / "_journal.json").write_text(journal(tags))
+    for i, tag in enumerate(tags):
+        (folder / f"{tag}.sql").write_text(migration(i))
+    return folder
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def summary(name: str, values_ms: list[float]) -> str:
+    return (
+        f"{name}: p50 {percentile(values_ms, 50):.1f} ms, p95 {percentile(values_ms, 95):.1f} ms,"
+        f" max {max(values_ms):.1f} ms (n={len(values_ms)})"
+    )
+
+
+def server_times(logs: list[str], what: str = "analysed in") -> list[float]:
+    """Times the server logs at debug level (``analysed in`` / ``published``) in ms."""
+    return [float(m.split(what, 1)[1].split()[0]) for m in logs if what in m]
+
+
+# ---- the measurements ----------------------------------------------------------------------------
+
+
+async def edit_latency(
+    tmp: Path, statements: int, edits: int, guarded: bool
+) -> tuple[list[float], int, Client]:
+    root = tmp / ("guarded" if guarded else "bare")
+    folder = root / "drizzle"
+    (folder / "meta").mkdir(parents=True)
+    (folder / "meta" / "_journal.json").write_text(journal(["0000_big"]))
+    (folder / "0000_big.sql").write_text(big_migration(statements, guarded))
+    client = Client()
+    await client.start(root)
+    await asyncio.wait_for(client.progress_end, 60)
+    uri = client.open(folder / "0000_big.sql")
+    await asyncio.wait_for(client.when_published(lambda e: e[1] == uri and e[2] == 1), 60)
+    text = (folder / "0000_big.sql").read_text().splitlines()
+    # edit the ADD COLUMN statements spread over the file: rename its column back and forth
+    lines = [n for n, line in enumerate(text) if "ADD COLUMN" in line]
+    latencies = []
+    for k in range(edits):
+        line = lines[(k // 2 * 37) % len(lines)]
+        column = text[line].index('"c') + 2
+        version = k + 2
+        done = client.when_published(lambda e, v=version: e[1] == uri and e[2] == v)
+        sent = time.perf_counter()
+        if k % 2 == 0:  # type an "x" into a column name...
+            client.change(uri, version, line, column, column, "x")
+        else:  # ...and delete it again
+            client.change(uri, version, line, column, column + 1, "")
+        latencies.append((await asyncio.wait_for(done, 30) - sent) * 1000)
+        await asyncio.sleep(0.15)  # a pause longer than the debounce
+    count = next(e[3] for e in reversed(client.published) if e[1] == uri)
+    await asyncio.sleep(0.3)  # the last debug log lines follow their publish
+    return latencies, count, client
+
+
+async def workspace(tmp: Path, files: int, edits: int) -> dict[str, Any]:
+    root = tmp / "ws"
+    folder = make_workspace(root, files)
+    client = Client()
+    began = await client.start(root)
+    ended = await asyncio.wait_for(client.progress_end, 120)
+    initial = (ended - began) * 1000
+    published = sum(1 for e in client.published if e[3])
+    uri = client.open(folder / "meta" / "_journal.json")
+    await asyncio.wait_for(client.when_published(lambda e: e[1] == uri and e[2] == 1), 30)
+    text = (folder / "meta" / "_journal.json").read_text().splitlines()
+    # make entry 500's `when` older than its predecessor (J001 appears) and back again
+    target = [n for n, line in enumerate(text) if '"when"' in line][files // 2]
+    start = text[target].index(":") + 2
+    end = len(text[target].rstrip(","))
+    original = text[target][start:end]
+    times = []
+    for k in range(edits):
+        version = k + 2
+        new = str(T0) if k % 2 == 0 else original
+        done = client.when_published(lambda e, v=version: e[1] == uri and e[2] == v)
+        sent = time.perf_counter()
+        client.change(
+            uri, version, target, start, start + len(original if k % 2 == 0 else str(T0)), new
+        )
+        times.append((await asyncio.wait_for(done, 30) - sent) * 1000)
+        await asyncio.sleep(0.15)
+    await asyncio.sleep(0.3)
+    result = {
+        "initial": initial,
+        "files": published,
+        "journal": times,
+        "server": server_times(client.logs),
+        "published": server_times(client.logs, "published"),
+        "rss": client.peak_rss_mb(),
+    }
+    await client.stop()
+    return result
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--edits", type=int, default=60)
+    parser.add_argument("--files", type=int, default=1000)
+    parser.add_argument("--statements", type=int, default=2000)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="drizzle-lsp-bench-"))
+    try:
+        for guarded in (False, True):
+            latencies, count, big = await edit_latency(tmp, args.statements, args.edits, guarded)
+            rss = big.peak_rss_mb()
+            n = len(latencies)
+            kind = "IF NOT EXISTS everywhere" if guarded else "bare DDL"
+            print(f"{args.statements}-statement file ({kind}), {count} diagnostics per publish:")
+            print("  " + summary("edit -> diagnostics", latencies))
+            published = server_times(big.logs, "published")[-n:]
+            print("  " + summary("  change received -> published (server log)", published))
+            print("  " + summary("  of which analysis (server log)", server_times(big.logs)[-n:]))
+            print(f"  server peak RSS: {rss:.0f} MB")
+            await big.stop()
+        ws = await workspace(tmp, args.files, max(10, args.edits // 3))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"workspace of {args.files} journal entries and {args.files} files:")
+    initial = f"{ws['initial']:.0f} ms ({ws['files']} files published)"
+    print(f"  initial workspace diagnostics: {initial}")
+    n = len(ws["journal"])
+    for parity, what in ((0, "making an entry late (J001 appears)"), (1, "undoing it")):
+        print(f"  journal edit {what}:")
+        print("    " + summary("edit -> re-diagnosed", ws["journal"][parity::2]))
+        analysis = ws["server"][-n:][parity::2]
+        print("    " + summary("  of which analysis (server log)", analysis))
+    print(f"  server peak RSS: {ws['rss']:.0f} MB")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,290 @@
+"""``drizzle-lsp status``: each journal entry against a real database, as migrate() will see it.
+
+The lint rules predict what the migrator will do on *some* database; ``status`` answers for *this*
+one: which entries are applied, which will run, which will silently never run, which applied
+files were edited since, and which rows no entry accounts for. The database is only read (see
+:mod:`drizzle_lsp.core.database`), and its password never reaches the output.
+
+Exit status: 0 all is well, 1 something will be skipped (or a file is missing, so migrate() would
+throw), 2 usage, configuration, journal or database error (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from drizzle_lsp.core.database import (
+    AppliedMigrations,
+    AppliedRow,
+    DatabaseError,
+    EntryStatus,
+    FolderStatus,
+    State,
+    migration_status,
+    read_applied,
+    read_migration_text,
+    redact_url,
+    scrub,
+)
+from drizzle_lsp.core.folder import JOURNAL, Layout
+from drizzle_lsp.core.journal import Journal, format_when, parse_journal
+from drizzle_lsp.core.settings import Settings, SettingsError, load_settings, settings_for
+from drizzle_lsp.core.source import SourceError, read_source
+from drizzle_lsp.core.workspace import PathNotFound, Target, discover
+
+PROG = "drizzle-lsp"
+LABELS = {
+    State.APPLIED: "applied",
+    State.APPLIED_FILE_CHANGED: "applied, file changed since",
+    State.PENDING: "pending",
+    State.WILL_BE_SKIPPED: "will be skipped",
+    State.INVALID: "invalid journal entry",
+}
+
+
+class StatusError(Exception):
+    """A problem reported as one stderr line with exit status 2."""
+
+
+def add_status_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``status`` on the main parser's subparsers (the handler is ``args.handler``)."""
+    parser = subparsers.add_parser(
+        "status",
+        help="show what the next migrate() will do on a database",
+        description=(
+            "Compare a migrations folder with a database's drizzle.__drizzle_migrations table "
+            "(read-only): applied, pending, will be skipped, applied but edited since. "
+            "Exit 1 when an entry will be skipped or a file is missing."
+        ),
+    )
+    parser.add_argument(
+        "path",
+        nargs="?",
+        type=Path,
+        help="a migrations folder, a file in one, or a tree holding one (default: config or .)",
+    )
+    parser.add_argument(
+        "--database-url",
+        help="PostgreSQL URL (default: $DATABASE_URL, then database-url in drizzle-lsp.toml); "
+        "prefer the environment: a password on the command line is visible to other users",
+    )
+    parser.add_argument("--schema", help="schema of the migrations table (default: drizzle)")
+    parser.add_argument("--table", help="migrations table (default: __drizzle_migrations)")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--config", type=Path, metavar="FILE", help="use this config file instead of searching"
+    )
+    parser.set_defaults(handler=run_status)
+    return parser
+
+
+def run_status(args: argparse.Namespace) -> int:
+    """Run the command; every failure is one line on stderr and exit status 2.
+
+    Unlike the other commands, an unexpected error is not re-raised under DRIZZLE_LSP_DEBUG: its
+    traceback could carry the database URL.
+    """
+    url = ""
+    try:
+        folder, settings = _folder_and_settings(args.path, args.config)
+        url = _database_url(args.database_url, settings)
+        report = _report(folder, settings, url, args.schema, args.table)
+    except (StatusError, DatabaseError, SettingsError, SourceError) as error:
+        print(f"{PROG}: error: {scrub(str(error), url)}", file=sys.stderr)
+        return 2
+    except Exception as error:  # a bug must still not print a traceback with a URL in it
+        print(f"{PROG}: error: internal error: {scrub(repr(error), url)}", file=sys.stderr)
+        return 2
+    print(_json(report) if args.format == "json" else _text(report))
+    return 1 if report.status.skipped or report.status.missing_files else 0
+
+
+# ---------------------------------------------------------------------------------------------
+# inputs
+
+
+def _folder_and_settings(path: Path | None, config: Path | None) -> tuple[Path, Settings]:
+    start = (path or Path.cwd()).absolute()
+    if not start.exists():
+        raise StatusError(f"{path}: no such file or directory")
+    settings = load_settings(config) if config is not None else settings_for([start])
+    paths = [start]
+    if path is None and settings.migrations and settings.root is not None:
+        paths = [settings.root / folder for folder in settings.migrations]
+    try:
+        targets = discover(paths)
+    except PathNotFound as error:
+        raise StatusError(str(error)) from None
+    return _one_folder(targets, start), settings
+
+
+def _one_folder(targets: list[Target], start: Path) -> Path:
+    journals = [t.root for t in targets if t.layout is Layout.JOURNAL]
+    if len(journals) == 1:
+        return journals[0]
+    if journals:
+        names = ", ".join(str(f) for f in journals)
+        raise StatusError(f"several migrations folders ({names}): name one")
+    v1 = [t.root for t in targets if t.layout is Layout.V1]
+    if v1:
+        raise StatusError(f"{v1[0]}: the v1 layout (no journal) is not supported by status")
+    raise StatusError(f"no migrations folder (one holding {JOURNAL}) in {start}")
+
+
+def _database_url(given: str | None, settings: Settings) -> str:
+    url = given or os.environ.get("DATABASE_URL") or settings.database_url
+    if not url:
+        raise StatusError(
+            "no database: pass --database-url, set DATABASE_URL, "
+            "or set database-url in drizzle-lsp.toml"
+        )
+    return url
+
+
+def _journal(folder: Path) -> Journal:
+    source = read_source(folder / JOURNAL)
+    journal = parse_journal(source.text)
+    if source.bom or journal.syntax_errors:
+        problem = "starts with a BOM" if source.bom else journal.syntax_errors[0].message
+        raise StatusError(
+            f"{folder / JOURNAL}: {problem}; migrate() cannot read it (run drizzle-lsp check)"
+        )
+    return journal
+
+
+# ---------------------------------------------------------------------------------------------
+# the report
+
+
+@dataclass(frozen=True)
+class Report:
+    folder: Path
+    database: str  # redacted
+    table: str
+    applied: AppliedMigrations
+    status: FolderStatus
+
+    def tag_of_row(self, row: AppliedRow | None) -> str | None:
+        return next((e.tag for e in self.status.entries if row and e.row == row), None)
+
+
+def _report(
+    folder: Path, settings: Settings, url: str, schema: str | None, table: str | None
+) -> Report:
+    journal = _journal(folder)
+    texts = {e.tag: read_migration_text(folder / f"{e.tag}.sql") for e in journal.entries if e.tag}
+    schema = schema or settings.migrations_schema
+    table = table or settings.migrations_table
+    applied = read_applied(url, schema, table)
+    status = migration_status(journal, texts, applied.rows)
+    return Report(folder, redact_url(url), f"{schema}.{table}", applied, status)
+
+
+def _describe(entry: EntryStatus, report: Report) -> str:
+    label = LABELS[entry.state]
+    row = entry.row
+    if entry.state is State.APPLIED and row is not None:
+        label = f"applied (row {row.id}, dated {format_when(entry.when or 0)})"
+    elif entry.state is State.APPLIED_FILE_CHANGED and row is not None:
+        label = f"applied (row {row.id}), file changed since: its hash no longer matches"
+    elif entry.state is State.WILL_BE_SKIPPED and entry.when is not None:
+        label = f"will be skipped: {_skip_reason(entry, report)}"
+    elif entry.reruns and row is not None:
+        label = f"pending: runs again although row {row.id} recorded it ({_rerun_reason(report)})"
+    if entry.file_missing:
+        label += f" [{entry.tag}.sql is missing: migrate() will throw before running anything]"
+    return label
+
+
+def _skip_reason(entry: EntryStatus, report: Report) -> str:
+    blocker = entry.blocker
+    when = format_when(entry.when or 0)
+    if blocker is None or blocker.created_at is None:
+        return f"dated {when}, not after the newest applied migration"
+    by = report.tag_of_row(blocker) or f"row {blocker.id}"
+    return (
+        f"dated {when}, not after {by} (applied, dated {format_when(blocker.created_at)}); "
+        "run `drizzle-lsp check --fix` to re-date it"
+    )
+
+
+def _rerun_reason(report: Report) -> str:
+    nulls = [r.id for r in report.applied.rows if r.created_at is None]
+    return f"row {nulls[0]} has created_at NULL, so migrate() re-runs every entry" if nulls else ""
+
+
+def _counts(report: Report) -> dict[str, int]:
+    counts = Counter(e.state.value for e in report.status.entries)
+    return {state.value: counts.get(state.value, 0) for state in LABELS}
+
+
+def _text(report: Report) -> str:
+    lines = [f"{_shown(report.folder)} against {report.database} ({report.table})"]
+    if report.applied.note:
+        lines.append(report.applied.note)
+    width = max((len(e.tag or "") for e in report.status.entries), default=0)
+    for entry in report.status.entries:
+        tag = entry.tag or f"entry {entry.position}"
+        lines.append(f"{tag:<{width}}  {_describe(entry, report)}")
+    for row in report.status.unknown_rows:
+        dated = format_when(row.created_at) if row.created_at is not None else "NULL"
+        lines.append(
+            f"row {row.id} (created_at {dated}, hash {row.hash[:12]}): in the database, "
+            "in no journal entry"
+        )
+    summary = ", ".join(f"{n} {LABELS[State(s)]}" for s, n in _counts(report).items() if n)
+    lines.append(f"{len(report.status.entries)} entries: {summary or 'none'}")
+    return "\n".join(lines)
+
+
+def _shown(folder: Path) -> str:
+    """The folder relative to the working directory when it is under it (as `check` does)."""
+    try:
+        return folder.relative_to(Path.cwd()).as_posix() or "."
+    except ValueError:
+        return str(folder)
+
+
+def _row_json(row: AppliedRow | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    dated = format_when(row.created_at) if row.created_at is not None else None
+    return {"id": row.id, "hash": row.hash, "created_at": row.created_at, "date": dated}
+
+
+def _json(report: Report) -> str:
+    entries = [
+        {
+            "position": e.position,
+            "tag": e.tag,
+            "when": e.when,
+            "date": format_when(e.when) if e.when is not None else None,
+            "state": e.state.value,
+            "row": _row_json(e.row),
+            "blocked_by": _row_json(e.blocker),
+            "file_hash": e.file_hash,
+            "file_missing": e.file_missing,
+            "reruns": e.reruns,
+            "message": _describe(e, report),
+        }
+        for e in report.status.entries
+    ]
+    return json.dumps(
+        {
+            "folder": str(report.folder),
+            "database": report.database,
+            "table": report.table,
+            "table_found": report.applied.table_found,
+            "entries": entries,
+            "unknown_rows": [_row_json(r) for r in report.status.unknown_rows],
+            "counts": _counts(report),
+        },
+        indent=2,
+    )

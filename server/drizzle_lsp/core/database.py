@@ -1,0 +1,400 @@
+"""What a real database has applied, and what the next ``migrate()`` will do with each entry.
+
+The drizzle-orm migrator (0.45, ``pg-core/dialect.js`` ``migrate``) reads the first row of
+``SELECT ... FROM drizzle.__drizzle_migrations ORDER BY created_at DESC LIMIT 1`` once, then runs,
+in journal order, every entry whose ``when`` is greater than ``Number(created_at)`` of that row
+and inserts ``(hash, created_at = when)`` for it. It never compares hashes. So a database tells us
+exactly which entries will run, which ones will silently never run, and which applied files were
+edited afterwards. :func:`migration_status` is that model, pure; :func:`read_applied` fetches the
+rows, read-only. Nothing here imports editor types; the CLI and the server both use it.
+
+Safety: the connection is read-only (a ``READ ONLY`` transaction), bounded (connect timeout 3 s,
+statement timeout 5 s), and the password never appears in a message: every message that names
+the database goes through :func:`redact_url`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+
+from drizzle_lsp.core.journal import Journal, JournalEntry
+
+if TYPE_CHECKING:
+    import psycopg
+
+CONNECT_TIMEOUT_S = 3
+STATEMENT_TIMEOUT_MS = 5000
+DEFAULT_SCHEMA = "drizzle"
+DEFAULT_TABLE = "__drizzle_migrations"
+
+
+# ---------------------------------------------------------------------------------------------
+# reading the migrations table
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedRow:
+    """One row of the migrations table; ``created_at`` is the entry's ``when`` (nullable)."""
+
+    id: int
+    hash: str
+    created_at: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedMigrations:
+    """The rows of the migrations table, or none with ``table_found=False`` (nothing applied)."""
+
+    rows: tuple[AppliedRow, ...]
+    table_found: bool = True
+
+    @property
+    def note(self) -> str | None:
+        return None if self.table_found else "no migrations applied (no migrations table)"
+
+
+class DatabaseError(Exception):
+    """A database problem as one line for the user; ``kind`` says which, for callers to branch.
+
+    kinds: invalid-url, unreachable, authentication, no-database, permission, timeout,
+    not-a-migrations-table, error.
+    """
+
+    def __init__(self, message: str, kind: str = "error") -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def read_applied(
+    url: str,
+    schema: str = DEFAULT_SCHEMA,
+    table: str = DEFAULT_TABLE,
+    *,
+    timeout_ms: int = STATEMENT_TIMEOUT_MS,
+) -> AppliedMigrations:
+    """Read the migrations table in a read-only transaction; never writes, never hangs.
+
+    A missing table is not an error: the database has applied nothing yet. (psycopg is imported
+    here, not at the top: it costs 0.3 s, and every CLI start imports this module.)
+    """
+    import psycopg
+    from psycopg import sql
+
+    where = redact_url(url)
+    try:
+        with _connect(url) as conn, conn.cursor() as cur:
+            cur.execute(f"SET LOCAL statement_timeout = {int(timeout_ms)}")
+            cur.execute(
+                "SELECT 1 FROM pg_catalog.pg_class c"
+                " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE n.nspname = %s AND c.relname = %s",
+                (schema, table),
+            )
+            if cur.fetchone() is None:
+                return AppliedMigrations((), table_found=False)
+            cur.execute(
+                sql.SQL("SELECT id, hash, created_at FROM {}.{} ORDER BY id").format(
+                    sql.Identifier(schema), sql.Identifier(table)
+                )
+            )
+            rows = tuple(_row(r) for r in cur.fetchall())
+    except psycopg.Error as error:
+        raise _describe(error, url, f"{schema}.{table}", timeout_ms) from None
+    except (TypeError, ValueError) as error:
+        raise DatabaseError(
+            f"{schema}.{table} at {where} is not a drizzle migrations table: {error}",
+            "not-a-migrations-table",
+        ) from None
+    return AppliedMigrations(rows)
+
+
+def _connect(url: str) -> psycopg.Connection:
+    """A connection whose transactions are READ ONLY, whatever the URL's own options say."""
+    import psycopg
+
+    conn = psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S, application_name="drizzle-lsp")
+    conn.read_only = True
+    return conn
+
+
+def _row(values: Sequence[object]) -> AppliedRow:
+    ident, digest, created_at = values
+    if not isinstance(ident, int) or not isinstance(digest, str):
+        raise TypeError(f"unexpected row {tuple(values)!r}")
+    return AppliedRow(ident, digest, None if created_at is None else int(str(created_at)))
+
+
+# libpq's connection messages carry no SQLSTATE; their wording is stable across versions.
+_UNREACHABLE = re.compile(
+    r"connection refused|timeout expired|could not translate host name|failed to resolve host"
+    r"|no route to host|network is unreachable|could not connect|server closed the connection"
+    r"|no such file or directory|connection timed out|ssl",
+    re.IGNORECASE,
+)
+_AUTH = re.compile(
+    r"password authentication failed|no password supplied|role \".*\" does not exist"
+    r"|pg_hba\.conf|authentication failed|sasl|scram",
+    re.IGNORECASE,
+)
+
+
+def _describe(error: psycopg.Error, url: str, table: str, timeout_ms: int) -> DatabaseError:
+    """Map any psycopg error to one line that names the (redacted) database and what to do."""
+    import psycopg
+    from psycopg import errors
+
+    where = redact_url(url)
+    detail = scrub(_first_line(error), url)
+    if isinstance(error, psycopg.ProgrammingError) and error.sqlstate is None:
+        return DatabaseError(f"invalid database URL {where}: {detail}", "invalid-url")
+    if isinstance(error, errors.InsufficientPrivilege):
+        return DatabaseError(f"permission denied to read {table} at {where}", "permission")
+    if isinstance(error, errors.QueryCanceled):
+        return DatabaseError(
+            f"reading {table} at {where} took longer than {timeout_ms} ms (statement timeout)",
+            "timeout",
+        )
+    if isinstance(error, errors.UndefinedColumn):
+        return DatabaseError(
+            f"{table} at {where} is not a drizzle migrations table: {detail}",
+            "not-a-migrations-table",
+        )
+    return _describe_connect(detail, where) or DatabaseError(f"{where}: {detail}")
+
+
+def _describe_connect(detail: str, where: str) -> DatabaseError | None:
+    if re.search(r"database \".*\" does not exist", detail):
+        return DatabaseError(f"cannot connect to {where}: {detail}", "no-database")
+    if _AUTH.search(detail):
+        return DatabaseError(f"authentication failed for {where}: {detail}", "authentication")
+    if _UNREACHABLE.search(detail):
+        return DatabaseError(f"cannot reach the database at {where}: {detail}", "unreachable")
+    if "invalid" in detail.lower() or "missing" in detail.lower():
+        return DatabaseError(f"invalid database URL {where}: {detail}", "invalid-url")
+    return None
+
+
+def _first_line(error: BaseException) -> str:
+    """libpq's message without its ``connection to server at ... failed:`` preamble."""
+    text = str(error).strip()
+    text = re.sub(r"^connection failed:\s*", "", text)
+    text = re.sub(r"^connection to server (at|on) .*? failed:\s*", "", text)
+    text = re.sub(r"^(FATAL|ERROR):\s+", "", text)
+    return text.splitlines()[0].strip() if text else type(error).__name__
+
+
+# ---------------------------------------------------------------------------------------------
+# keeping passwords out of messages
+
+_KV_PASSWORD = re.compile(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
+
+
+def redact_url(url: str) -> str:
+    """``url`` with its password replaced by ``***``, in URL or ``key=value`` form.
+
+    Every message, log line and diagnostic that names a database uses this.
+    """
+    if "://" not in url:
+        return _KV_PASSWORD.sub(r"\1***", url)
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        userinfo, at, hosts = netloc.rpartition("@")
+        if at and ":" in userinfo:
+            netloc = f"{userinfo.split(':', 1)[0]}:***@{hosts}"
+        query = parts.query
+        if query:
+            pairs = parse_qsl(query, keep_blank_values=True)
+            query = urlencode(
+                [(k, "***" if k.lower() == "password" else v) for k, v in pairs], safe="*"
+            )
+        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    except ValueError:
+        return "<database URL>"
+
+
+def scrub(text: str, url: str) -> str:
+    """Remove any trace of ``url``'s password from ``text`` (libpq may echo parts of a URL)."""
+    for secret in _passwords(url):
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def _passwords(url: str) -> list[str]:
+    found = [m.group(2).strip("'") for m in _KV_PASSWORD.finditer(url)]
+    if "://" in url:
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return found
+        if parts.password:
+            found += [parts.password, unquote(parts.password)]
+    return sorted(set(found), key=len, reverse=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# what the next migrate() will do
+
+
+class State(StrEnum):
+    APPLIED = "applied"
+    APPLIED_FILE_CHANGED = "applied-file-changed"
+    PENDING = "pending"
+    WILL_BE_SKIPPED = "will-be-skipped"
+    INVALID = "invalid-entry"  # no usable tag or when: J006 reports it
+
+
+@dataclass(frozen=True, slots=True)
+class EntryStatus:
+    """One journal entry against the database.
+
+    ``row``: the row recorded for it (``created_at == when``), if any; ``blocker``: for a skipped
+    entry, the row whose ``created_at`` hides it; ``reruns``: pending although a row exists
+    (a NULL ``created_at`` row sorts first and counts as 0, so everything runs again).
+    """
+
+    position: int
+    tag: str | None
+    when: int | None
+    state: State
+    row: AppliedRow | None = None
+    blocker: AppliedRow | None = None
+    file_hash: str | None = None
+    file_missing: bool = False
+    reruns: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FolderStatus:
+    entries: tuple[EntryStatus, ...]
+    unknown_rows: tuple[AppliedRow, ...]  # rows that belong to no journal entry
+
+    @property
+    def skipped(self) -> tuple[EntryStatus, ...]:
+        return tuple(e for e in self.entries if e.state is State.WILL_BE_SKIPPED)
+
+    @property
+    def missing_files(self) -> tuple[EntryStatus, ...]:
+        return tuple(e for e in self.entries if e.file_missing)
+
+    @property
+    def not_applied(self) -> frozenset[str]:
+        """Tags the next migrate() will run: they have not run on this database yet."""
+        return frozenset(e.tag for e in self.entries if e.state is State.PENDING and e.tag)
+
+    def of_tag(self, tag: str) -> EntryStatus | None:
+        return next((e for e in self.entries if e.tag == tag), None)
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseView:
+    """What the analyzer needs of a database: the folder's status and a password-free label."""
+
+    status: FolderStatus
+    label: str
+
+
+def drizzle_hash(text: str) -> str:
+    """The hash drizzle stores: sha256 of the file text re-encoded as UTF-8.
+
+    The migrator hashes ``fs.readFileSync(path).toString()``: BOM and CRLF kept, invalid UTF-8
+    replaced by U+FFFD; :func:`read_migration_text` decodes the same way.
+    """
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def read_migration_text(path: Path) -> str | None:
+    """A migration file's text exactly as the migrator sees it, or None when it is missing."""
+    try:
+        return path.read_bytes().decode("utf-8", "replace")
+    except FileNotFoundError:
+        return None
+
+
+def newest_row(rows: Sequence[AppliedRow]) -> AppliedRow | None:
+    """The row the migrator compares with: first of ``ORDER BY created_at DESC`` (NULLS FIRST)."""
+    if not rows:
+        return None
+    nulls = [r for r in rows if r.created_at is None]
+    if nulls:
+        return nulls[0]
+    return max(rows, key=lambda r: r.created_at or 0)
+
+
+def migration_status(
+    journal: Journal,
+    file_texts: Mapping[str, str | None],
+    rows: Sequence[AppliedRow],
+) -> FolderStatus:
+    """Classify every journal entry as the next ``migrate()`` will treat it.
+
+    ``file_texts`` maps a tag to its file text as :func:`read_migration_text` returns it (None:
+    missing). Pure: the same journal, files and rows always give the same answer.
+    """
+    newest = newest_row(rows)
+    # Number(null) is 0 in the migrator's comparison
+    threshold = None if newest is None else (newest.created_at or 0)
+    digests = {e.position: _digest(file_texts.get(e.tag or "")) for e in journal.entries}
+    matched, unmatched = _match_rows(journal, digests, rows)
+    statuses = tuple(
+        _entry_status(entry, digests[entry.position], matched.get(entry.position), threshold)
+        for entry in journal.entries
+    )
+    statuses = tuple(
+        replace(s, blocker=newest) if s.state is State.WILL_BE_SKIPPED else s for s in statuses
+    )
+    return FolderStatus(statuses, unmatched)
+
+
+def _digest(text: str | None) -> str | None:
+    return None if text is None else drizzle_hash(text)
+
+
+def _match_rows(
+    journal: Journal, digests: Mapping[int, str | None], rows: Sequence[AppliedRow]
+) -> tuple[dict[int, AppliedRow], tuple[AppliedRow, ...]]:
+    """Entry position -> its row (same ``when`` and hash first, then same ``when`` alone), and
+    the rows left over.
+
+    Each row belongs to one entry, so two entries sharing a ``when`` (J004) are told apart by
+    their hash, and an edited file still finds its row.
+    """
+    free = list(rows)
+    matched: dict[int, AppliedRow] = {}
+    for by_hash in (True, False):
+        for entry in journal.entries:
+            if entry.when is None or entry.position in matched:
+                continue
+            digest = digests[entry.position]
+            for candidate in free:
+                if candidate.created_at == entry.when and (not by_hash or candidate.hash == digest):
+                    matched[entry.position] = candidate
+                    free.remove(candidate)
+                    break
+    return matched, tuple(free)
+
+
+def _entry_status(
+    entry: JournalEntry, digest: str | None, row: AppliedRow | None, threshold: int | None
+) -> EntryStatus:
+    """One entry: it runs iff no row yet or ``when`` > threshold (the migrator's only test)."""
+    position, tag, when = entry.position, entry.tag, entry.when
+    if tag is None or when is None:
+        return EntryStatus(position, tag, when, State.INVALID)
+    status = EntryStatus(
+        position, tag, when, State.PENDING, row, file_hash=digest, file_missing=digest is None
+    )
+    if threshold is None or when > threshold:
+        return replace(status, reruns=row is not None)
+    if row is None:
+        return replace(status, state=State.WILL_BE_SKIPPED)
+    changed = digest is not None and row.hash != digest
+    return replace(status, state=State.APPLIED_FILE_CHANGED if changed else State.APPLIED)

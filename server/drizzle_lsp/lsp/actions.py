@@ -1,0 +1,162 @@
+"""Code actions: quick fixes read back from ``Diagnostic.data``, suppression, fix-all.
+
+* a quick fix per fix the analysis attached to a diagnostic (its ``fix`` first and preferred
+  when safe, then its ``alternatives``, e.g. J001's make-idempotent-and-bump), each a
+  ``WorkspaceEdit`` over every file it touches;
+* "Ignore CODE for this statement" for SQL rules: a ``-- drizzle-lsp-ignore: CODE`` line above
+  the statement (:func:`drizzle_lsp.core.suppress.ignore_edit`);
+* ``source.fixAll.drizzle-lsp``: every safe fix of the file's own diagnostics, computed by the
+  core's ``fix_folder`` on demand (in ``codeAction/resolve`` when the client can resolve).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from lsprotocol import types
+
+from drizzle_lsp.core.diagnostics import Edit
+from drizzle_lsp.core.migration import MigrationFile
+from drizzle_lsp.core.suppress import ignore_edit
+from drizzle_lsp.lsp import convert
+from drizzle_lsp.lsp.state import OpenDocument, ServerState
+
+FIX_ALL_KIND = "source.fixAll.drizzle-lsp"
+FIX_ALL_TITLE = "Fix all auto-fixable problems (drizzle-lsp)"
+KINDS = [types.CodeActionKind.QuickFix, FIX_ALL_KIND]
+
+
+def wanted(kind: str, only: Sequence[str] | None) -> bool:
+    """Whether ``kind`` is asked for: ``only`` lists kinds or their parents (``source``)."""
+    if not only:
+        return True
+    return any(kind == o or kind.startswith(f"{o}.") for o in only)
+
+
+async def code_actions(
+    state: ServerState, params: types.CodeActionParams, can_resolve: bool
+) -> list[types.CodeAction]:
+    document = state.document(params.text_document.uri)
+    only = params.context.only
+    found: list[types.CodeAction] = []
+    if wanted(types.CodeActionKind.QuickFix, only):
+        for diagnostic in params.context.diagnostics:
+            if diagnostic.source != convert.SOURCE:
+                continue
+            if diagnostic.data is None and document is not None:
+                diagnostic.data = _data_of(state, document, diagnostic)  # client dropped it
+            uri = params.text_document.uri
+            found.extend(quick_fixes(diagnostic, uri, state.document_changes))
+            if document is not None:
+                ignore = ignore_action(state, document, diagnostic)
+                if ignore is not None:
+                    found.append(ignore)
+    if document is not None and wanted(FIX_ALL_KIND, only) and _has_safe_fix(state, document):
+        action = types.CodeAction(
+            title=FIX_ALL_TITLE,
+            kind=FIX_ALL_KIND,
+            data={"uri": document.uri, "version": document.version},
+        )
+        found.append(action if can_resolve else await resolve(state, action))
+    return found
+
+
+def quick_fixes(
+    diagnostic: types.Diagnostic, uri: str, document_changes: bool
+) -> list[types.CodeAction]:
+    """The fixes carried in ``data`` of a diagnostic of the document ``uri``."""
+    data = diagnostic.data
+    if diagnostic.source != convert.SOURCE or not isinstance(data, Mapping):
+        return []
+    version = data.get("version")
+    return [
+        types.CodeAction(
+            title=fix["title"],
+            kind=types.CodeActionKind.QuickFix,
+            diagnostics=[diagnostic],
+            is_preferred=bool(fix.get("preferred")),
+            edit=convert.workspace_edit(fix["edits"], document_changes, uri, version),
+        )
+        for fix in data.get("fixes", [])
+    ]
+
+
+def _data_of(state: ServerState, document: OpenDocument, diagnostic: types.Diagnostic) -> Any:
+    """``data`` of a diagnostic whose client did not keep it (no ``dataSupport``): the one we
+    published for the same code and range, from the last analysis of this text."""
+    result = state.current_result(document.path)
+    if result is None:
+        return None
+    writer = convert.DiagnosticWriter(document.path, state.document_for(result), state.encoding)
+    for v in result.by_path.get(document.path, ()):
+        if v.code != diagnostic.code:
+            continue
+        published = json.loads(writer.json(v))
+        if convert.range_from_json(published["range"]) == diagnostic.range:
+            return published["data"]
+    return None
+
+
+def ignore_action(
+    state: ServerState, document: OpenDocument, diagnostic: types.Diagnostic
+) -> types.CodeAction | None:
+    data = diagnostic.data
+    if not isinstance(data, Mapping) or not data.get("ignorable") or diagnostic.code is None:
+        return None
+    code = str(diagnostic.code)
+    index = document.index
+    at = convert.offset(index, diagnostic.range.start, state.encoding)
+    edit = ignore_edit(document.path, _migration(state, document), at, code)
+    if edit is None:
+        return None
+    return types.CodeAction(
+        title=f"Ignore {code} for this statement",
+        kind=types.CodeActionKind.QuickFix,
+        diagnostics=[diagnostic],
+        edit=_document_edit(state, document, edit),
+    )
+
+
+def _document_edit(state: ServerState, document: OpenDocument, edit: Edit) -> types.WorkspaceEdit:
+    target = convert.Document(document.uri, document.version, document.index)
+    changes = convert.edits_json([edit], target, state.encoding)
+    return convert.workspace_edit(changes, state.document_changes)
+
+
+def _migration(state: ServerState, document: OpenDocument) -> MigrationFile:
+    result = state.current_result(document.path)
+    sql = result.folder.sql.get(document.path) if result is not None else None
+    migration = sql.migration if sql is not None else None
+    return migration if migration is not None else MigrationFile(document.text)
+
+
+def _has_safe_fix(state: ServerState, document: OpenDocument) -> bool:
+    result = state.current_result(document.path)
+    if result is None:
+        return False
+    return any(
+        v.fix is not None and v.fix.applicability.value == "safe" and v.fix.paths == {document.path}
+        for v in result.by_path.get(document.path, ())
+    )
+
+
+async def resolve(state: ServerState, action: types.CodeAction) -> types.CodeAction:
+    """Fill in the fix-all edit (the other actions arrive complete)."""
+    data = action.data
+    if action.kind != FIX_ALL_KIND or not isinstance(data, Mapping):
+        return action
+    document = state.document(str(data.get("uri")))
+    if document is None or document.version != data.get("version"):
+        return action  # the file changed since: no edit rather than a wrong one
+    outcome = await state.fix_all(document.path)
+    if outcome is None or document.version != data.get("version"):
+        return action
+    before, after = outcome
+    if before != document.text:
+        return action
+    action.edit = _document_edit(
+        state, document, convert.minimal_edit(document.path, before, after)
+    )
+    return action

@@ -1,0 +1,167 @@
+"""Navigation and context in the journal: hover and inlay hints on ``when``, links from ``tag``.
+
+Everything is read from the core's journal model of the open buffer; what the rules say about an
+entry (J001's colliding entry, J005's future date) comes from the violations of the last analysis,
+never from re-deriving a rule here.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from lsprotocol import types
+
+from drizzle_lsp.core.diagnostics import Span
+from drizzle_lsp.core.journal import Field, Journal, JournalEntry, parse_journal
+from drizzle_lsp.lsp import convert
+from drizzle_lsp.lsp.state import FolderState, OpenDocument, ServerState
+
+
+@lru_cache(maxsize=8)
+def _journal(text: str) -> Journal:
+    return parse_journal(text)
+
+
+def _journal_of(state: ServerState, document: OpenDocument) -> tuple[FolderState, Journal] | None:
+    folder = state.folder_of(document.path)
+    if folder is None or document.path != folder.journal_path:
+        return None
+    return folder, _journal(document.text)
+
+
+def _field_at(journal: Journal, offset: int, key: str) -> tuple[JournalEntry, Field] | None:
+    for entry in journal.entries:
+        if not entry.span.start <= offset <= entry.span.end:
+            continue
+        f = entry.fields.get(key)
+        if f is not None and f.value_span.start <= offset <= f.value_span.end:
+            return entry, f
+    return None
+
+
+def iso_date(when: int, precise: bool = True) -> str | None:
+    """``when`` (epoch milliseconds) in ISO 8601 UTC; None when out of range."""
+    try:
+        moment = datetime.fromtimestamp(when / 1000, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    if precise and when % 1000:
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when % 1000:03d}Z"
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def hover(
+    state: ServerState, document: OpenDocument, position: types.Position
+) -> types.Hover | None:
+    found = _journal_of(state, document)
+    if found is None:
+        return None
+    _, journal = found
+    at = convert.offset(document.index, position, state.encoding)
+    hit = _field_at(journal, at, "when")
+    if hit is None:
+        return None
+    entry, when = hit
+    if entry.when is None or (date := iso_date(entry.when)) is None:
+        return None
+    total = len(journal.entries)
+    lines = [
+        f"**{date}** (UTC)",
+        "",
+        f"Migration {entry.position + 1} of {total} in applied order (the journal's order).",
+    ]
+    dated = sorted(e.when for e in journal.entries if e.when is not None)
+    rank = dated.index(entry.when) + 1
+    if rank != entry.position + 1:
+        lines.append(f"By date it is the {_ordinal(rank)}.")
+    result = state.current_result(document.path)
+    if result is not None:
+        for v in result.by_path.get(document.path, ()):
+            if v.span.start <= when.value_span.end and when.value_span.start <= v.span.end:
+                lines += ["", f"**{v.code}** {v.name}: {v.message}"]
+    return types.Hover(
+        contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n".join(lines)),
+        range=convert.to_range(document.index, when.value_span, state.encoding),
+    )
+
+
+def inlay_hints(
+    state: ServerState, document: OpenDocument, rng: types.Range
+) -> list[types.InlayHint]:
+    found = _journal_of(state, document)
+    if found is None:
+        return []
+    _, journal = found
+    index = document.index
+    wanted = convert.to_span(index, rng, state.encoding)
+    hints = []
+    for entry in journal.entries:
+        when = entry.fields.get("when")
+        if entry.when is None or when is None:
+            continue
+        if not wanted.start <= when.value_span.end <= wanted.end:
+            continue
+        date = iso_date(entry.when, precise=False)
+        if date is None:
+            continue
+        hints.append(
+            types.InlayHint(
+                position=convert.position(index, when.value_span.end, state.encoding),
+                label=date,
+                padding_left=True,
+                tooltip=iso_date(entry.when),
+            )
+        )
+    return hints
+
+
+def _tag_targets(state: ServerState, document: OpenDocument) -> list[tuple[Span, Path]]:
+    """The string span (quotes excluded) of every entry's ``tag`` and its existing .sql file."""
+    found = _journal_of(state, document)
+    if found is None:
+        return []
+    folder, journal = found
+    targets = []
+    for entry in journal.entries:
+        tag = entry.fields.get("tag")
+        if entry.tag is None or tag is None:
+            continue
+        path = folder.root / f"{entry.tag}.sql"
+        if path not in folder.listing and path not in state.documents:
+            continue
+        span = tag.value_span
+        targets.append((Span(span.start + 1, max(span.start + 1, span.end - 1)), path))
+    return targets
+
+
+def document_links(
+    state: ServerState, document: OpenDocument, tooltips: bool
+) -> list[types.DocumentLink]:
+    return [
+        types.DocumentLink(
+            range=convert.to_range(document.index, span, state.encoding),
+            target=state.uri_for(path),
+            tooltip=f"Open {path.name}" if tooltips else None,
+        )
+        for span, path in _tag_targets(state, document)
+    ]
+
+
+def definition(
+    state: ServerState, document: OpenDocument, position: types.Position
+) -> types.Location | None:
+    at = convert.offset(document.index, position, state.encoding)
+    for span, path in _tag_targets(state, document):
+        if span.start <= at <= span.end:
+            start = types.Position(line=0, character=0)
+            return types.Location(
+                uri=state.uri_for(path), range=types.Range(start=start, end=start)
+            )
+    return None

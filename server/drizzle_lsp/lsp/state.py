@@ -1,0 +1,741 @@
+"""The server's model of the workspace: migrations folders, open buffers, settings, scheduling.
+
+Nothing here speaks LSP on the wire; :mod:`drizzle_lsp.lsp.server` feeds it events and gives it
+a :class:`Client` to publish through. Analysis is the core's: a folder is loaded through a reader
+in which open buffers win over the disk, and :func:`~drizzle_lsp.core.analyze.analyze` runs on a
+single worker thread so the event loop keeps reading the client's messages meanwhile.
+
+Freshness: every change that can affect a folder bumps its ``generation``. An analysis remembers
+the generation it started from and its result is dropped if the folder changed meanwhile (a newer
+analysis follows), so diagnostics computed for an older text are never published over newer ones.
+Scheduling is a per-folder debounce with a leading edge: the first change after a quiet period is
+analysed at once, changes that follow in quick succession are coalesced until ``debounce``
+seconds pass without one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any, Protocol
+
+from drizzle_lsp.core.analyze import analyze, fix_folder, now_ms
+from drizzle_lsp.core.diagnostics import Violation
+from drizzle_lsp.core.folder import (
+    JOURNAL,
+    V1_DIR,
+    V1_FILE,
+    Layout,
+    MigrationFolder,
+    find_folders,
+    folder_layout,
+    folder_texts,
+    load_folder,
+    owning_folder,
+    sql_paths,
+)
+from drizzle_lsp.core.settings import (
+    CONFIG_FILES,
+    Settings,
+    SettingsError,
+    find_config,
+    load_settings,
+    settings_from_mapping,
+)
+from drizzle_lsp.core.source import SourceError, SourceText, read_source
+from drizzle_lsp.core.text import Encoding, TextIndex
+from drizzle_lsp.lsp import convert
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DEBOUNCE = 0.075  # seconds
+SETTINGS_SECTION = "drizzleLsp"
+# keys an editor sends under drizzleLsp that are not settings of the analysis (VS Code's trace)
+LSP_ONLY_KEYS = frozenset({"trace", "server-path", "enable"})
+_SETTING_FIELDS = frozenset(f.name for f in dataclasses.fields(Settings)) - {"root"}
+
+# tags that may run twice on some database, for S002's "at-risk" scope (see refresh_database)
+AtRiskProvider = Callable[[MigrationFolder, Settings], frozenset[str]]
+
+
+class Client(Protocol):
+    """What the state needs from the server: publishing, progress and messages."""
+
+    def publish(self, uri: str, version: int | None, diagnostics: list[str]) -> None:
+        """Send ``textDocument/publishDiagnostics``; each diagnostic is JSON text."""
+
+    def report_progress(self, message: str, percentage: int) -> None: ...
+
+
+class Change(Enum):
+    CREATED = 1
+    CHANGED = 2
+    DELETED = 3
+
+
+# ---- documents and the disk -------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class OpenDocument:
+    """An editor buffer: its text is the truth for this path while it is open."""
+
+    uri: str
+    path: Path
+    version: int
+    text: str
+    _index: TextIndex | None = None
+
+    @property
+    def index(self) -> TextIndex:
+        if self._index is None or self._index.text is not self.text:
+            self._index = TextIndex(self.text)
+        return self._index
+
+    def apply(self, version: int, changes: Sequence[Any], encoding: Encoding) -> None:
+        """Apply ``didChange`` content changes (incremental ranges or whole text), in order."""
+        for change in changes:
+            rng = getattr(change, "range", None)
+            if rng is None:
+                self.text = change.text
+                continue
+            span = convert.to_span(self.index, rng, encoding)
+            self.text = self.text[: span.start] + change.text + self.text[span.end :]
+        self.version = version
+
+
+class DiskCache:
+    """File texts read from disk, kept until a watcher says the file changed.
+
+    Written from the analysis thread, invalidated from the event loop: a read that raced with an
+    invalidation is not stored (its stamp moved on).
+    """
+
+    def __init__(self) -> None:
+        self._texts: dict[Path, SourceText | SourceError] = {}
+        self._stamps: dict[Path, int] = {}
+        self._lock = threading.Lock()
+
+    def read(self, path: Path) -> SourceText:
+        with self._lock:
+            cached = self._texts.get(path)
+            stamp = self._stamps.get(path, 0)
+        if cached is None:
+            try:
+                cached = read_source(path)
+            except SourceError as error:
+                cached = error
+            with self._lock:
+                if self._stamps.get(path, 0) == stamp:
+                    self._texts[path] = cached
+        if isinstance(cached, SourceError):
+            raise cached
+        return cached
+
+    def invalidate(self, path: Path) -> None:
+        with self._lock:
+            self._texts.pop(path, None)
+            self._stamps[path] = self._stamps.get(path, 0) + 1
+
+    def clear(self) -> None:
+        with self._lock:
+            for path in self._texts:
+                self._stamps[path] = self._stamps.get(path, 0) + 1
+            self._texts.clear()
+
+
+# ---- folders ------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Published:
+    """What was last published for one file (to skip re-publishing the same thing)."""
+
+    text: str | None
+    version: int | None
+    violations: tuple[Violation, ...]
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """Everything an analysis needs, taken on the event loop."""
+
+    root: Path
+    layout: Layout
+    generation: int
+    settings: Settings
+    sql_files: list[Path]
+    buffers: dict[Path, tuple[str, int]]  # open documents of this folder: text, version
+    at_risk: frozenset[str]
+    on_read: Callable[[], None] | None = None  # progress: called per file read (worker thread)
+
+
+@dataclass(slots=True)
+class Result:
+    """One analysis of one folder."""
+
+    snapshot: Snapshot
+    folder: MigrationFolder
+    violations: list[Violation]
+    by_path: dict[Path, list[Violation]]
+    seconds: float
+
+    def text_of(self, path: Path) -> str | None:
+        if path == self.folder.journal_path:
+            return self.folder.journal_source.text if self.folder.journal_source else None
+        document = self.folder.sql.get(path)
+        return document.source.text if document and document.source else None
+
+    def version_of(self, path: Path) -> int | None:
+        buffer = self.snapshot.buffers.get(path)
+        return buffer[1] if buffer else None
+
+    def files(self) -> list[Path]:
+        paths = list(self.folder.sql)
+        if self.folder.journal_path is not None and self.folder.journal_source is not None:
+            paths.append(self.folder.journal_path)
+        return paths
+
+
+@dataclass(slots=True)
+class FolderState:
+    root: Path
+    layout: Layout
+    workspace: Path | None  # the workspace folder it was found in (None: opened from outside)
+    listing: set[Path]  # .sql files on disk
+    generation: int = 0
+    last_change: float = float("-inf")
+    task: asyncio.Task[None] | None = None
+    published: dict[Path, Published] = field(default_factory=dict)
+    result: Result | None = None  # the last published analysis
+    at_risk: frozenset[str] = frozenset()
+    on_read: Callable[[], None] | None = None  # progress while the workspace is scanned
+
+    @property
+    def journal_path(self) -> Path | None:
+        return self.root / JOURNAL if self.layout is Layout.JOURNAL else None
+
+    def owns(self, path: Path) -> bool:
+        """Whether ``path`` is this folder's journal or one of its migration files."""
+        if path == self.journal_path:
+            return True
+        if self.layout is Layout.V1:
+            return path.name == V1_FILE and path.parent.parent == self.root
+        return path.suffix == ".sql" and path.parent == self.root
+
+
+def _kebab(key: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"-\1", key).lower().replace("_", "-")
+
+
+# ---- the state ---------------------------------------------------------------------------------
+
+
+class ServerState:
+    def __init__(self, client: Client, debounce: float = DEFAULT_DEBOUNCE) -> None:
+        self.client = client
+        self.debounce = debounce
+        self.encoding = Encoding.UTF16
+        self.workspace_folders: list[Path] = []
+        self.documents: dict[Path, OpenDocument] = {}
+        self.folders: dict[Path, FolderState] = {}
+        self.disk = DiskCache()
+        self.clock: Callable[[], int] = now_ms
+        self.at_risk_provider: AtRiskProvider | None = None
+        self.folders_changed: Callable[[], None] = lambda: None  # the watcher follows the roots
+        self._editor: dict[Path | None, Mapping[str, Any]] = {}  # per workspace folder (None: all)
+        self._settings: dict[Path, Settings] = {}
+        self._indexes: dict[Path, TextIndex] = {}
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drizzle-analysis")
+        self._closed = False
+        self.document_changes = False  # client accepts versioned WorkspaceEdit.documentChanges
+
+    # ---- lifecycle -------------------------------------------------------------------------
+
+    async def in_worker(self, function: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+
+    def close(self) -> None:
+        self._closed = True
+        for state in self.folders.values():
+            if state.task is not None:
+                state.task.cancel()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    # ---- settings --------------------------------------------------------------------------
+
+    def set_editor_settings(self, workspace: Path | None, data: Any) -> None:
+        """The ``drizzleLsp`` settings the editor sent for a workspace folder (None: global).
+
+        Keys are the config file's, in camelCase or kebab-case; ``debounceMs`` is the server's
+        own. A bad value or unknown key is logged and left out; the other keys still apply.
+        """
+        if isinstance(data, Mapping) and SETTINGS_SECTION in data:
+            data = data[SETTINGS_SECTION]
+        mapping = {_kebab(str(k)): v for k, v in data.items()} if isinstance(data, Mapping) else {}
+        debounce = mapping.pop("debounce-ms", None)
+        if isinstance(debounce, int | float) and not isinstance(debounce, bool):
+            self.debounce = max(0.0, float(debounce) / 1000)
+        valid: dict[str, Any] = {}
+        for key, value in mapping.items():
+            if key in LSP_ONLY_KEYS or value is None:
+                continue
+            if key.replace("-", "_") not in _SETTING_FIELDS:
+                log.warning("drizzleLsp settings: unknown key `%s` ignored", key)
+                continue
+            try:
+                settings_from_mapping({key: value})
+            except SettingsError as error:
+                log.error("drizzleLsp settings: %s (ignored)", error)
+                continue
+            valid[key] = value
+        self._editor[workspace] = valid
+        self._settings.clear()
+
+    def settings_changed(self) -> None:
+        """Config files or editor settings changed: re-read them and re-check everything."""
+        self._settings.clear()
+        for state in self.folders.values():
+            self.touch(state)
+
+    def settings_for(self, root: Path, workspace: Path | None) -> Settings:
+        """Config file settings (drizzle-lsp.toml / pyproject.toml) under the editor's own.
+
+        Keys the editor sets win over the file ("editor first", as ruff's default).
+        """
+        if root in self._settings:
+            return self._settings[root]
+        settings = Settings(root=workspace)
+        config = find_config(root)
+        if config is not None:
+            try:
+                settings = load_settings(config)
+            except SettingsError as error:
+                log.error("%s", error)
+        scoped = self._editor.get(workspace, {}) if workspace is not None else {}
+        editor = {**self._editor.get(None, {}), **scoped}
+        if editor:  # every key was checked on arrival
+            override = settings_from_mapping(editor, root=settings.root)
+            fields = {k.replace("-", "_") for k in editor}
+            settings = dataclasses.replace(settings, **{f: getattr(override, f) for f in fields})
+        self._settings[root] = settings
+        return settings
+
+    def workspace_of(self, path: Path) -> Path | None:
+        for folder in sorted(self.workspace_folders, key=lambda p: len(p.parts), reverse=True):
+            if path == folder or folder in path.parents:
+                return folder
+        return None
+
+    # ---- discovery -------------------------------------------------------------------------
+
+    def discover(self) -> list[tuple[Path, Layout, Path, set[Path]]]:
+        """Migrations folders of every workspace folder, with their .sql listing (worker)."""
+        found: list[tuple[Path, Layout, Path, set[Path]]] = []
+        seen: set[Path] = set()
+        for workspace in self.workspace_folders:
+            settings = self.settings_for(workspace, workspace)
+            if settings.migrations:
+                base = settings.root or workspace
+                candidates = [(base / m).absolute() for m in settings.migrations]
+                roots = [(p, layout) for p in candidates if (layout := folder_layout(p))]
+            else:
+                roots = list(find_folders(workspace))
+            for root, layout in roots:
+                if root not in seen:
+                    seen.add(root)
+                    found.append((root, layout, workspace, set(_listing(root, layout))))
+        return found
+
+    async def scan(self) -> None:
+        """(Re)discover every migrations folder and analyse them all, reporting progress."""
+        self.disk.clear()
+        self._settings.clear()
+        found = await self.in_worker(self.discover)
+        roots = {root for root, *_ in found}
+        for root in [r for r in self.folders if r not in roots and not self._has_buffers(r)]:
+            self._remove(root)
+        states = []
+        for root, layout, workspace, listing in found:
+            state = self.folders.get(root)
+            if state is not None and state.layout is not layout:
+                self._remove(root)  # e.g. a v1 folder that got a journal
+                state = None
+            if state is None:
+                state = self.folders[root] = FolderState(root, layout, workspace, listing)
+            else:
+                state.listing = listing
+            states.append(state)
+        self.folders_changed()
+        total = sum(len(s.listing) + 1 for s in states) or 1
+        loop = asyncio.get_running_loop()
+        read = 0
+        step = max(1, total // 20)
+
+        def on_read() -> None:  # on the analysis thread
+            nonlocal read
+            read += 1
+            if read % step == 0:
+                loop.call_soon_threadsafe(
+                    self.client.report_progress,
+                    f"{read}/{total} files",
+                    min(99, read * 100 // total),
+                )
+
+        for state in states:
+            self.client.report_progress(_short(state.root), min(99, read * 100 // total))
+            state.on_read = on_read
+            try:
+                await self.analyze_now(state)
+            finally:
+                state.on_read = None
+
+    def _has_buffers(self, root: Path) -> bool:
+        state = self.folders.get(root)
+        return state is not None and any(state.owns(p) for p in self.documents)
+
+    def folder_of(self, path: Path) -> FolderState | None:
+        for candidate in (path.parent.parent, path.parent):
+            state = self.folders.get(candidate)
+            if state is not None and state.owns(path):
+                return state
+        return None
+
+    def _adopt(self, path: Path) -> FolderState | None:
+        """The folder of ``path``, adding it when it is a migrations folder we did not know."""
+        state = self.folder_of(path)
+        if state is not None:
+            return state
+        owner = owning_folder(path)
+        if owner is None and path.name == JOURNAL.name and path.parent.name == "meta":
+            owner = (path.parent.parent, Layout.JOURNAL)  # a journal open only in the editor
+        if owner is None and path.name == V1_FILE and V1_DIR.match(path.parent.name):
+            owner = (path.parent.parent, Layout.V1)
+        if owner is None:
+            return None
+        root, layout = owner
+        listing = set(_listing(root, layout))
+        state = FolderState(root, layout, self.workspace_of(root), listing)
+        self.folders[root] = state
+        log.info("migrations folder found: %s", root)
+        self.folders_changed()
+        return state
+
+    def _remove(self, root: Path) -> None:
+        state = self.folders.pop(root, None)
+        if state is None:
+            return
+        if state.task is not None:
+            state.task.cancel()
+        for path, published in state.published.items():
+            if published.violations:
+                self.client.publish(self.uri_for(path), None, [])
+        log.info("migrations folder gone: %s", root)
+        self.folders_changed()
+
+    # ---- documents -------------------------------------------------------------------------
+
+    def open(self, uri: str, text: str, version: int) -> None:
+        path = convert.path_of(uri)
+        if path is None:
+            return
+        self.documents[path] = OpenDocument(uri, path, version, text)
+        state = self._adopt(path)
+        if state is not None:
+            self.touch(state)
+
+    def change(self, uri: str, version: int, changes: Sequence[Any]) -> None:
+        path = convert.path_of(uri)
+        document = self.documents.get(path) if path else None
+        if document is None or path is None:
+            return
+        document.apply(version, changes, self.encoding)
+        state = self.folder_of(path)
+        if state is not None:
+            self.touch(state)
+
+    def close_document(self, uri: str) -> None:
+        path = convert.path_of(uri)
+        if path is None or self.documents.pop(path, None) is None:
+            return
+        state = self.folder_of(path)
+        if state is None:
+            return
+        if path == state.journal_path and not path.is_file():
+            self._remove(state.root)  # the journal existed only in the editor
+            return
+        self.touch(state)
+
+    def document(self, uri: str) -> OpenDocument | None:
+        path = convert.path_of(uri)
+        return self.documents.get(path) if path else None
+
+    # ---- the disk --------------------------------------------------------------------------
+
+    def files_changed(self, events: Iterable[tuple[Path, Change]]) -> None:
+        """Files created, changed or deleted outside the editor (watcher events)."""
+        touched: dict[Path, FolderState] = {}
+        config_changed = False
+        for path, kind in events:
+            if path.name in CONFIG_FILES:
+                config_changed = True
+                continue
+            self.disk.invalidate(path)
+            self._indexes.pop(path, None)
+            state = self.folder_of(path)
+            if state is None:
+                if kind is Change.DELETED:
+                    continue
+                state = self._adopt(path)
+                if state is None:
+                    continue
+            if path == state.journal_path:
+                if kind is Change.DELETED and path not in self.documents and not path.is_file():
+                    self._remove(state.root)
+                    touched.pop(state.root, None)
+                    continue
+            elif kind is Change.DELETED:
+                state.listing.discard(path)
+            else:
+                state.listing.add(path)
+            touched[state.root] = state
+        for state in touched.values():
+            self.touch(state)
+        if config_changed:
+            log.info("configuration file changed: re-reading settings")
+            self.settings_changed()
+
+    # ---- scheduling ------------------------------------------------------------------------
+
+    def touch(self, state: FolderState, immediate: bool = False) -> None:
+        """Something in ``state``'s folder changed: schedule its analysis (debounced)."""
+        if self._closed:
+            return
+        now = time.monotonic()
+        idle = now - state.last_change >= self.debounce
+        state.generation += 1
+        state.last_change = now
+        if state.task is None or state.task.done():
+            state.task = asyncio.get_running_loop().create_task(
+                self._drive(state, leading=immediate or idle)
+            )
+
+    async def analyze_now(self, state: FolderState) -> None:
+        """Analyse ``state`` now (or join the analysis under way) and wait for it."""
+        if state.task is None or state.task.done():
+            state.generation += 1
+            state.task = asyncio.get_running_loop().create_task(self._drive(state, leading=True))
+        task = state.task
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if not task.cancelled() or (current is not None and current.cancelling()):
+                raise  # we were cancelled, not (only) the analysis
+            # the folder went away (or the server is closing): nothing to wait for
+
+    async def _drive(self, state: FolderState, leading: bool) -> None:
+        if not leading:
+            await self._settle(state)
+        while not self._closed and self.folders.get(state.root) is state:
+            snapshot = self._snapshot(state)
+            try:
+                result = await self.in_worker(_analyze, snapshot, self.clock, self.disk)
+            except Exception:
+                log.exception("analysis of %s failed", state.root)
+                return
+            if state.generation == snapshot.generation:
+                self._publish(state, result)
+                return
+            # changed meanwhile: this result is stale, drop it and go again
+            log.debug("stale result dropped: %s changed during its analysis", state.root)
+            await self._settle(state)
+
+    async def _settle(self, state: FolderState) -> None:
+        while (wait := state.last_change + self.debounce - time.monotonic()) > 0:
+            await asyncio.sleep(wait)
+
+    def _snapshot(self, state: FolderState) -> Snapshot:
+        buffers = {
+            path: (doc.text, doc.version)
+            for path, doc in self.documents.items()
+            if state.owns(path)
+        }
+        sql_files = sorted(state.listing | {p for p in buffers if p != state.journal_path}, key=str)
+        return Snapshot(
+            state.root,
+            state.layout,
+            state.generation,
+            self.settings_for(state.root, state.workspace),
+            sql_files,
+            buffers,
+            state.at_risk,
+            state.on_read,
+        )
+
+    # ---- publishing ------------------------------------------------------------------------
+
+    def uri_for(self, path: Path) -> str:
+        document = self.documents.get(path)
+        return document.uri if document is not None else convert.uri_of(path)
+
+    def index_for(self, path: Path, text: str) -> TextIndex:
+        """The line index of ``text`` (the text of ``path`` an analysis saw), built once."""
+        document = self.documents.get(path)
+        if document is not None and document.text is text:
+            return document.index
+        index = self._indexes.get(path)
+        if index is None or (index.text is not text and index.text != text):
+            index = self._indexes[path] = TextIndex(text)
+        return index
+
+    def document_for(self, result: Result) -> convert.DocumentOf:
+        """Where, at which version and with which line index the files of ``result`` are."""
+
+        def document_of(path: Path) -> convert.Document:
+            index = self.index_for(path, result.text_of(path) or "")
+            return convert.Document(self.uri_for(path), result.version_of(path), index)
+
+        return document_of
+
+    def _publish(self, state: FolderState, result: Result) -> None:
+        state.result = result
+        files = result.files()
+        known = set(files)
+        current = known | set(result.by_path)
+        document_of = self.document_for(result)
+
+        for path in [*files, *(p for p in result.by_path if p not in known)]:
+            violations = tuple(result.by_path.get(path, ()))
+            version, text = result.version_of(path), result.text_of(path)
+            before = state.published.get(path)
+            if before is None and not violations:
+                state.published[path] = Published(text, version, violations)
+                continue
+            if (
+                before is not None
+                and before.version == version
+                and before.violations == violations
+                and (before.text is text or before.text == text)
+            ):
+                continue
+            writer = convert.DiagnosticWriter(path, document_of, self.encoding)
+            self.client.publish(writer.document.uri, version, [writer.json(v) for v in violations])
+            state.published[path] = Published(text, version, violations)
+        for path in [p for p in state.published if p not in current]:
+            if state.published.pop(path).violations:
+                self.client.publish(self.uri_for(path), None, [])  # a deleted file: clear it
+        since = time.monotonic() - state.last_change
+        log.debug(
+            "%s: %d diagnostics, analysed in %.1f ms%s",
+            state.root,
+            len(result.violations),
+            result.seconds * 1e3,
+            f", published {since * 1e3:.1f} ms after the last change" if since < 60 else "",
+        )
+
+    # ---- queries for the feature handlers --------------------------------------------------
+
+    def current_result(self, path: Path) -> Result | None:
+        """The last published analysis of the folder of ``path``, if it saw the current text."""
+        state = self.folder_of(path)
+        if state is None or state.result is None:
+            return None
+        document = self.documents.get(path)
+        seen = state.result.text_of(path)
+        if document is not None and seen is not document.text and seen != document.text:
+            return None
+        return state.result
+
+    async def fix_all(self, path: Path) -> tuple[str, str] | None:
+        """Old and new text of ``path`` with every safe fix of its own diagnostics applied."""
+        state = self.folder_of(path)
+        if state is None:
+            return None
+        snapshot = self._snapshot(state)
+        # the caller compares the old text with its buffer: other changes do not matter here
+        return await self.in_worker(_fix_all, snapshot, self.clock, self.disk, path)  # type: ignore[no-any-return]
+
+    async def refresh_database(self) -> int:
+        """Ask the database hook which migrations are at risk, then re-check (extension point).
+
+        Returns how many folders it refreshed; 0 when no hook is installed.
+        """
+        provider = self.at_risk_provider
+        if provider is None:
+            log.info("database status is not available in this build")
+            return 0
+        for state in list(self.folders.values()):
+            snapshot = self._snapshot(state)
+            try:
+                tags = await self.in_worker(_at_risk, provider, snapshot, self.disk)
+            except Exception as error:  # the database may be down: keep the old set
+                log.warning("database status of %s: %s", state.root, error)
+                continue
+            state.at_risk = tags
+            self.touch(state, immediate=True)
+        return len(self.folders)
+
+
+# ---- work done on the analysis thread -----------------------------------------------------------
+
+
+def _listing(root: Path, layout: Layout) -> list[Path]:
+    try:
+        return sql_paths(root, layout)
+    except OSError:
+        return []
+
+
+def _load(snapshot: Snapshot, disk: DiskCache) -> MigrationFolder:
+    buffers, on_read = snapshot.buffers, snapshot.on_read
+
+    def reader(path: Path) -> SourceText:
+        if on_read is not None:
+            on_read()
+        buffer = buffers.get(path)
+        return SourceText(buffer[0]) if buffer is not None else disk.read(path)
+
+    return load_folder(snapshot.root, snapshot.layout, reader, sql_files=snapshot.sql_files)
+
+
+def _analyze(snapshot: Snapshot, clock: Callable[[], int], disk: DiskCache) -> Result:
+    started = time.perf_counter()
+    folder = _load(snapshot, disk)
+    violations = analyze(folder, snapshot.settings, clock, snapshot.at_risk)
+    by_path: dict[Path, list[Violation]] = {}
+    for v in violations:
+        by_path.setdefault(v.path, []).append(v)
+    return Result(snapshot, folder, violations, by_path, time.perf_counter() - started)
+
+
+def _fix_all(
+    snapshot: Snapshot, clock: Callable[[], int], disk: DiskCache, path: Path
+) -> tuple[str, str] | None:
+    """Safe fixes of the diagnostics of ``path`` whose edits stay in ``path``, in passes."""
+    folder = _load(snapshot, disk)
+
+    def wanted(v: Violation) -> bool:
+        return v.path == path and v.fix is not None and v.fix.paths == {path}
+
+    outcome = fix_folder(folder, snapshot.settings, clock, at_risk=snapshot.at_risk, wanted=wanted)
+    if path not in outcome.changed:
+        return None
+    return folder_texts(folder).get(path, ""), outcome.changed[path]
+
+
+def _at_risk(provider: AtRiskProvider, snapshot: Snapshot, disk: DiskCache) -> frozenset[str]:
+    return provider(_load(snapshot, disk), snapshot.settings)
+
+
+def _short(path: Path) -> str:
+    return "/".join(path.parts[-2:])

@@ -1,0 +1,214 @@
+"""Code actions from Diagnostic.data: quick fixes, suppression, fix-all, J001's two actions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from lsp_harness import (
+    Session,
+    Starter,
+    apply_edits,
+    capabilities,
+    edits_by_uri,
+    journal_text,
+    make_folder,
+)
+from lsprotocol import types
+
+T0 = 1_718_000_000_000
+SQL = (
+    'CREATE TABLE "users" (\n'
+    '\t"id" serial PRIMARY KEY NOT NULL,\n'
+    "\t\"name\" text DEFAULT 'café ☕'\n"
+    ");\n"
+    "--> statement-breakpoint\n"
+    '  ALTER TABLE "users" ADD COLUMN "age" integer;\n'
+)
+
+
+async def actions(
+    s: Session, uri: str, diagnostics: list[types.Diagnostic], only: list[str] | None = None
+) -> list[types.CodeAction]:
+    rng = (
+        diagnostics[0].range
+        if diagnostics
+        else types.Range(
+            start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)
+        )
+    )
+    found = await s.client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=rng,
+            context=types.CodeActionContext(diagnostics=diagnostics, only=only),
+        )
+    )
+    return [a for a in found or [] if isinstance(a, types.CodeAction)]
+
+
+def s002(s: Session, path: str) -> list[types.Diagnostic]:
+    return [d for d in s.diagnostics(path) if d.code == "S002"]
+
+
+async def test_quick_fix_and_ignore_applied_to_the_text(tmp_path: Path, start: Starter) -> None:
+    make_folder(tmp_path, {"0000_init.sql": SQL}, [("0000_init", T0)])
+    s = await start(tmp_path)
+    path = "drizzle/0000_init.sql"
+    uri = s.open(path)
+    await s.wait_for(lambda: len(s002(s, path)) == 2, what="two S002")
+    add_column = next(d for d in s002(s, path) if d.range.start.line == 5)
+    found = await actions(s, uri, [add_column])
+    fix = next(a for a in found if a.is_preferred)
+    assert fix.kind == types.CodeActionKind.QuickFix
+    (edits,) = edits_by_uri(fix.edit).values()
+    fixed = apply_edits(SQL, edits)
+    assert '  ALTER TABLE "users" ADD COLUMN IF NOT EXISTS "age" integer;\n' in fixed
+    # a client without publishDiagnostics.dataSupport sends the diagnostic back without data
+    stripped = types.Diagnostic(
+        range=add_column.range, message=add_column.message, code="S002", source="drizzle-lsp"
+    )
+    again = next(a for a in await actions(s, uri, [stripped]) if a.is_preferred)
+    assert edits_by_uri(again.edit) == edits_by_uri(fix.edit)
+    ignore = next(a for a in found if a.title == "Ignore S002 for this statement")
+    ignored = apply_edits(SQL, edits_by_uri(ignore.edit)[uri])
+    assert (
+        '--> statement-breakpoint\n  -- drizzle-lsp-ignore: S002\n  ALTER TABLE "users"' in ignored
+    )
+    # the server agrees: each applied text loses that diagnostic
+    s.replace_all(uri, fixed)
+    await s.wait_for(lambda: len(s002(s, path)) == 1, what="S002 fixed")
+    s.replace_all(uri, ignored)
+    await s.wait_for(
+        lambda: [d.range.start.line for d in s002(s, path)] == [0], what="S002 suppressed"
+    )
+
+
+@pytest.mark.parametrize("resolve", [True, False], ids=["resolve", "eager"])
+async def test_fix_all(tmp_path: Path, start: Starter, resolve: bool) -> None:
+    make_folder(tmp_path, {"0000_init.sql": SQL}, [("0000_init", T0)])
+    s = await start(tmp_path, caps=capabilities(resolve=resolve))
+    path = "drizzle/0000_init.sql"
+    uri = s.open(path)
+    await s.wait_for(lambda: len(s002(s, path)) == 2, what="two S002")
+    (fix_all,) = await actions(s, uri, [], only=["source.fixAll"])
+    assert fix_all.kind == "source.fixAll.drizzle-lsp"
+    if resolve:  # computed only when the client picks it
+        assert fix_all.edit is None
+        fix_all = await s.client.code_action_resolve_async(fix_all)
+    fixed = apply_edits(SQL, edits_by_uri(fix_all.edit)[uri])
+    assert 'CREATE TABLE IF NOT EXISTS "users"' in fixed
+    assert 'ADD COLUMN IF NOT EXISTS "age"' in fixed
+    assert "café ☕" in fixed
+    s.replace_all(uri, fixed)
+    await s.wait_for(lambda: s002(s, path) == [], what="no S002 after fix-all")
+    assert await actions(s, uri, [], only=["source.fixAll"]) == []  # nothing left to fix
+
+
+async def test_only_filters_kinds(tmp_path: Path, start: Starter) -> None:
+    make_folder(tmp_path, {"0000_init.sql": SQL}, [("0000_init", T0)])
+    s = await start(tmp_path)
+    path = "drizzle/0000_init.sql"
+    uri = s.open(path)
+    await s.wait_for(lambda: len(s002(s, path)) == 2, what="two S002")
+    diagnostics = s002(s, path)
+    kinds = {a.kind for a in await actions(s, uri, diagnostics, only=["quickfix"])}
+    assert kinds == {types.CodeActionKind.QuickFix}
+    kinds = {a.kind for a in await actions(s, uri, diagnostics, only=["source"])}
+    assert kinds == {"source.fixAll.drizzle-lsp"}
+    kinds = {a.kind for a in await actions(s, uri, diagnostics)}
+    assert kinds == {types.CodeActionKind.QuickFix, "source.fixAll.drizzle-lsp"}
+
+
+async def test_j001_bump_and_make_idempotent_workspace_edit(tmp_path: Path, start: Starter) -> None:
+    # two branches merged: 0002's `when` is older than 0001's, and its SQL is not idempotent
+    folder = make_folder(
+        tmp_path,
+        {
+            "0000_init.sql": 'CREATE TABLE IF NOT EXISTS "a" ("id" int);\n',
+            "0001_users.sql": 'CREATE TABLE IF NOT EXISTS "users" ("id" int);\n',
+            "0002_posts.sql": 'ALTER TABLE "users" ADD COLUMN "bio" text;\n',
+            "0003_tags.sql": 'CREATE TABLE IF NOT EXISTS "tags" ("id" int);\n',
+        },
+        [
+            ("0000_init", T0),
+            ("0001_users", T0 + 2000),
+            ("0002_posts", T0 + 1000),
+            ("0003_tags", T0 + 3000),
+        ],
+    )
+    s = await start(tmp_path)
+    journal = "drizzle/meta/_journal.json"
+    await s.wait_for(lambda: s.codes(journal, "J001") == ["J001"], what="J001")
+    (j001,) = [d for d in s.diagnostics(journal) if d.code == "J001"]
+    uri = s.open(journal)
+    found = await actions(s, uri, [j001])
+    bump = next(a for a in found if a.title.startswith("Move 0002_posts"))
+    assert "not idempotent" in bump.title  # the warning DESIGN.md asks for
+    both = next(a for a in found if a.title.startswith("Make 0002_posts.sql idempotent"))
+    texts = {
+        p.as_uri(): p.read_text() for p in [folder / "meta/_journal.json", *folder.glob("*.sql")]
+    }
+    only_journal = edits_by_uri(bump.edit)
+    assert list(only_journal) == [(folder / "meta/_journal.json").as_uri()]
+    changes = edits_by_uri(both.edit)
+    sql_uri = (folder / "0002_posts.sql").as_uri()
+    assert set(changes) == {(folder / "meta/_journal.json").as_uri(), sql_uri}
+    new = {u: apply_edits(texts[u], e) for u, e in changes.items()}
+    entries = json.loads(new[(folder / "meta/_journal.json").as_uri()])["entries"]
+    assert [e["tag"] for e in entries] == ["0000_init", "0001_users", "0003_tags", "0002_posts"]
+    assert [e["idx"] for e in entries] == [0, 1, 2, 3]
+    assert entries[-1]["when"] > entries[-2]["when"]
+    assert 'ADD COLUMN IF NOT EXISTS "bio"' in new[sql_uri]
+    # the journal buffer takes the edit; the .sql file is written as a client would save it
+    s.replace_all(uri, new[(folder / "meta/_journal.json").as_uri()])
+    (folder / "0002_posts.sql").write_text(new[sql_uri])
+    s.client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=sql_uri, type=types.FileChangeType.Changed)]
+        )
+    )
+    await s.wait_for(lambda: s.codes(journal, "J") == [], what="J001 gone")
+    await s.wait_for(lambda: s002(s, "drizzle/0002_posts.sql") == [], what="S002 gone")
+
+
+async def test_hover_names_the_colliding_entry(tmp_path: Path, start: Starter) -> None:
+    make_folder(
+        tmp_path,
+        {f"{t}.sql": "SELECT 1;\n" for t in ("0000_init", "0001_users", "0002_posts")},
+        [("0000_init", T0), ("0001_users", T0 + 2000), ("0002_posts", T0 + 1000)],
+    )
+    s = await start(tmp_path)
+    journal = "drizzle/meta/_journal.json"
+    await s.wait_for(lambda: s.codes(journal, "J001") == ["J001"], what="J001")
+    uri = s.open(journal)
+    (j001,) = [d for d in s.diagnostics(journal) if d.code == "J001"]
+    await s.wait_for(lambda: any(p.version == 1 for p in s.published), what="the buffer's check")
+    hover = await s.client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=j001.range.start
+        )
+    )
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    text = hover.contents.value
+    assert "2024-06-10T06:13:21Z" in text  # its own date
+    assert "Migration 3 of 3" in text and "By date it is the 2nd" in text
+    assert "J001" in text and "`0001_users`" in text  # the entry it collides with
+
+
+async def test_journal_edit_rediagnoses_sql_files(tmp_path: Path, start: Starter) -> None:
+    make_folder(
+        tmp_path,
+        {"0000_init.sql": "SELECT 1;\n", "0001_orphan.sql": "SELECT 2;\n"},
+        [("0000_init", T0)],
+    )
+    s = await start(tmp_path)
+    orphan = "drizzle/0001_orphan.sql"
+    await s.wait_for(lambda: s.codes(orphan, "J003") == ["J003"], what="J003 on the orphan")
+    journal = "drizzle/meta/_journal.json"
+    uri = s.open(journal)
+    s.replace_all(uri, journal_text([("0000_init", T0), ("0001_orphan", T0 + 1)]))
+    await s.wait_for(lambda: s.codes(orphan, "J003") == [], what="J003 cleared by the journal")
+    s.replace_all(uri, journal_text([("0000_init", T0)]))
+    await s.wait_for(lambda: s.codes(orphan, "J003") == ["J003"], what="J003 back")

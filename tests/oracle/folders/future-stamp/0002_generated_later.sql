@@ -1,0 +1,1 @@
+CREATE INDEX "notes_pinned_idx" ON "notes" ("pinned");
