@@ -118,6 +118,11 @@ def test_diagnostics_positions_and_quick_fix(tmp_path: Path, start_with: str) ->
     # source.fixAll.drizzle-lsp then fixes the second ADD COLUMN too.
     assert 'ADD COLUMN IF NOT EXISTS "nickname"' in "\n".join(result["fix_all_lines"])
 
+    # meta/_journal.json shares the client; other JSON files get none.
+    assert result["journal_clients"] == [result["first_client"]]
+    assert result["package_json_filetype"] == "json"
+    assert result["package_json_clients"] == 0
+
     record_timing(f"neovim_open_to_diagnostics_ms ({start_with})", result["open_to_diagnostics_ms"])
 
 

@@ -453,6 +453,9 @@ async function main() {
     query.includes('drizzle') || fail(`settings editor opened with query ${JSON.stringify(query)}`);
     log('missing server: one notification, "Open settings" opens the extension\'s settings');
 
+    // PATH has no drizzle-lsp here: the extension fell back to `<interpreter> -m drizzle_lsp`.
+    outputChannelLog(profile).includes(`Starting ${python} -m drizzle_lsp serve (found via setting drizzleLsp.interpreter)`) ||
+      fail(`the server was not started through drizzleLsp.interpreter:\n${outputChannelLog(profile)}`);
     timings.serverInitializeMs = serverInitializeMs(profile);
     timings.totalMs = Date.now() - t0;
     console.log(`timings: ${JSON.stringify(timings)}`);
@@ -474,18 +477,20 @@ async function main() {
   }
 }
 
-/** "Server running (N ms to initialize)" from the extension's output channel log. */
-function serverInitializeMs(profile) {
+/** The extension's output channel, from the profile's logs. */
+function outputChannelLog(profile) {
   const logs = path.join(profile.userData, 'logs');
-  for (const name of fs.readdirSync(logs, { recursive: true })) {
-    if (String(name).endsWith('drizzle-lsp.log')) {
-      const match = /Server running \((\d+) ms to initialize\)/.exec(fs.readFileSync(path.join(logs, String(name)), 'utf8'));
-      if (match) {
-        return Number(match[1]);
-      }
-    }
-  }
-  return undefined;
+  return fs
+    .readdirSync(logs, { recursive: true })
+    .filter((name) => String(name).endsWith('drizzle-lsp.log'))
+    .map((name) => fs.readFileSync(path.join(logs, String(name)), 'utf8'))
+    .join('\n');
+}
+
+/** "Server running (N ms to initialize)" from the output channel. */
+function serverInitializeMs(profile) {
+  const match = /Server running \((\d+) ms to initialize\)/.exec(outputChannelLog(profile));
+  return match ? Number(match[1]) : undefined;
 }
 
 function dumpLogs(profile, server) {

@@ -158,6 +158,27 @@ function scenarios.diagnostics_and_fix()
     return table.concat(buffer_lines(bufnr), '\n') ~= before_all
   end, 10)
   result.fix_all_lines = buffer_lines(bufnr)
+
+  -- The journal gets the same client; another JSON file gets none.
+  local client_id = drizzle.clients(bufnr)[1].id
+  vim.cmd.edit(vim.fn.fnameescape(migrations .. '/meta/_journal.json'))
+  local journal = vim.api.nvim_get_current_buf()
+  vim.wait(5000, function()
+    return #drizzle.clients(journal) > 0
+  end, 10)
+  result.journal_clients = vim.tbl_map(function(c)
+    return c.id
+  end, drizzle.clients(journal))
+  result.first_client = client_id
+  local other = vim.fs.dirname(migrations) .. '/package.json'
+  local file = assert(io.open(other, 'w'))
+  file:write('{"name": "app"}\n')
+  file:close()
+  vim.cmd.edit(vim.fn.fnameescape(other))
+  local package_json = vim.api.nvim_get_current_buf()
+  vim.wait(500)
+  result.package_json_filetype = vim.bo[package_json].filetype
+  result.package_json_clients = #drizzle.clients(package_json)
   finish()
 end
 
