@@ -49,6 +49,7 @@ const SERVER_COMMANDS = {
 };
 const MAX_RESTARTS = 4;
 const RESTART_WINDOW_MS = 3 * 60 * 1000;
+const MIN_SPIN_MS = 600;
 
 interface Launch {
   command: string;
@@ -268,6 +269,9 @@ class ScanStatus implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private readonly active = new Map<string, { title: string; message?: string; percentage?: number }>();
   private failed: string | undefined;
+  /** When the spinner appeared: it stays at least MIN_SPIN_MS, a flash of a few ms helps nobody. */
+  private spinningSince: number | undefined;
+  private pendingRender: NodeJS.Timeout | undefined;
 
   constructor() {
     this.item = vscode.window.createStatusBarItem('drizzleLsp.status', vscode.StatusBarAlignment.Left, 10);
@@ -316,6 +320,18 @@ class ScanStatus implements vscode.Disposable {
 
   private render(): void {
     const current = [...this.active.values()].pop();
+    if (this.pendingRender) {
+      clearTimeout(this.pendingRender);
+      this.pendingRender = undefined;
+    }
+    if (!current && this.spinningSince !== undefined) {
+      const left = this.spinningSince + MIN_SPIN_MS - Date.now();
+      if (left > 0) {
+        this.pendingRender = setTimeout(() => this.render(), left);
+        return;
+      }
+    }
+    this.spinningSince = current ? (this.spinningSince ?? Date.now()) : undefined;
     if (current) {
       const percentage = current.percentage !== undefined ? ` ${Math.round(current.percentage)}%` : '';
       const message = current.message ? `: ${current.message}` : '';
@@ -334,6 +350,9 @@ class ScanStatus implements vscode.Disposable {
   }
 
   dispose(): void {
+    if (this.pendingRender) {
+      clearTimeout(this.pendingRender);
+    }
     this.item.dispose();
   }
 }
