@@ -413,7 +413,6 @@ function createClient(launch: Launch): DrizzleClient {
     documentSelector: [
       { scheme: 'file', pattern: '**/*.sql' },
       { scheme: 'file', pattern: '**/meta/_journal.json' },
-      { scheme: 'untitled', language: 'sql' },
     ],
     diagnosticCollectionName: NAME,
     outputChannel: output,
