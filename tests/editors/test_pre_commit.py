@@ -137,3 +137,16 @@ def test_clean_folder_commits(project: Path, env: dict[str, str]) -> None:
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output
     assert "drizzle-lsp" in output and "Passed" in output, output
+
+
+def test_hook_args_reach_check(project: Path, env: dict[str, str]) -> None:
+    config = project / ".pre-commit-config.yaml"
+    config.write_text(config.read_text() + "        args: [--ignore, 'J001,S002,S003']\n")
+    run(["git", "add", str(config)], project, env)
+    run(["git", "commit", "-q", "--no-verify", "-m", "ignore"], project, env)
+    sql = project / "db" / "migrations" / "0002_add_email.sql"
+    sql.write_text(sql.read_text() + "-- reviewed\n")
+    proc = commit(project, env, str(sql))
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output
+    assert "Passed" in output, output
