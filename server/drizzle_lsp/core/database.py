@@ -16,8 +16,10 @@ the database goes through :func:`redact_url`.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
@@ -196,6 +198,28 @@ def _first_line(error: BaseException) -> str:
 _KV_PASSWORD = re.compile(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
 
 
+_ENV_REFERENCE = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def expand_env(url: str, environ: Mapping[str, str] | None = None) -> tuple[str, list[str]]:
+    """``url`` with each ``${env:NAME}`` replaced by that environment variable, and the names
+    that were not set (replaced by nothing).
+
+    Lets a settings file name a database without holding its password:
+    ``"databaseUrl": "${env:DATABASE_URL}"`` or ``postgresql://app:${env:PGPASSWORD}@db/app``.
+    """
+    env = os.environ if environ is None else environ
+    missing: list[str] = []
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in env:
+            missing.append(name)
+        return env.get(name, "")
+
+    return _ENV_REFERENCE.sub(value, url), missing
+
+
 def redact_url(url: str) -> str:
     """``url`` with its password replaced by ``***``, in URL or ``key=value`` form.
 
@@ -339,10 +363,20 @@ def migration_status(
     ``file_texts`` maps a tag to its file text as :func:`read_migration_text` returns it (None:
     missing). Pure: the same journal, files and rows always give the same answer.
     """
+    digests = {tag: _digest(text) for tag, text in file_texts.items()}
+    return status_from_digests(journal, digests, rows)
+
+
+def status_from_digests(
+    journal: Journal,
+    file_digests: Mapping[str, str | None],
+    rows: Sequence[AppliedRow],
+) -> FolderStatus:
+    """:func:`migration_status` given each tag's :func:`drizzle_hash` instead of its text."""
     newest = newest_row(rows)
     # Number(null) is 0 in the migrator's comparison
     threshold = None if newest is None else (newest.created_at or 0)
-    digests = {e.position: _digest(file_texts.get(e.tag or "")) for e in journal.entries}
+    digests = {e.position: file_digests.get(e.tag or "") for e in journal.entries}
     matched, unmatched = _match_rows(journal, digests, rows)
     statuses = tuple(
         _entry_status(entry, digests[entry.position], matched.get(entry.position), threshold)
@@ -398,3 +432,68 @@ def _entry_status(
         return replace(status, state=State.WILL_BE_SKIPPED)
     changed = digest is not None and row.hash != digest
     return replace(status, state=State.APPLIED_FILE_CHANGED if changed else State.APPLIED)
+
+
+# ---------------------------------------------------------------------------------------------
+# a folder on disk against the rows
+
+
+def file_digest(path: Path) -> str | None:
+    """The hash the migrator would store for ``path`` now (None: no such file)."""
+    return _digest(read_migration_text(path))
+
+
+class FileDigests:
+    """:func:`file_digest` per path, re-read when the file's size or mtime changes.
+
+    An editor re-checks a folder on every keystroke; re-hashing every migration each time is
+    wasted work. ``invalidate`` (a watcher saw the file change) covers writes within one mtime
+    tick. Safe to call from several threads.
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[Path, tuple[tuple[int, int], str]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, path: Path) -> str | None:
+        try:
+            stat = path.stat()
+        except OSError:
+            self.invalidate(path)
+            return None
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        with self._lock:
+            known = self._known.get(path)
+        if known is not None and known[0] == stamp:
+            return known[1]
+        digest = file_digest(path)
+        if digest is not None:
+            with self._lock:
+                self._known[path] = (stamp, digest)
+        return digest
+
+    def invalidate(self, path: Path) -> None:
+        with self._lock:
+            self._known.pop(path, None)
+
+    def forget(self, keep: Iterable[Path]) -> None:
+        """Drop every path not in ``keep`` (files of folders that went away)."""
+        wanted = set(keep)
+        with self._lock:
+            for path in [p for p in self._known if p not in wanted]:
+                del self._known[path]
+
+
+def folder_status(
+    folder: Path,
+    journal: Journal,
+    rows: Sequence[AppliedRow],
+    digest_of: Callable[[Path], str | None] = file_digest,
+) -> FolderStatus:
+    """The status of ``journal`` (of the migrations folder ``folder``) against ``rows``.
+
+    Each ``<tag>.sql`` is hashed as the migrator hashes it: the bytes on disk (BOM and CRLF
+    kept), not an editor's unsaved buffer, since that is what ``migrate()`` will read.
+    """
+    digests = {e.tag: digest_of(folder / f"{e.tag}.sql") for e in journal.entries if e.tag}
+    return status_from_digests(journal, digests, rows)
