@@ -31,6 +31,8 @@ from drizzle_lsp.core.journal import Journal, JournalEntry
 if TYPE_CHECKING:
     import psycopg
 
+    from drizzle_lsp.core.folder import MigrationFolder
+
 CONNECT_TIMEOUT_S = 3
 STATEMENT_TIMEOUT_MS = 5000
 DEFAULT_SCHEMA = "drizzle"
@@ -497,3 +499,31 @@ def folder_status(
     """
     digests = {e.tag: digest_of(folder / f"{e.tag}.sql") for e in journal.entries if e.tag}
     return status_from_digests(journal, digests, rows)
+
+
+def database_view(
+    folder: MigrationFolder,
+    rows: Sequence[AppliedRow],
+    label: str,
+    digest_of: Callable[[Path], str | None] = file_digest,
+) -> DatabaseView | None:
+    """``folder`` (its journal as loaded, its files as on disk) against ``rows``, for the D rules.
+
+    None without a journal ``migrate()`` can read: with syntax errors (or a BOM) every row would
+    look unknown and every entry pending, while the user is half-way through an edit.
+    """
+    journal = folder.journal
+    if journal is None or journal.syntax_errors:
+        return None
+    if folder.journal_source is not None and folder.journal_source.bom:
+        return None
+    return DatabaseView(folder_status(folder.root, journal, rows, digest_of), label)
+
+
+def at_risk_tags(view: DatabaseView | None) -> frozenset[str]:
+    """Tags ``view`` puts at risk of running twice besides the pending ones (which the analyzer
+    adds itself): the ones it will skip, which only run once re-dated, so again where they ran."""
+    if view is None:
+        return frozenset()
+    skipped = (e.tag for e in view.status.entries if e.state is State.WILL_BE_SKIPPED)
+    return frozenset(tag for tag in skipped if tag)

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from drizzle_lsp.core.analyze import analyze, fix_folder, now_ms
-from drizzle_lsp.core.database import DatabaseView, State, folder_status
+from drizzle_lsp.core.database import DatabaseView, at_risk_tags, database_view
 from drizzle_lsp.core.diagnostics import Violation
 from drizzle_lsp.core.folder import (
     JOURNAL,
@@ -784,34 +784,17 @@ def _load(snapshot: Snapshot, disk: DiskCache) -> MigrationFolder:
 
 
 def _database_view(snapshot: Snapshot, folder: MigrationFolder) -> DatabaseView | None:
-    """The folder against the rows last read, if there are rows and a journal migrate() reads.
-
-    A journal with syntax errors (or a BOM: migrate() cannot parse it) gets no database view:
-    every row would look unknown while the user is half-way through an edit.
-    """
-    database, journal = snapshot.database, folder.journal
-    if database is None or database.applied is None or journal is None:
+    database = snapshot.database
+    if database is None or database.applied is None:
         return None
-    if journal.syntax_errors or (folder.journal_source is not None and folder.journal_source.bom):
-        return None
-    status = folder_status(folder.root, journal, database.applied.rows, database.digests)
-    return DatabaseView(status, database.label)
-
-
-def _at_risk(view: DatabaseView | None) -> frozenset[str]:
-    """Tags the database makes at risk of running twice beyond those it has not applied:
-    the ones it will skip, which only run once re-dated, so again where they did run."""
-    if view is None:
-        return frozenset()
-    skipped = (e.tag for e in view.status.entries if e.state is State.WILL_BE_SKIPPED)
-    return frozenset(tag for tag in skipped if tag)
+    return database_view(folder, database.applied.rows, database.label, database.digests)
 
 
 def _analyze(snapshot: Snapshot, clock: Callable[[], int], disk: DiskCache) -> Result:
     started = time.perf_counter()
     folder = _load(snapshot, disk)
     view = _database_view(snapshot, folder)
-    violations = analyze(folder, snapshot.settings, clock, _at_risk(view), database=view)
+    violations = analyze(folder, snapshot.settings, clock, at_risk_tags(view), database=view)
     by_path: dict[Path, list[Violation]] = {}
     for v in violations:
         by_path.setdefault(v.path, []).append(v)
@@ -828,7 +811,7 @@ def _fix_all(
         return v.path == path and v.fix is not None and v.fix.paths == {path}
 
     view = _database_view(snapshot, folder)
-    at_risk = _at_risk(view) | (view.status.not_applied if view is not None else frozenset())
+    at_risk = at_risk_tags(view) | (view.status.not_applied if view is not None else frozenset())
     outcome = fix_folder(folder, snapshot.settings, clock, at_risk=at_risk, wanted=wanted)
     if path not in outcome.changed:
         return None
