@@ -204,6 +204,12 @@ def test_file_digests_follow_the_file(tmp_path: Path):
     path.write_text("SELECT 33;")  # same size, maybe the same mtime tick: told by a watcher
     digests.invalidate(path)
     assert digests(path) == drizzle_hash("SELECT 33;")
+    trusting = FileDigests(verify=False)  # the server's: its watcher reports every change
+    assert trusting(path) == drizzle_hash("SELECT 33;")
+    path.write_text("SELECT 4444;")
+    assert trusting(path) == drizzle_hash("SELECT 33;")
+    trusting.invalidate(path)
+    assert trusting(path) == drizzle_hash("SELECT 4444;")
 
 
 def test_expand_env():

@@ -85,7 +85,7 @@ class DatabaseMonitor:
     ) -> None:
         self.changed = changed
         self.show = show
-        self.digests = FileDigests()
+        self.digests = FileDigests(verify=False)  # the file watcher invalidates them
         self.sources: dict[Key, Source] = {}
         self._missing_env: set[str] = set()
         self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="drizzle-database")

@@ -375,6 +375,7 @@ class ServerState:
     async def scan(self) -> None:
         """(Re)discover every migrations folder and analyse them all, reporting progress."""
         self.disk.clear()
+        self.database.digests.clear()
         self._settings.clear()
         found = await self.in_worker(self.discover)
         roots = {root for root, *_ in found}
@@ -741,6 +742,7 @@ class ServerState:
             )
             return {"folders": 0, "unavailable": 0}
         keys = self._database_keys(states)
+        self.database.digests.clear()  # in case a change on disk went unreported
         await self.database.refresh_and_wait(keys)
         await asyncio.gather(*(self.analyze_now(s) for s in states))
         failed = {k for k in keys if self.database.source(k).error is not None}
