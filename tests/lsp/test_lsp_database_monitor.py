@@ -62,6 +62,23 @@ async def test_reads_asked_for_during_a_read_coalesce_into_one_more(fake: FakeDa
     monitor.close()
 
 
+async def test_a_database_forgotten_during_its_read_releases_its_waiters(
+    fake: FakeDatabase,
+) -> None:
+    changes: list[object] = []
+    monitor = DatabaseMonitor(changes.append)
+    key = monitor.key_of(Settings(database_url=URL))
+    assert key is not None
+    fake.gate.clear()
+    waiting = asyncio.ensure_future(monitor.refresh_and_wait([key]))
+    await asyncio.sleep(0.05)
+    monitor.forget([])  # the settings no longer name it
+    fake.gate.set()
+    await asyncio.wait_for(waiting, 2)
+    assert changes == []  # nobody is told about a database no folder uses
+    monitor.close()
+
+
 async def test_one_warning_per_error_and_a_note_on_recovery(
     fake: FakeDatabase, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -161,6 +161,7 @@ class DatabaseMonitor:
 
     async def _read_loop(self, source: Source) -> None:
         loop = asyncio.get_running_loop()
+        waiters: list[asyncio.Future[None]] = []
         try:
             while not self._closed:
                 source.again = False
@@ -172,15 +173,12 @@ class DatabaseMonitor:
                 if self.sources.get(source.key) is not source:
                     break  # forgotten meanwhile: nobody uses this database now
                 self._settle(source, applied, error)
-                for waiter in waiters:
-                    if not waiter.done():
-                        waiter.set_result(None)
+                _wake(waiters)
                 if not source.again:
                     break
         finally:
-            for waiter in source.waiters:
-                if not waiter.done():
-                    waiter.set_result(None)
+            _wake(waiters)
+            _wake(source.waiters)
             source.waiters = []
 
     def _settle(self, source: Source, applied: AppliedMigrations | None, error: str | None) -> None:
@@ -218,6 +216,12 @@ class DatabaseMonitor:
             if source.task is not None:
                 source.task.cancel()
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _wake(waiters: list[asyncio.Future[None]]) -> None:
+    for waiter in waiters:
+        if not waiter.done():
+            waiter.set_result(None)
 
 
 def _read(url: str, schema: str, table: str) -> tuple[AppliedMigrations | None, str | None]:
