@@ -14,9 +14,12 @@ import pytest
 
 from drizzle_lsp.core.database import (
     AppliedRow,
+    FileDigests,
     State,
     _describe_connect,
     drizzle_hash,
+    expand_env,
+    folder_status,
     migration_status,
     read_migration_text,
     redact_url,
@@ -177,3 +180,41 @@ def test_each_row_belongs_to_one_entry():
     status = migration_status(journal(("0000_a", 100), ("0001_b", 100)), TEXTS, rows)
     assert [e.row for e in status.entries] == rows[:2]
     assert status.unknown_rows == (rows[2],)
+
+
+def test_folder_status_hashes_the_files_on_disk(tmp_path: Path):
+    (tmp_path / "0000_a.sql").write_bytes(b"\xef\xbb\xbf" + TEXTS["0000_a"].encode())  # BOM kept
+    (tmp_path / "0001_b.sql").write_text(TEXTS["0001_b"], encoding="utf-8")
+    j = journal(("0000_a", 100), ("0001_b", 200))
+    bom_row = AppliedRow(1, hashlib.sha256((tmp_path / "0000_a.sql").read_bytes()).hexdigest(), 100)
+    status = folder_status(tmp_path, j, [bom_row, row(2, "0001_b", 200)])
+    assert states(status) == {"0000_a": State.APPLIED, "0001_b": State.APPLIED}
+    (tmp_path / "0001_b.sql").unlink()
+    assert folder_status(tmp_path, j, [bom_row]).of_tag("0001_b").file_missing
+
+
+def test_file_digests_follow_the_file(tmp_path: Path):
+    path = tmp_path / "0000_a.sql"
+    digests = FileDigests()
+    assert digests(path) is None
+    path.write_text("SELECT 1;")
+    assert digests(path) == drizzle_hash("SELECT 1;")
+    path.write_text("SELECT 22;")  # another size: noticed without being told
+    assert digests(path) == drizzle_hash("SELECT 22;")
+    path.write_text("SELECT 33;")  # same size, maybe the same mtime tick: told by a watcher
+    digests.invalidate(path)
+    assert digests(path) == drizzle_hash("SELECT 33;")
+    trusting = FileDigests(verify=False)  # the server's: its watcher reports every change
+    assert trusting(path) == drizzle_hash("SELECT 33;")
+    path.write_text("SELECT 4444;")
+    assert trusting(path) == drizzle_hash("SELECT 33;")
+    trusting.invalidate(path)
+    assert trusting(path) == drizzle_hash("SELECT 4444;")
+
+
+def test_expand_env():
+    env = {"DATABASE_URL": "postgresql://u:pw@h/db", "PW": "s3cret"}
+    assert expand_env("${env:DATABASE_URL}", env) == ("postgresql://u:pw@h/db", [])
+    assert expand_env("postgresql://u:${env:PW}@h/db", env) == ("postgresql://u:s3cret@h/db", [])
+    assert expand_env("${env:NOPE}", env) == ("", ["NOPE"])
+    assert expand_env("postgresql://h/$db", env) == ("postgresql://h/$db", [])

@@ -11,6 +11,12 @@ replaces the config's ``select`` and ``ignore`` (as ruff does: the command line 
 folders are checked, else the working directory.
 
 ``DRIZZLE_LSP_NOW`` (epoch milliseconds, or an ISO 8601 date) fixes "now" for reproducible runs.
+
+``--database-url URL`` adds the D rules: each journal folder against that database's migrations
+table (schema and table from the folder's config), read-only, as ``status`` reads it. Only when
+asked on the command line (a CI check should not connect because a config file names a
+database); ``${env:NAME}`` in the value is expanded, which keeps a password out of the process
+list. Not with ``--fix``: the fixes change files the database hashed.
 """
 
 from __future__ import annotations
@@ -24,7 +30,18 @@ from typing import Any, TextIO
 
 from drizzle_lsp.cli import CliError
 from drizzle_lsp.core.analyze import Clock, analyze, fix_folder, now_ms
-from drizzle_lsp.core.folder import MigrationFolder, source_of
+from drizzle_lsp.core.database import (
+    AppliedMigrations,
+    DatabaseError,
+    DatabaseView,
+    at_risk_tags,
+    database_view,
+    expand_env,
+    read_applied,
+    redact_url,
+    scrub,
+)
+from drizzle_lsp.core.folder import Layout, MigrationFolder, source_of
 from drizzle_lsp.core.settings import Settings, SettingsError, find_config, load_settings
 from drizzle_lsp.core.source import SourceError, SourceText, write_sources
 from drizzle_lsp.core.workspace import PathNotFound, TextIndexes, discover, load_target
@@ -81,6 +98,12 @@ def add_check_parser(commands: Any) -> None:
         help="output format (default: text)",
     )
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when problems remain")
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="also check each journal against this PostgreSQL database's migrations table "
+        "(D rules, read-only); ${env:NAME} is expanded, e.g. '${env:DATABASE_URL}'",
+    )
     parser.add_argument(
         "--config", type=Path, metavar="FILE", help="use this config file instead of searching"
     )
@@ -202,6 +225,7 @@ def run_check(args: argparse.Namespace) -> int:
         shown = ", ".join(str(p) for p in paths)
         print(f"drizzle-lsp: warning: No migrations folders found in {shown}", file=sys.stderr)
 
+    databases = _Databases(args.database_url, fix=args.fix)
     diagnostics: list[Diagnostic] = []
     writes: dict[Path, SourceText] = {}
     fixed = 0
@@ -218,7 +242,8 @@ def run_check(args: argparse.Namespace) -> int:
             fixed += len(outcome.fixed)
             folder, found = outcome.folder, outcome.remaining
         else:
-            found = analyze(folder, settings, clock)
+            view = databases.view(folder, settings)
+            found = analyze(folder, settings, clock, at_risk_tags(view), database=view)
         diagnostics += locate((v for v in found if target.wants(v)), TextIndexes(folder))
     progress.clear()
     _write(writes)
@@ -238,6 +263,37 @@ def run_check(args: argparse.Namespace) -> int:
         # machine formats keep stdout parseable: say what was fixed on stderr
         print(fixed_summary(fixed, len(writes)), file=sys.stderr)
     return 1 if diagnostics and not args.exit_zero else 0
+
+
+class _Databases:
+    """``--database-url``: the migrations table read once per schema and table."""
+
+    def __init__(self, given: str | None, fix: bool) -> None:
+        self.url = ""
+        if given is None:
+            return
+        if fix:
+            raise CliError("--database-url cannot be combined with --fix: fix first, then check")
+        self.url, missing = expand_env(given)
+        if missing:
+            raise CliError(f"--database-url names ${{env:{missing[0]}}}, which is not set")
+        if not self.url.strip():
+            raise CliError("--database-url is empty")
+        self._read: dict[tuple[str, str], AppliedMigrations] = {}
+
+    def view(self, folder: MigrationFolder, settings: Settings) -> DatabaseView | None:
+        if not self.url or folder.layout is not Layout.JOURNAL:
+            return None
+        table = (settings.migrations_schema, settings.migrations_table)
+        if table not in self._read:
+            try:
+                self._read[table] = read_applied(self.url, *table)
+            except DatabaseError as error:
+                raise CliError(scrub(str(error), self.url)) from None
+            except Exception as error:  # never let a traceback or repr carry the URL
+                where = redact_url(self.url)
+                raise CliError(scrub(f"reading {where}: {error!r}", self.url)) from None
+        return database_view(folder, self._read[table].rows, redact_url(self.url))
 
 
 def _sources(folder: MigrationFolder, changed: dict[Path, str]) -> dict[Path, SourceText]:

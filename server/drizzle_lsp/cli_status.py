@@ -27,6 +27,7 @@ from drizzle_lsp.core.database import (
     EntryStatus,
     FolderStatus,
     State,
+    expand_env,
     migration_status,
     read_applied,
     read_migration_text,
@@ -139,7 +140,13 @@ def _one_folder(targets: list[Target], start: Path) -> Path:
 
 
 def _database_url(given: str | None, settings: Settings) -> str:
-    url = given or os.environ.get("DATABASE_URL") or settings.database_url
+    url = given or os.environ.get("DATABASE_URL")
+    if not url and settings.database_url:
+        url, missing = expand_env(settings.database_url)
+        if missing:
+            raise StatusError(
+                f"database-url names ${{env:{missing[0]}}}, which is not set in the environment"
+            )
     if not url:
         raise StatusError(
             "no database: pass --database-url, set DATABASE_URL, "

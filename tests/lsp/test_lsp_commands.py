@@ -26,14 +26,14 @@ async def test_check_workspace_rescans_from_disk(tmp_path: Path, start: Starter)
     assert s.codes(JOURNAL, "J002") == ["J002"]
 
 
-async def test_refresh_database_is_a_hook(tmp_path: Path, start: Starter) -> None:
+async def test_refresh_database_without_a_database(tmp_path: Path, start: Starter) -> None:
     make_folder(tmp_path, {"0000_init.sql": "SELECT 1;\n"}, MISSING)
     s = await start(tmp_path)
     result = await s.client.workspace_execute_command_async(
         types.ExecuteCommandParams(command="drizzle-lsp.refreshDatabase", arguments=[])
     )
-    assert result == {"folders": 0}  # no database support installed in this build
-    assert any("database status" in m.message for m in s.client.log_messages)
+    assert result == {"folders": 0, "unavailable": 0}  # no databaseUrl: nothing to read
+    assert any("no database configured" in m.message for m in s.client.log_messages)
 
 
 async def test_workspace_folder_added(tmp_path: Path, start: Starter) -> None:

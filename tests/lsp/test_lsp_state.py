@@ -27,6 +27,9 @@ class Recorder:
     def report_progress(self, message: str, percentage: int) -> None:
         pass
 
+    def show_warning(self, message: str) -> None:
+        pass
+
 
 async def test_stale_result_is_dropped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = make_folder(tmp_path, {"0000_init.sql": "SELECT 1;\n"}, [("0000_init", T0)])

@@ -2,7 +2,8 @@
 
 Everything is read from the core's journal model of the open buffer; what the rules say about an
 entry (J001's colliding entry, J005's future date) comes from the violations of the last analysis,
-never from re-deriving a rule here.
+never from re-deriving a rule here. Likewise the database state of an entry comes from the
+database status that analysis saw.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from pathlib import Path
 
 from lsprotocol import types
 
+from drizzle_lsp.core.database import EntryStatus, State
 from drizzle_lsp.core.diagnostics import Span
-from drizzle_lsp.core.journal import Field, Journal, JournalEntry, parse_journal
+from drizzle_lsp.core.journal import Field, Journal, JournalEntry, format_when, parse_journal
 from drizzle_lsp.lsp import convert
-from drizzle_lsp.lsp.state import FolderState, OpenDocument, ServerState
+from drizzle_lsp.lsp.state import FolderState, OpenDocument, Result, ServerState
 
 
 @lru_cache(maxsize=8)
@@ -83,6 +85,9 @@ def hover(
         lines.append(f"By date it is the {_ordinal(rank)}.")
     result = state.current_result(document.path)
     if result is not None:
+        database = database_line(result, entry.position)
+        if database:
+            lines += ["", database]
         for v in result.by_path.get(document.path, ()):
             if v.span.start <= when.value_span.end and when.value_span.start <= v.span.end:
                 lines += ["", f"**{v.code}** {v.name}: {v.message}"]
@@ -90,6 +95,62 @@ def hover(
         contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n".join(lines)),
         range=convert.to_range(document.index, when.value_span, state.encoding),
     )
+
+
+def database_line(result: Result, position: int) -> str | None:
+    """What the configured database says of the journal entry at ``position`` (Markdown).
+
+    The migrations table stores ``created_at = when``, not the time a migration ran, so no date
+    of application is claimed.
+    """
+    database = result.snapshot.database
+    if database is None:
+        return None
+    label = f"`{database.label}`"
+    if database.error is not None:
+        return f"**Database** {label}: status unavailable ({database.error})."
+    view = result.view
+    if view is None:
+        if database.applied is None:
+            return f"**Database** {label}: reading the migrations table…"
+        return None  # the journal has syntax errors: no status until it parses
+    if position >= len(view.status.entries):
+        return None
+    return f"**Database** {describe(view.status.entries[position], label, result)}"
+
+
+def describe(entry: EntryStatus, label: str, result: Result) -> str:
+    row = entry.row
+    said = {
+        State.APPLIED: f"applied on {label} (row {row.id if row else '?'}).",
+        State.APPLIED_FILE_CHANGED: (
+            f"applied on {label} (row {row.id if row else '?'}), file changed since: "
+            f"`{entry.tag}.sql` no longer has the hash the row recorded, and migrate() never "
+            "runs it there again."
+        ),
+        State.PENDING: f"pending on {label}: the next migrate() runs it.",
+        State.WILL_BE_SKIPPED: f"will be skipped on {label}: never applied there, and "
+        f"{_blocker(entry, result)}; migrate() never runs it.",
+        State.INVALID: f"{label}: this entry has no usable `tag` or `when`.",
+    }[entry.state]
+    if entry.reruns and row is not None:
+        said = (
+            f"pending on {label}: the next migrate() runs it again although row {row.id} "
+            "recorded it (a row with `created_at` NULL makes migrate() re-run every entry)."
+        )
+    if entry.file_missing and entry.state is not State.INVALID:
+        said += f" `{entry.tag}.sql` is missing: migrate() throws before running anything."
+    return said
+
+
+def _blocker(entry: EntryStatus, result: Result) -> str:
+    blocker = entry.blocker
+    if blocker is None or blocker.created_at is None:
+        return "its `when` is not after the newest migration there"
+    entries = result.view.status.entries if result.view is not None else ()
+    tag = next((e.tag for e in entries if e.row == blocker and e.tag), None)
+    by = f"`{tag}`" if tag else f"row {blocker.id}"
+    return f"its `when` is not after {by} (`when` {format_when(blocker.created_at)})"
 
 
 def inlay_hints(

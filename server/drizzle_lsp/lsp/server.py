@@ -124,6 +124,11 @@ class DrizzleLanguageServer(LanguageServer):
             types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, convert.publish_text(uri, version, diagnostics)
         )
 
+    def show_warning(self, message: str) -> None:
+        self.window_show_message(
+            types.ShowMessageParams(type=types.MessageType.Warning, message=message)
+        )
+
     def report_progress(self, message: str, percentage: int) -> None:
         if self._progress_token is not None:
             self.work_done_progress.report(
@@ -261,6 +266,11 @@ def did_close(ls: DrizzleLanguageServer, params: types.DidCloseTextDocumentParam
     ls.state.close_document(params.text_document.uri)
 
 
+@server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+def did_save(ls: DrizzleLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
+    ls.state.saved(params.text_document.uri)
+
+
 @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 def did_change_watched_files(
     ls: DrizzleLanguageServer, params: types.DidChangeWatchedFilesParams
@@ -359,8 +369,12 @@ async def check_workspace(ls: DrizzleLanguageServer, *args: Any) -> dict[str, in
 
 @server.command(REFRESH_DATABASE)
 async def refresh_database(ls: DrizzleLanguageServer, *args: Any) -> dict[str, int]:
-    """Re-read which migrations the configured database has applied (extension point)."""
-    return {"folders": await ls.state.refresh_database()}
+    """Re-read the migrations tables of the configured databases now and re-check their folders.
+
+    Returns ``{"folders": N, "unavailable": M}``: folders that name a database, and how many of
+    those could not read it (the log says why).
+    """
+    return await ls.state.refresh_database()
 
 
 # ---- logging and the entry point -----------------------------------------------------------------

@@ -11,6 +11,11 @@ analysis follows), so diagnostics computed for an older text are never published
 Scheduling is a per-folder debounce with a leading edge: the first change after a quiet period is
 analysed at once, changes that follow in quick succession are coalesced until ``debounce``
 seconds pass without one.
+
+Database status: a journal folder whose settings name a database gets the last rows read from it
+(:mod:`drizzle_lsp.lsp.database` reads them in the background) in its snapshot; the analysis
+thread turns them into a :class:`~drizzle_lsp.core.database.DatabaseView` with the files' hashes
+as they are on disk, and the D rules run.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from drizzle_lsp.core.analyze import analyze, fix_folder, now_ms
+from drizzle_lsp.core.database import DatabaseView, at_risk_tags, database_view
 from drizzle_lsp.core.diagnostics import Violation
 from drizzle_lsp.core.folder import (
     JOURNAL,
@@ -54,6 +60,7 @@ from drizzle_lsp.core.settings import (
 from drizzle_lsp.core.source import SourceError, SourceText, read_source
 from drizzle_lsp.core.text import Encoding, TextIndex
 from drizzle_lsp.lsp import convert
+from drizzle_lsp.lsp.database import MIN_INTERVAL_S, DatabaseInput, DatabaseMonitor, Key
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +70,6 @@ SETTINGS_SECTION = "drizzleLsp"
 LSP_ONLY_KEYS = frozenset({"trace", "server-path", "enable"})
 _SETTING_FIELDS = frozenset(f.name for f in dataclasses.fields(Settings)) - {"root"}
 
-# tags that may run twice on some database, for S002's "at-risk" scope (see refresh_database)
-AtRiskProvider = Callable[[MigrationFolder, Settings], frozenset[str]]
-
 
 class Client(Protocol):
     """What the state needs from the server: publishing, progress and messages."""
@@ -74,6 +78,9 @@ class Client(Protocol):
         """Send ``textDocument/publishDiagnostics``; each diagnostic is JSON text."""
 
     def report_progress(self, message: str, percentage: int) -> None: ...
+
+    def show_warning(self, message: str) -> None:
+        """Tell the user (``window/showMessage``); for what they must act on, rarely."""
 
 
 class Change(Enum):
@@ -175,7 +182,7 @@ class Snapshot:
     settings: Settings
     sql_files: list[Path]
     buffers: dict[Path, tuple[str, int]]  # open documents of this folder: text, version
-    at_risk: frozenset[str]
+    database: DatabaseInput | None  # the database its settings name (None: none)
     on_read: Callable[[], None] | None = None  # progress: called per file read (worker thread)
 
 
@@ -188,6 +195,7 @@ class Result:
     violations: list[Violation]
     by_path: dict[Path, list[Violation]]
     seconds: float
+    view: DatabaseView | None = None  # the database status the D rules saw
 
     def text_of(self, path: Path) -> str | None:
         if path == self.folder.journal_path:
@@ -217,7 +225,6 @@ class FolderState:
     task: asyncio.Task[None] | None = None
     published: dict[Path, Published] = field(default_factory=dict)
     result: Result | None = None  # the last published analysis
-    at_risk: frozenset[str] = frozenset()
     on_read: Callable[[], None] | None = None  # progress while the workspace is scanned
 
     @property
@@ -250,7 +257,9 @@ class ServerState:
         self.folders: dict[Path, FolderState] = {}
         self.disk = DiskCache()
         self.clock: Callable[[], int] = now_ms
-        self.at_risk_provider: AtRiskProvider | None = None
+        self.database = DatabaseMonitor(self._database_changed, client.show_warning)
+        self.database_interval = 0.0  # seconds between background reads (0: none)
+        self._database_timer: asyncio.Task[None] | None = None
         self.folders_changed: Callable[[], None] = lambda: None  # the watcher follows the roots
         self._editor: dict[Path | None, Mapping[str, Any]] = {}  # per workspace folder (None: all)
         self._settings: dict[Path, Settings] = {}
@@ -269,6 +278,9 @@ class ServerState:
         for state in self.folders.values():
             if state.task is not None:
                 state.task.cancel()
+        if self._database_timer is not None:
+            self._database_timer.cancel()
+        self.database.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     # ---- settings --------------------------------------------------------------------------
@@ -285,6 +297,9 @@ class ServerState:
         debounce = mapping.pop("debounce-ms", None)
         if isinstance(debounce, int | float) and not isinstance(debounce, bool):
             self.debounce = max(0.0, float(debounce) / 1000)
+        interval = mapping.pop("database-refresh-seconds", None)
+        if isinstance(interval, int | float) and not isinstance(interval, bool):
+            self.database_interval = max(MIN_INTERVAL_S, float(interval)) if interval > 0 else 0.0
         valid: dict[str, Any] = {}
         for key, value in mapping.items():
             if key in LSP_ONLY_KEYS or value is None:
@@ -306,6 +321,7 @@ class ServerState:
         self._settings.clear()
         for state in self.folders.values():
             self.touch(state)
+        self.refresh_databases()
 
     def settings_for(self, root: Path, workspace: Path | None) -> Settings:
         """Config file settings (drizzle-lsp.toml / pyproject.toml) under the editor's own.
@@ -359,6 +375,7 @@ class ServerState:
     async def scan(self) -> None:
         """(Re)discover every migrations folder and analyse them all, reporting progress."""
         self.disk.clear()
+        self.database.digests.clear()
         self._settings.clear()
         found = await self.in_worker(self.discover)
         roots = {root for root, *_ in found}
@@ -398,6 +415,8 @@ class ServerState:
                 await self.analyze_now(state)
             finally:
                 state.on_read = None
+        # diagnostics are out without database results; they follow when the rows are read
+        self.refresh_databases()
 
     def _has_buffers(self, root: Path) -> bool:
         state = self.folders.get(root)
@@ -490,6 +509,7 @@ class ServerState:
                 config_changed = True
                 continue
             self.disk.invalidate(path)
+            self.database.digests.invalidate(path)
             self._indexes.pop(path, None)
             state = self.folder_of(path)
             if state is None:
@@ -513,6 +533,20 @@ class ServerState:
         if config_changed:
             log.info("configuration file changed: re-reading settings")
             self.settings_changed()
+        elif touched:
+            self.refresh_databases(touched.values())
+
+    def saved(self, uri: str) -> None:
+        """``didSave``: the file on disk is what migrate() reads now; re-read the database too."""
+        path = convert.path_of(uri)
+        if path is None:
+            return
+        self.disk.invalidate(path)
+        self.database.digests.invalidate(path)
+        state = self.folder_of(path)
+        if state is not None:
+            self.touch(state)  # the buffer did not change, the hash on disk may have
+            self.refresh_databases([state])
 
     # ---- scheduling ------------------------------------------------------------------------
 
@@ -571,14 +605,16 @@ class ServerState:
             if state.owns(path)
         }
         sql_files = sorted(state.listing | {p for p in buffers if p != state.journal_path}, key=str)
+        settings = self.settings_for(state.root, state.workspace)
+        database = self.database.input_for(settings) if state.layout is Layout.JOURNAL else None
         return Snapshot(
             state.root,
             state.layout,
             state.generation,
-            self.settings_for(state.root, state.workspace),
+            settings,
             sql_files,
             buffers,
-            state.at_risk,
+            database,
             state.on_read,
         )
 
@@ -665,25 +701,66 @@ class ServerState:
         # the caller compares the old text with its buffer: other changes do not matter here
         return await self.in_worker(_fix_all, snapshot, self.clock, self.disk, path)  # type: ignore[no-any-return]
 
-    async def refresh_database(self) -> int:
-        """Ask the database hook which migrations are at risk, then re-check (extension point).
+    # ---- the database ---------------------------------------------------------------------
 
-        Returns how many folders it refreshed; 0 when no hook is installed.
-        """
-        provider = self.at_risk_provider
-        if provider is None:
-            log.info("database status is not available in this build")
-            return 0
+    def database_key(self, state: FolderState) -> Key | None:
+        """The database ``state``'s settings name (journal folders only)."""
+        if state.layout is not Layout.JOURNAL:
+            return None
+        return self.database.key_of(self.settings_for(state.root, state.workspace))
+
+    def _database_keys(self, states: Iterable[FolderState]) -> list[Key]:
+        return [key for state in states if (key := self.database_key(state)) is not None]
+
+    def refresh_databases(self, states: Iterable[FolderState] | None = None) -> None:
+        """Re-read the databases of ``states`` (default: all folders) in the background."""
+        if self._closed:
+            return
+        if states is None:
+            keys = self._database_keys(self.folders.values())
+            self.database.forget(keys)
+            self._start_database_timer()
+        else:
+            keys = self._database_keys(states)
+        self.database.refresh(keys)
+
+    def _database_changed(self, key: Key) -> None:
         for state in list(self.folders.values()):
-            snapshot = self._snapshot(state)
-            try:
-                tags = await self.in_worker(_at_risk, provider, snapshot, self.disk)
-            except Exception as error:  # the database may be down: keep the old set
-                log.warning("database status of %s: %s", state.root, error)
-                continue
-            state.at_risk = tags
-            self.touch(state, immediate=True)
-        return len(self.folders)
+            if self.database_key(state) == key:
+                self.touch(state, immediate=True)
+
+    async def refresh_database(self) -> dict[str, int]:
+        """``drizzle-lsp.refreshDatabase``: read every database now, then re-check its folders.
+
+        Returns how many folders name a database and how many of those could not be read.
+        """
+        states = [s for s in self.folders.values() if self.database_key(s) is not None]
+        if not states:
+            log.info(
+                "no database configured: set drizzleLsp.databaseUrl "
+                "(or database-url in drizzle-lsp.toml)"
+            )
+            return {"folders": 0, "unavailable": 0}
+        keys = self._database_keys(states)
+        self.database.digests.clear()  # in case a change on disk went unreported
+        await self.database.refresh_and_wait(keys)
+        await asyncio.gather(*(self.analyze_now(s) for s in states))
+        failed = {k for k in keys if self.database.source(k).error is not None}
+        return {
+            "folders": len(states),
+            "unavailable": sum(self.database_key(s) in failed for s in states),
+        }
+
+    def _start_database_timer(self) -> None:
+        if self.database_interval and (self._database_timer is None or self._database_timer.done()):
+            self._database_timer = asyncio.get_running_loop().create_task(self._database_tick())
+
+    async def _database_tick(self) -> None:
+        """Re-read the databases every ``database_interval`` seconds while it is set."""
+        while self.database_interval and not self._closed:
+            await asyncio.sleep(self.database_interval)
+            keys = self._database_keys(self.folders.values())
+            await self.database.refresh_and_wait(keys)
 
 
 # ---- work done on the analysis thread -----------------------------------------------------------
@@ -708,14 +785,22 @@ def _load(snapshot: Snapshot, disk: DiskCache) -> MigrationFolder:
     return load_folder(snapshot.root, snapshot.layout, reader, sql_files=snapshot.sql_files)
 
 
+def _database_view(snapshot: Snapshot, folder: MigrationFolder) -> DatabaseView | None:
+    database = snapshot.database
+    if database is None or database.applied is None:
+        return None
+    return database_view(folder, database.applied.rows, database.label, database.digests)
+
+
 def _analyze(snapshot: Snapshot, clock: Callable[[], int], disk: DiskCache) -> Result:
     started = time.perf_counter()
     folder = _load(snapshot, disk)
-    violations = analyze(folder, snapshot.settings, clock, snapshot.at_risk)
+    view = _database_view(snapshot, folder)
+    violations = analyze(folder, snapshot.settings, clock, at_risk_tags(view), database=view)
     by_path: dict[Path, list[Violation]] = {}
     for v in violations:
         by_path.setdefault(v.path, []).append(v)
-    return Result(snapshot, folder, violations, by_path, time.perf_counter() - started)
+    return Result(snapshot, folder, violations, by_path, time.perf_counter() - started, view)
 
 
 def _fix_all(
@@ -727,14 +812,12 @@ def _fix_all(
     def wanted(v: Violation) -> bool:
         return v.path == path and v.fix is not None and v.fix.paths == {path}
 
-    outcome = fix_folder(folder, snapshot.settings, clock, at_risk=snapshot.at_risk, wanted=wanted)
+    view = _database_view(snapshot, folder)
+    at_risk = at_risk_tags(view) | (view.status.not_applied if view is not None else frozenset())
+    outcome = fix_folder(folder, snapshot.settings, clock, at_risk=at_risk, wanted=wanted)
     if path not in outcome.changed:
         return None
     return folder_texts(folder).get(path, ""), outcome.changed[path]
-
-
-def _at_risk(provider: AtRiskProvider, snapshot: Snapshot, disk: DiskCache) -> frozenset[str]:
-    return provider(_load(snapshot, disk), snapshot.settings)
 
 
 def _short(path: Path) -> str:
