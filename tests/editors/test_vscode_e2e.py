@@ -30,6 +30,8 @@ def test_vscode_extension_in_code_server() -> None:
         timeout=900,
         check=False,
     )
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "vscode-e2e.log").write_text(proc.stdout + "\n--- stderr ---\n" + proc.stderr)
     print(proc.stdout[-6000:])
     assert proc.returncode == 0, (
         f"run.sh failed ({proc.returncode}):\n{proc.stdout[-8000:]}\n{proc.stderr[-8000:]}"

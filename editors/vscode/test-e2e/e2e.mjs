@@ -296,9 +296,9 @@ async function main() {
     await page.locator('.editor-instance .monaco-editor [class*="squiggly-"]').first().waitFor({ timeout: 90000 });
     timings.coldNavigateToSquigglesMs = Date.now() - navigated;
     log(`first diagnostics in the editor ${timings.coldNavigateToSquigglesMs} ms after navigation`);
-    const scanning = await page.evaluate(() => window.__drizzleStatus);
-    console.log(`status bar while scanning: ${JSON.stringify(scanning)}`);
-    scanning.length > 0 || fail('the drizzle-lsp status bar item never showed the scan');
+    // Informational: when the extension activates while the window is still being restored, the
+    // first scan can be over before the status bar is drawn. "Check workspace" below asserts it.
+    console.log(`status bar during the first scan: ${JSON.stringify(await page.evaluate(() => window.__drizzleStatus))}`);
 
     // Warm: open another file, whose diagnostics the server pushed for the whole workspace.
     const opened = await openFile(page, '_journal.json');
@@ -421,9 +421,16 @@ async function main() {
     await page.keyboard.press('Control+S');
     log('fix all in file applied');
 
-    // "drizzle-lsp: Check workspace" runs the server's command without an error notification.
+    // "drizzle-lsp: Check workspace" runs the server's command without an error notification,
+    // with the status bar item spinning meanwhile.
+    await page.evaluate(() => {
+      window.__drizzleStatus = [];
+    });
     await runCommand(page, 'drizzle-lsp: Check workspace');
     await page.waitForTimeout(1500);
+    const scanning = await page.evaluate(() => window.__drizzleStatus);
+    console.log(`status bar during Check workspace: ${JSON.stringify(scanning)}`);
+    scanning.length > 0 || fail('the drizzle-lsp status bar item did not show the workspace check');
     const errors = await page.locator('.notifications-toasts .notification-toast', { hasText: 'drizzle-lsp' }).count();
     errors === 0 || fail(`Check workspace: ${await page.locator('.notifications-toasts').innerText()}`);
     log('check workspace ran');
