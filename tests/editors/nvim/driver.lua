@@ -91,23 +91,33 @@ local function wait_client(bufnr)
   return client
 end
 
+--- Edit `name` in the migrations folder; wait for the client, for `code` on `file` and for the end of
+--- the server's first scan. Returns the buffer and the ms from `:edit` to that diagnostic.
+local function open_and_wait(name, file, code)
+  local started = now_ms()
+  local seen_ms
+  vim.cmd.edit(vim.fn.fnameescape(migrations .. '/' .. name))
+  local bufnr = vim.api.nvim_get_current_buf()
+  wait_client(bufnr)
+  local ok = vim.wait(30000, function()
+    if not seen_ms and has_diagnostic(nil, file, code) then
+      seen_ms = now_ms() - started
+    end
+    return seen_ms ~= nil and scans_done > 0
+  end, 5)
+  if not ok then
+    fail(('no %s diagnostic for %s, or no end of the first scan'):format(code, file))
+  end
+  return bufnr, seen_ms
+end
+
 local scenarios = {}
 
 --- Open a file, wait for its diagnostics, apply the ADD COLUMN IF NOT EXISTS quick fix.
 function scenarios.diagnostics_and_fix()
-  local started = now_ms()
-  vim.cmd.edit(vim.fn.fnameescape(migrations .. '/0002_add_email.sql'))
-  local bufnr = vim.api.nvim_get_current_buf()
+  local bufnr, elapsed = open_and_wait('0002_add_email.sql', '0002_add_email.sql', 'S002')
   result.filetype = vim.bo[bufnr].filetype
-  wait_client(bufnr)
-  local ok = vim.wait(30000, function()
-    return has_diagnostic(bufnr, '0002_add_email.sql', 'S002')
-  end, 5)
-  result.open_to_diagnostics_ms = now_ms() - started
-  if not ok then
-    fail('no S002 diagnostic for 0002_add_email.sql')
-  end
-  vim.wait(300) -- let the rest of the file's diagnostics arrive
+  result.open_to_diagnostics_ms = elapsed
   result.buffer_diagnostics = diagnostics(bufnr)
   result.all_diagnostics = diagnostics(nil)
 
@@ -184,16 +194,7 @@ end
 
 --- Open a file with the settings of DRIZZLE_SETTINGS and report its diagnostics.
 function scenarios.settings()
-  vim.cmd.edit(vim.fn.fnameescape(migrations .. '/0002_add_email.sql'))
-  local bufnr = vim.api.nvim_get_current_buf()
-  wait_client(bufnr)
-  local ok = vim.wait(30000, function()
-    return has_diagnostic(bufnr, '0002_add_email.sql', 'S002') and scans_done > 0
-  end, 10)
-  if not ok then
-    fail('no S002 diagnostic for 0002_add_email.sql')
-  end
-  vim.wait(300)
+  local bufnr = open_and_wait('0002_add_email.sql', '0002_add_email.sql', 'S002')
   result.buffer_diagnostics = diagnostics(bufnr)
   finish()
 end
@@ -201,16 +202,7 @@ end
 --- A file created on disk outside the editor gets diagnostics (the server's own watcher: Neovim
 --- does not offer dynamic registration of file watches on Linux), and loses them when deleted.
 function scenarios.watcher()
-  vim.cmd.edit(vim.fn.fnameescape(migrations .. '/0000_init.sql'))
-  local bufnr = vim.api.nvim_get_current_buf()
-  wait_client(bufnr)
-  local ok = vim.wait(30000, function()
-    return has_diagnostic(nil, '_journal.json', 'J001') and scans_done > 0
-  end, 10)
-  if not ok then
-    fail('no workspace diagnostics (J001 in _journal.json) and end of scan before the file was created')
-  end
-  result.progress_seen = scans_done > 0
+  open_and_wait('0000_init.sql', '_journal.json', 'J001')
   -- the server starts its own watcher after the initial scan: give it a moment
   vim.wait(tonumber(env.DRIZZLE_SETTLE_MS or 1000))
   local path = migrations .. '/0003_orphan.sql'
