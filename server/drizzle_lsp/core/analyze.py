@@ -256,20 +256,24 @@ def _folder_context(folder: MigrationFolder, settings: Settings, now: int) -> Fo
 def _folder_fix_holds(
     rule: Rule, folder: MigrationFolder, settings: Settings, now: int, before: int, fix: Fix
 ) -> bool:
-    texts = folder_texts(folder)
-    fixed = with_texts(folder, apply_fix(texts, fix))
-    if _syntax_count(fixed) > _syntax_count(folder):
+    changed = apply_fix(folder_texts(folder), fix)
+    fixed = with_texts(folder, changed)
+    if _syntax_count(fixed, changed) > _syntax_count(folder, changed):
         return False
     after = sum(1 for _ in rule.check(_folder_context(fixed, settings, now)))
     return after < before
 
 
-def _syntax_count(folder: MigrationFolder) -> int:
-    journal_errors = len(folder.journal.syntax_errors) if folder.journal else 0
-    sql_errors = sum(
-        len(d.migration.syntax_errors) for d in folder.sql.values() if d.migration is not None
-    )
-    return journal_errors + sql_errors
+def _syntax_count(folder: MigrationFolder, paths: Iterable[Path]) -> int:
+    """Syntax errors in the files ``paths`` of ``folder`` (the others are those of the folder
+    before the fix: comparing the files the fix changed is enough)."""
+    count = 0
+    for path in paths:
+        if path == folder.journal_path:
+            count += len(folder.journal.syntax_errors) if folder.journal else 0
+        elif (document := folder.sql.get(path)) is not None and document.migration is not None:
+            count += len(document.migration.syntax_errors)
+    return count
 
 
 def fixable(violations: Iterable[Violation], unsafe: bool) -> list[Violation]:
