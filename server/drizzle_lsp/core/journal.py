@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
@@ -67,10 +67,10 @@ class JournalEntry:
 
     ``fields`` maps each key to its :class:`Field`; ``shadowed`` holds earlier occurrences of
     repeated keys. An entry read by the fast path knows its values and builds ``fields`` when
-    first asked (``values`` and ``load``).
+    first asked (``values`` and ``lazy``).
     """
 
-    __slots__ = ("_fields", "_load", "_values", "is_object", "position", "shadowed", "span")
+    __slots__ = ("_fields", "_lazy", "_values", "is_object", "position", "shadowed", "span")
 
     def __init__(
         self,
@@ -80,26 +80,32 @@ class JournalEntry:
         is_object: bool = True,
         shadowed: list[Field] | None = None,
         values: dict[str, JSONValue] | None = None,
-        load: Callable[[], dict[str, Field]] | None = None,
+        lazy: _LazyFields | None = None,
     ) -> None:
         self.position = position
         self.span = span
-        self._fields = fields if fields is not None or load is not None else {}
+        self._fields = fields if fields is not None or lazy is not None else {}
         self.is_object = is_object
         self.shadowed = shadowed if shadowed is not None else []
         self._values = values
-        self._load = load
+        self._lazy = lazy
 
     @property
     def fields(self) -> dict[str, Field]:
         if self._fields is None:
-            assert self._load is not None
-            self._fields, self._load = self._load(), None
+            assert self._lazy is not None
+            self._fields, self._lazy = self._lazy.all(), None
         return self._fields
 
     @fields.setter
     def fields(self, value: dict[str, Field]) -> None:
-        self._fields, self._values, self._load = value, None, None
+        self._fields, self._values, self._lazy = value, None, None
+
+    def field(self, key: str) -> Field | None:
+        """``fields.get(key)``, without building the entry's other fields first."""
+        if self._fields is None and self._lazy is not None:
+            return self._lazy.one(key)
+        return self.fields.get(key)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, JournalEntry):
@@ -442,12 +448,13 @@ def _excerpt(text: str) -> str:
 # ---- the fast path: a journal as drizzle-kit writes it ---------------------------------------
 
 _WS = re.compile(r"[ \t\n\r]*")
-_STRING = r'"(?:[^"\\\x00-\x1f]|\\.)*"'
+_STRING = r'"(?:[^"\\\x00-\x1f]++|\\.)*+"'
 _SCALAR = rf"{_STRING}|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null"
 _KEY = re.compile(_STRING)
 _VALUE = re.compile(_SCALAR)
 # an object of plain values: strings are skipped whole, so braces inside them do not count
-_FLAT_OBJECT = re.compile(rf"\{{(?:[^{{}}\[\]\"]|{_STRING})*\}}")
+# (possessive quantifiers: a nested object must fail at once, not after trying every split)
+_FLAT_OBJECT = re.compile(rf"\{{(?:[^{{}}\[\]\"]++|{_STRING})*+\}}")
 _PAIR = re.compile(rf"[ \t\n\r]*({_STRING})[ \t\n\r]*:[ \t\n\r]*({_SCALAR})")
 _KINDS = {'"': "string", "t": "true", "f": "false", "n": "null"}
 
@@ -542,8 +549,8 @@ class _PlainReader:
             if element is None or not isinstance(entry_values, dict):
                 raise _NotPlain  # not an object, or one holding objects or arrays
             span = Span(*element.span())
-            load = _field_loader(text, span, entry_values)
-            self.entries.append(JournalEntry(position, span, values=entry_values, load=load))
+            lazy = _LazyFields(text, span, entry_values)
+            self.entries.append(JournalEntry(position, span, values=entry_values, lazy=lazy))
             at = self._after_value(element.end())
         self.entries_array = Span(opening, at + 1)
         return at + 1
@@ -557,15 +564,23 @@ def _kind(text: str, at: int) -> str:
     return _KINDS.get(text[at], "number")
 
 
-def _field_loader(text: str, span: Span, values: dict[str, Any]) -> Callable[[], dict[str, Field]]:
-    """Builds the fields of the entry at ``span`` when they are first read."""
+class _LazyFields:
+    """The fields of a fast-path entry, read from its text when asked for."""
 
-    def load() -> dict[str, Field]:
-        fields = {}
-        for pair in _PAIR.finditer(text, span.start + 1, span.end - 1):
+    __slots__ = ("span", "text", "values")
+
+    def __init__(self, text: str, span: Span, values: dict[str, Any]) -> None:
+        self.text, self.span, self.values = text, span, values
+
+    def all(self) -> dict[str, Field]:
+        return {f.key: f for f in self._scan()}
+
+    def one(self, key: str) -> Field | None:
+        return next((f for f in self._scan() if f.key == key), None)
+
+    def _scan(self) -> Iterator[Field]:
+        text = self.text
+        for pair in _PAIR.finditer(text, self.span.start + 1, self.span.end - 1):
             name = _key(pair.group(1))
             key, value = Span(*pair.span(1)), Span(*pair.span(2))
-            fields[name] = Field(name, key, value, values[name], _kind(text, value.start))
-        return fields
-
-    return load
+            yield Field(name, key, value, self.values[name], _kind(text, value.start))

@@ -214,7 +214,7 @@ def _value_edits(
     for position, changes in sorted(values.items()):
         entry = journal.entries[position]
         for key, value in changes.items():
-            f = entry.fields.get(key)
+            f = entry.field(key)
             text = literal(value)
             if f is None or journal.text[f.value_span.start : f.value_span.end] == text:
                 continue
@@ -228,7 +228,7 @@ def _element_text(journal: Journal, entry: JournalEntry, values: Mapping[str, Sc
     replacements = sorted(
         ((f.value_span.start, f.value_span.end), literal(v))
         for k, v in values.items()
-        if (f := entry.fields.get(k)) is not None
+        if (f := entry.field(k)) is not None
     )
     for (start, end), new in reversed(replacements):
         start, end = start - entry.span.start, end - entry.span.start
