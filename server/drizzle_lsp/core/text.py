@@ -11,6 +11,7 @@ between all of them. Lines end at ``\\n``, ``\\r\\n`` or a lone ``\\r`` as the L
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -54,14 +55,27 @@ def _index_of_units(line_text: str, units: int, encoding: Encoding) -> int:
     return len(line_text)
 
 
+def _line_starts(text: str) -> list[int]:
+    if "\r" not in text:  # LF only: the lengths of the lines, summed in C
+        return [0, *itertools.accumulate(len(line) + 1 for line in text.split("\n")[:-1])]
+    # one regex pass: linear (searching "\r" per line rescans an LF-only text each time)
+    return [0, *(m.end() for m in _LINE_BREAK.finditer(text))]
+
+
 class TextIndex:
     """Line table for one text, converting str index <-> byte offset <-> (line, column)."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        # one regex pass: linear (searching "\r" per line rescans an LF-only text each time)
-        self.line_starts = [0, *(m.end() for m in _LINE_BREAK.finditer(text))]
+        self._line_starts: list[int] | None = None  # built when first needed
         self._byte_table: list[int] | None = None
+
+    @property
+    def line_starts(self) -> list[int]:
+        """str index of the start of each line."""
+        if self._line_starts is None:
+            self._line_starts = _line_starts(self.text)
+        return self._line_starts
 
     @property
     def line_count(self) -> int:
