@@ -67,7 +67,8 @@ class JournalEntry:
 
     ``fields`` maps each key to its :class:`Field`; ``shadowed`` holds earlier occurrences of
     repeated keys. An entry read by the fast path knows its values and builds ``fields`` when
-    first asked (``values`` and ``lazy``).
+    first asked (``values`` and ``lazy``). The values are kept apart from the fields either way:
+    the rules read them thousands of times per analysis of a large journal.
     """
 
     __slots__ = ("_fields", "_lazy", "_values", "is_object", "position", "shadowed", "span")
@@ -87,7 +88,7 @@ class JournalEntry:
         self._fields = fields if fields is not None or lazy is not None else {}
         self.is_object = is_object
         self.shadowed = shadowed if shadowed is not None else []
-        self._values = values
+        self._values = values if values is not None else _values_of(self._fields or {})
         self._lazy = lazy
 
     @property
@@ -99,7 +100,7 @@ class JournalEntry:
 
     @fields.setter
     def fields(self, value: dict[str, Field]) -> None:
-        self._fields, self._values, self._lazy = value, None, None
+        self._fields, self._values, self._lazy = value, _values_of(value), None
 
     def field(self, key: str) -> Field | None:
         """``fields.get(key)``, without building the entry's other fields first."""
@@ -125,13 +126,8 @@ class JournalEntry:
 
     def typed(self, key: str, kind: type) -> Any:
         """The value of ``key`` if it is exactly of type ``kind`` (a bool is no int), else None."""
-        if self._values is not None:  # fast path: no need to build the fields
-            value = self._values.get(key)
-            return value if type(value) is kind else None
-        f = self.fields.get(key)
-        if f is None or type(f.value) is not kind:
-            return None
-        return f.value
+        value = self._values.get(key)
+        return value if type(value) is kind else None
 
     @property
     def idx(self) -> int | None:
@@ -181,6 +177,7 @@ class Journal:
     root_span: Span | None = None  # the top-level value, whatever its type
     root_kind: str | None = None  # its tree-sitter node type (``object`` for a journal)
     root_shadowed: list[Field] = field(default_factory=list)
+    _breakpoints: bool | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def dialect(self) -> str | None:
@@ -190,11 +187,17 @@ class Journal:
     @property
     def breakpoints(self) -> bool:
         """Whether the migrator splits this folder's files (true unless every entry says false)."""
-        flags = [e.breakpoints for e in self.entries if e.breakpoints is not None]
-        return any(flags) if flags else True
+        if self._breakpoints is None:  # asked for by every analysis and fix check
+            flags = [e.breakpoints for e in self.entries if e.breakpoints is not None]
+            self._breakpoints = any(flags) if flags else True
+        return self._breakpoints
 
     def by_tag(self) -> dict[str, JournalEntry]:
         return {e.tag: e for e in self.entries if e.tag is not None}
+
+
+def _values_of(fields: dict[str, Field]) -> dict[str, JSONValue]:
+    return {key: f.value for key, f in fields.items()}
 
 
 def parse_journal(text: str) -> Journal:
