@@ -95,10 +95,15 @@ class TextIndex:
         return self.line_starts[line] + len(self.line_text(line))
 
     def position(self, index: int, encoding: Encoding = Encoding.UTF16) -> Position:
+        return Position(*self.line_column(index, encoding))
+
+    def line_column(self, index: int, encoding: Encoding = Encoding.UTF16) -> tuple[int, int]:
+        """:meth:`position` as a plain pair, for callers converting thousands of offsets."""
         index = max(0, min(index, len(self.text)))
-        line = self.line_of(index)
-        start = self.line_starts[line]
-        return Position(line, _units(self.text[start:index], encoding))
+        starts = self.line_starts
+        line = bisect.bisect_right(starts, index) - 1
+        piece = self.text[starts[line] : index]
+        return line, len(piece) if piece.isascii() else _units(piece, encoding)
 
     def offset(self, position: Position, encoding: Encoding = Encoding.UTF16) -> int:
         """str index of an LSP position; columns past the line end clamp to it (LSP spec)."""

@@ -147,11 +147,15 @@ class DiagnosticWriter:
         return quoted
 
     def _range(self, index: TextIndex, span: Span) -> str:
-        start = index.position(span.start, self.encoding)
-        end = start if span.end == span.start else index.position(span.end, self.encoding)
+        line, character = index.line_column(span.start, self.encoding)
+        end_line, end_character = (
+            (line, character)
+            if span.end == span.start
+            else index.line_column(span.end, self.encoding)
+        )
         return (
-            f'{{"start":{{"line":{start.line},"character":{start.character}}},'
-            f'"end":{{"line":{end.line},"character":{end.character}}}}}'
+            f'{{"start":{{"line":{line},"character":{character}}},'
+            f'"end":{{"line":{end_line},"character":{end_character}}}}}'
         )
 
     def _fix(self, fix: Fix, preferred: bool) -> str:
