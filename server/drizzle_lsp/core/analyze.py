@@ -61,9 +61,15 @@ def analyze(
         if settings.s002_scope is S002Scope.AT_RISK and document.tag not in risky:
             codes = codes - {"S002"}
         found.extend(lint_sql(document, breakpoints, codes))
-    return sorted(
-        (v for v in found if settings.enabled_for(v.code, v.path, v.tag)), key=Violation.sort_key
-    )
+    return sorted(_enabled(found, settings), key=Violation.sort_key)
+
+
+def _enabled(found: list[Violation], settings: Settings) -> list[Violation]:
+    """``found`` less what the settings turn off (select/ignore decided once per code)."""
+    selected = {code: settings.enabled(code) for code in {v.code for v in found}}
+    if not settings.per_file_ignores:
+        return [v for v in found if selected[v.code]]
+    return [v for v in found if selected[v.code] and settings.enabled_for(v.code, v.path, v.tag)]
 
 
 def _breakpoints(folder: MigrationFolder) -> bool:

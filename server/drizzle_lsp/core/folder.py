@@ -134,7 +134,9 @@ def sql_paths(root: Path, layout: Layout) -> list[Path]:
     return sorted(p for p in root.glob("*.sql") if p.is_file())
 
 
+@lru_cache(maxsize=16384)
 def tag_of(path: Path, layout: Layout) -> str:
+    # cached: every analysis loads every file of the folder again
     return path.parent.name if layout is Layout.V1 else path.stem
 
 

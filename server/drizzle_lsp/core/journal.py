@@ -124,6 +124,11 @@ class JournalEntry:
     def __repr__(self) -> str:
         return f"JournalEntry(position={self.position}, span={self.span}, fields={self.fields})"
 
+    def has_types(self, kinds: dict[str, type]) -> bool:
+        """Whether every key of ``kinds`` is there with exactly that type."""
+        values = self._values
+        return all(type(values.get(key)) is kind for key, kind in kinds.items())
+
     def typed(self, key: str, kind: type) -> Any:
         """The value of ``key`` if it is exactly of type ``kind`` (a bool is no int), else None."""
         value = self._values.get(key)

@@ -206,15 +206,11 @@ def _entry(
 
 def _conforms(entry: JournalEntry) -> bool:
     """Whether the entry has every key with its type, a non-empty tag and no key twice."""
-    return (
-        entry.is_object
-        and not entry.shadowed
-        and all(
-            kind is not list and entry.typed(k, kind) is not None
-            for k, (kind, *_) in ENTRY_KEYS.items()
-        )
-        and bool(entry.tag)
-    )
+    return entry.is_object and not entry.shadowed and entry.has_types(_TYPES) and bool(entry.tag)
+
+
+_TYPES = {key: kind for key, (kind, *_) in ENTRY_KEYS.items()}
+assert list not in _TYPES.values()  # an array is told by its kind, not its value (see _is)
 
 
 def _is(found: Field, kind: type) -> bool:
