@@ -10,6 +10,7 @@ Prints:
   1,000 files (``initialized`` -> end of the work-done progress, every file published);
 * re-diagnose time after a journal edit in that workspace (didChange -> the journal's
   diagnostics for that version; the whole folder is re-analysed before anything is published);
+  every edit makes a journal text not seen before, so no parse cache answers it;
 * the server's peak RSS (VmHWM from /proc/<pid>/status).
 
 The client is pygls' LanguageClient, except that publishDiagnostics is not turned into typed
@@ -247,6 +248,7 @@ async def edit_latency(
     await asyncio.wait_for(client.progress_end, 60)
     uri = client.open(folder / "0000_big.sql")
     await asyncio.wait_for(client.when_published(lambda e: e[1] == uri and e[2] == 1), 60)
+    await asyncio.sleep(0.15)  # the first edit too comes after a pause longer than the debounce
     text = (folder / "0000_big.sql").read_text().splitlines()
     # edit the ADD COLUMN statements spread over the file: rename its column back and forth
     lines = [n for n, line in enumerate(text) if "ADD COLUMN" in line]
@@ -278,21 +280,23 @@ async def workspace(tmp: Path, files: int, edits: int) -> dict[str, Any]:
     published = sum(1 for e in client.published if e[3])
     uri = client.open(folder / "meta" / "_journal.json")
     await asyncio.wait_for(client.when_published(lambda e: e[1] == uri and e[2] == 1), 30)
+    await asyncio.sleep(0.15)  # as between the edits: the open was a change too
     text = (folder / "meta" / "_journal.json").read_text().splitlines()
     # make entry 500's `when` older than its predecessor (J001 appears) and back again
     target = [n for n, line in enumerate(text) if '"when"' in line][files // 2]
     start = text[target].index(":") + 2
     end = len(text[target].rstrip(","))
-    original = text[target][start:end]
+    original = current = text[target][start:end]
     times = []
     for k in range(edits):
         version = k + 2
-        new = str(T0) if k % 2 == 0 else original
+        # a `when` not seen before each time (no cache may answer): before its predecessor's,
+        # then back in order (a few ms after its original date, still before its successor's)
+        new = str(T0 + k) if k % 2 == 0 else str(int(original) + k)
         done = client.when_published(lambda e, v=version: e[1] == uri and e[2] == v)
         sent = time.perf_counter()
-        client.change(
-            uri, version, target, start, start + len(original if k % 2 == 0 else str(T0)), new
-        )
+        client.change(uri, version, target, start, start + len(current), new)
+        current = new
         times.append((await asyncio.wait_for(done, 30) - sent) * 1000)
         await asyncio.sleep(0.15)
     await asyncio.sleep(0.3)

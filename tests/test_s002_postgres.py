@@ -33,7 +33,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from pglast import ast
 from psycopg import conninfo, errors, sql
 
 from drizzle_lsp.core.analyze import analyze
@@ -230,9 +229,10 @@ def isolated(
 
 def _outside_transaction(target: Target) -> bool:
     return any(
-        getattr(statement.node, "concurrent", False)
+        getattr(migration.tree(statement), "concurrent", False)
         for text in (*target.setup, target.written)
-        for statement in MigrationFile(text).statements
+        for migration in [MigrationFile(text)]
+        for statement in migration.statements
     )
 
 
@@ -246,9 +246,11 @@ def _execute(conn: psycopg.Connection, text: str) -> None:
 
 def _needs(target: Target, server_info: tuple[int, frozenset[str]]) -> None:
     version, extensions = server_info
-    for statement in MigrationFile("\n".join((*target.setup, target.written))).statements:
-        name = getattr(statement.node, "extname", None)
-        if isinstance(statement.node, ast.CreateExtensionStmt) and name not in extensions:
+    migration = MigrationFile("\n".join((*target.setup, target.written)))
+    for statement in migration.statements:
+        node = migration.tree(statement)
+        name = getattr(node, "extname", None)
+        if node.type_name == "CreateExtensionStmt" and name not in extensions:
             pytest.skip(f"extension {name} is not available on this server")
     if version < 140000 and "TRIGGER" in target.written.upper():
         pytest.skip("CREATE OR REPLACE TRIGGER needs PostgreSQL 14")

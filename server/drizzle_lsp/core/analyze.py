@@ -19,7 +19,7 @@ from drizzle_lsp.core.database import DatabaseView
 from drizzle_lsp.core.diagnostics import Edit, Fix, Span, Violation
 from drizzle_lsp.core.fixes import apply_edits, apply_fix, compatible_fixes
 from drizzle_lsp.core.folder import Layout, MigrationFolder, SqlDocument, folder_texts, with_texts
-from drizzle_lsp.core.migration import MigrationFile
+from drizzle_lsp.core.migration import BREAKPOINT, MigrationFile
 from drizzle_lsp.core.settings import S002Scope, Settings
 from drizzle_lsp.rules import DATABASE_RULES, FOLDER_RULES, SQL_RULES, Rule, rule_by_code
 from drizzle_lsp.rules._api import CHUNK_PATH, DatabaseContext, FolderContext, SqlContext
@@ -61,9 +61,15 @@ def analyze(
         if settings.s002_scope is S002Scope.AT_RISK and document.tag not in risky:
             codes = codes - {"S002"}
         found.extend(lint_sql(document, breakpoints, codes))
-    return sorted(
-        (v for v in found if settings.enabled_for(v.code, v.path, v.tag)), key=Violation.sort_key
-    )
+    return sorted(_enabled(found, settings), key=Violation.sort_key)
+
+
+def _enabled(found: list[Violation], settings: Settings) -> list[Violation]:
+    """``found`` less what the settings turn off (select/ignore decided once per code)."""
+    selected = {code: settings.enabled(code) for code in {v.code for v in found}}
+    if not settings.per_file_ignores:
+        return [v for v in found if selected[v.code]]
+    return [v for v in found if selected[v.code] and settings.enabled_for(v.code, v.path, v.tag)]
 
 
 def _breakpoints(folder: MigrationFolder) -> bool:
@@ -107,6 +113,16 @@ def lint_sql(
 
 LintKey = tuple[Path, str, bool, frozenset[str]]
 LintResult = tuple[Violation, ...]
+# a file's violations per chunk, placed in the file: (chunk text, chunk offset) -> violations
+Placed = dict[tuple[str, int], LintResult]
+Linter = Callable[[Path, str, str, bool, frozenset[str], Placed], tuple[LintResult, Placed]]
+
+
+@dataclass(slots=True)
+class _FileResult:
+    text: str
+    result: LintResult
+    placed: Placed
 
 
 class _LastTextPerFile:
@@ -114,54 +130,81 @@ class _LastTextPerFile:
 
     One entry per file, not per text: an editor makes a new text on every keystroke, and an
     ``lru_cache`` keyed by text kept each version's results (1.5 MB per keystroke on a
-    2,000-statement file) until 4,096 of them had piled up.
+    2,000-statement file) until 4,096 of them had piled up. The entry also hands the last run's
+    placed chunk results to the next run, which reuses those of chunks that neither changed
+    nor moved (every chunk before the edit).
     """
 
-    def __init__(self, lint: Callable[[Path, str, str, bool, frozenset[str]], LintResult]):
+    def __init__(self, lint: Linter):
         self._lint = lint
-        self._results: dict[LintKey, tuple[str, LintResult]] = {}
+        self._results: dict[LintKey, _FileResult] = {}
 
     def __call__(
         self, path: Path, tag: str, text: str, breakpoints: bool, codes: frozenset[str]
     ) -> LintResult:
         key = (path, tag, breakpoints, codes)
         hit = self._results.get(key)
-        if hit is not None and (hit[0] is text or hit[0] == text):
-            return hit[1]
-        result = self._lint(path, tag, text, breakpoints, codes)
-        self._results[key] = (text, result)
+        if hit is not None and (hit.text is text or hit.text == text):
+            return hit.result
+        result, placed = self._lint(path, tag, text, breakpoints, codes, hit.placed if hit else {})
+        self._results[key] = _FileResult(text, result, placed)
         return result
 
     def cache_clear(self) -> None:
         self._results.clear()
 
 
+_IGNORE_MARK = "drizzle-lsp-ignore"  # no suppression comment without it (see MigrationFile)
+
+
 @_LastTextPerFile
 def _lint_text(
-    path: Path, tag: str, text: str, breakpoints: bool, codes: frozenset[str]
-) -> tuple[Violation, ...]:
-    migration = MigrationFile(text)
+    path: Path, tag: str, text: str, breakpoints: bool, codes: frozenset[str], previous: Placed
+) -> tuple[LintResult, Placed]:
     found: list[Violation] = []
-    for chunk in migration.chunks:
-        for v in _lint_chunk(chunk.text, breakpoints, codes):
-            moved = _relocate(v, path, chunk.span.start, tag)
-            ignored = migration.ignored_codes(moved.span.start)
-            if ignored is None or (ignored and moved.code not in ignored):
-                found.append(moved)
-    return tuple(found)
+    placed: Placed = {}
+    offset = 0
+    for piece in text.split(BREAKPOINT):  # the chunks, as MigrationFile splits them
+        raw = _lint_chunk(piece, breakpoints, codes)
+        if raw:
+            key = (piece, offset)
+            moved = previous.get(key)
+            if moved is None:
+                moved = tuple(_relocate(v, path, offset, tag) for v in raw)
+            placed[key] = moved
+            found.extend(moved)
+        offset += len(piece) + len(BREAKPOINT)
+    if found and _IGNORE_MARK in text:
+        migration = MigrationFile(text)
+        found = [v for v in found if not _suppressed(migration, v)]
+    return tuple(found), placed
+
+
+def _suppressed(migration: MigrationFile, v: Violation) -> bool:
+    ignored = migration.ignored_codes(v.span.start)
+    return ignored is not None and (not ignored or v.code in ignored)
 
 
 def _relocate(v: Violation, path: Path, offset: int, tag: str) -> Violation:
-    def edit(e: Edit) -> Edit:
-        target = path if e.path == CHUNK_PATH else e.path
-        return Edit(target, Span(e.span.start + offset, e.span.end + offset), e.new_text)
-
-    def fix(f: Fix | None) -> Fix | None:
-        return None if f is None else replace(f, edits=tuple(edit(e) for e in f.edits))
-
+    """``v``, found in a chunk, placed in its file (built directly: ``dataclasses.replace`` is
+    several times slower, and a file may hold thousands of violations)."""
     span = Span(v.span.start + offset, v.span.end + offset)
-    alternatives = tuple(a for a in (fix(a) for a in v.alternatives) if a is not None)
-    return replace(v, path=path, span=span, fix=fix(v.fix), alternatives=alternatives, tag=tag)
+    fix = _relocate_fix(v.fix, path, offset) if v.fix is not None else None
+    alternatives = tuple(_relocate_fix(a, path, offset) for a in v.alternatives)
+    return Violation(v.code, v.name, v.severity, v.message, path, span, fix, alternatives, tag)
+
+
+def _relocate_fix(f: Fix, path: Path, offset: int) -> Fix:
+    edits = tuple(
+        Edit(
+            # SQL rules use the CHUNK_PATH object itself (Path.__eq__ costs microseconds)
+            path if e.path is CHUNK_PATH or e.path == CHUNK_PATH else e.path,
+            Span(e.span.start + offset, e.span.end + offset),
+            e.new_text,
+        )
+        for e in f.edits
+    )
+    return Fix(f.title, edits, f.applicability, f.isolation)
 
 
 @lru_cache(maxsize=65536)
@@ -219,20 +262,24 @@ def _folder_context(folder: MigrationFolder, settings: Settings, now: int) -> Fo
 def _folder_fix_holds(
     rule: Rule, folder: MigrationFolder, settings: Settings, now: int, before: int, fix: Fix
 ) -> bool:
-    texts = folder_texts(folder)
-    fixed = with_texts(folder, apply_fix(texts, fix))
-    if _syntax_count(fixed) > _syntax_count(folder):
+    changed = apply_fix(folder_texts(folder), fix)
+    fixed = with_texts(folder, changed)
+    if _syntax_count(fixed, changed) > _syntax_count(folder, changed):
         return False
     after = sum(1 for _ in rule.check(_folder_context(fixed, settings, now)))
     return after < before
 
 
-def _syntax_count(folder: MigrationFolder) -> int:
-    journal_errors = len(folder.journal.syntax_errors) if folder.journal else 0
-    sql_errors = sum(
-        len(d.migration.syntax_errors) for d in folder.sql.values() if d.migration is not None
-    )
-    return journal_errors + sql_errors
+def _syntax_count(folder: MigrationFolder, paths: Iterable[Path]) -> int:
+    """Syntax errors in the files ``paths`` of ``folder`` (the others are those of the folder
+    before the fix: comparing the files the fix changed is enough)."""
+    count = 0
+    for path in paths:
+        if path == folder.journal_path:
+            count += len(folder.journal.syntax_errors) if folder.journal else 0
+        elif (document := folder.sql.get(path)) is not None and document.migration is not None:
+            count += len(document.migration.syntax_errors)
+    return count
 
 
 def fixable(violations: Iterable[Violation], unsafe: bool) -> list[Violation]:

@@ -6,15 +6,23 @@ positions (reported by rule J006). A journal cut off in the middle (where tree-s
 the whole document) is parsed again with its missing closing brackets appended, so the entries
 before the cut are still read. A key repeated in one object resolves to its last occurrence, as
 ``JSON.parse`` (and so the migrator) does; the shadowed occurrences are kept for J006.
+
+A journal as drizzle-kit writes it (valid JSON, no key twice, entries of plain values) takes a
+faster path that gives the same model: ``json.loads`` for the values and a regular expression
+for the bounds of each entry, whose fields (with their spans) are built when first read. The
+rules read every entry's values but the spans of a few, and a 1,000-entry journal is parsed on
+every keystroke in it: 3 ms this way against 45 ms through tree-sitter. Parses are cached by
+text (fix verification and undo parse the same text again).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import tree_sitter
@@ -54,41 +62,97 @@ class Field:
     kind: str  # tree-sitter node type: number, string, true, false, null, object, array
 
 
-@dataclass(slots=True)
 class JournalEntry:
-    """One element of ``entries``, in array order (``position``)."""
+    """One element of ``entries``, in array order (``position``).
 
-    position: int
-    span: Span
-    fields: dict[str, Field] = field(default_factory=dict)
-    is_object: bool = True
-    shadowed: list[Field] = field(default_factory=list)  # earlier occurrences of repeated keys
+    ``fields`` maps each key to its :class:`Field`; ``shadowed`` holds earlier occurrences of
+    repeated keys. An entry read by the fast path knows its values and builds ``fields`` when
+    first asked (``values`` and ``lazy``). The values are kept apart from the fields either way:
+    the rules read them thousands of times per analysis of a large journal.
+    """
 
-    def _typed(self, key: str, kind: type) -> Any:
-        f = self.fields.get(key)
-        if f is None or type(f.value) is not kind:
-            return None
-        return f.value
+    __slots__ = ("_fields", "_lazy", "_values", "is_object", "position", "shadowed", "span")
+
+    def __init__(
+        self,
+        position: int,
+        span: Span,
+        fields: dict[str, Field] | None = None,
+        is_object: bool = True,
+        shadowed: list[Field] | None = None,
+        values: dict[str, JSONValue] | None = None,
+        lazy: _LazyFields | None = None,
+    ) -> None:
+        self.position = position
+        self.span = span
+        self._fields = fields if fields is not None or lazy is not None else {}
+        self.is_object = is_object
+        self.shadowed = shadowed if shadowed is not None else []
+        self._values = values if values is not None else _values_of(self._fields or {})
+        self._lazy = lazy
+
+    @property
+    def fields(self) -> dict[str, Field]:
+        if self._fields is None:
+            assert self._lazy is not None
+            self._fields, self._lazy = self._lazy.all(), None
+        return self._fields
+
+    @fields.setter
+    def fields(self, value: dict[str, Field]) -> None:
+        self._fields, self._values, self._lazy = value, _values_of(value), None
+
+    def field(self, key: str) -> Field | None:
+        """``fields.get(key)``, without building the entry's other fields first."""
+        if self._fields is None and self._lazy is not None:
+            return self._lazy.one(key)
+        return self.fields.get(key)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, JournalEntry):
+            return NotImplemented
+        return (self.position, self.span, self.fields, self.is_object, self.shadowed) == (
+            other.position,
+            other.span,
+            other.fields,
+            other.is_object,
+            other.shadowed,
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it was
+
+    def __repr__(self) -> str:
+        return f"JournalEntry(position={self.position}, span={self.span}, fields={self.fields})"
+
+    def has_types(self, kinds: dict[str, type]) -> bool:
+        """Whether every key of ``kinds`` is there with exactly that type."""
+        values = self._values
+        return all(type(values.get(key)) is kind for key, kind in kinds.items())
+
+    def typed(self, key: str, kind: type) -> Any:
+        """The value of ``key`` if it is exactly of type ``kind`` (a bool is no int), else None."""
+        value = self._values.get(key)
+        return value if type(value) is kind else None
 
     @property
     def idx(self) -> int | None:
-        return self._typed("idx", int)
+        return self.typed("idx", int)
 
     @property
     def when(self) -> int | None:
-        return self._typed("when", int)
+        return self.typed("when", int)
 
     @property
     def tag(self) -> str | None:
-        return self._typed("tag", str)
+        return self.typed("tag", str)
 
     @property
     def breakpoints(self) -> bool | None:
-        return self._typed("breakpoints", bool)
+        return self.typed("breakpoints", bool)
 
     @property
     def version(self) -> str | None:
-        return self._typed("version", str)
+        return self.typed("version", str)
 
     @property
     def label(self) -> str:
@@ -118,6 +182,7 @@ class Journal:
     root_span: Span | None = None  # the top-level value, whatever its type
     root_kind: str | None = None  # its tree-sitter node type (``object`` for a journal)
     root_shadowed: list[Field] = field(default_factory=list)
+    _breakpoints: bool | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def dialect(self) -> str | None:
@@ -127,14 +192,32 @@ class Journal:
     @property
     def breakpoints(self) -> bool:
         """Whether the migrator splits this folder's files (true unless every entry says false)."""
-        flags = [e.breakpoints for e in self.entries if e.breakpoints is not None]
-        return any(flags) if flags else True
+        if self._breakpoints is None:  # asked for by every analysis and fix check
+            flags = [e.breakpoints for e in self.entries if e.breakpoints is not None]
+            self._breakpoints = any(flags) if flags else True
+        return self._breakpoints
 
     def by_tag(self) -> dict[str, JournalEntry]:
         return {e.tag: e for e in self.entries if e.tag is not None}
 
 
+def _values_of(fields: dict[str, Field]) -> dict[str, JSONValue]:
+    return {key: f.value for key, f in fields.items()}
+
+
 def parse_journal(text: str) -> Journal:
+    """The journal model of ``text`` (cached: the same text gives the same object)."""
+    return _parse_cached(text)
+
+
+@lru_cache(maxsize=4)
+def _parse_cached(text: str) -> Journal:
+    plain = _parse_plain(text)
+    return plain if plain is not None else _parse_tolerant(text)
+
+
+def _parse_tolerant(text: str) -> Journal:
+    """Any text, through tree-sitter: broken JSON, conflict markers, repeated keys."""
     index = TextIndex(text)
     # git conflict markers: parse both sides (markers blanked, offsets unchanged), report markers
     conflicts, left_out = _conflict_markers(index)
@@ -368,3 +451,144 @@ def _syntax_errors(root: tree_sitter.Node, span: Any) -> list[SyntaxProblem]:
 def _excerpt(text: str) -> str:
     first = text.splitlines()[0] if text else ""
     return repr(first[:30] + ("…" if len(first) > 30 else "")) if first else "end of input"
+
+
+# ---- the fast path: a journal as drizzle-kit writes it ---------------------------------------
+
+_WS = re.compile(r"[ \t\n\r]*")
+_STRING = r'"(?:[^"\\\x00-\x1f]++|\\.)*+"'
+_SCALAR = rf"{_STRING}|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null"
+_KEY = re.compile(_STRING)
+_VALUE = re.compile(_SCALAR)
+# an object of plain values: strings are skipped whole, so braces inside them do not count
+# (possessive quantifiers: a nested object must fail at once, not after trying every split)
+_FLAT_OBJECT = re.compile(rf"\{{(?:[^{{}}\[\]\"]++|{_STRING})*+\}}")
+_PAIR = re.compile(rf"[ \t\n\r]*({_STRING})[ \t\n\r]*:[ \t\n\r]*({_SCALAR})")
+_KINDS = {'"': "string", "t": "true", "f": "false", "n": "null"}
+
+
+class _NotPlain(Exception):
+    """The text needs the tolerant parser."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        raise _NotPlain  # a repeated key: the tolerant parser keeps the shadowed one
+    return found
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotPlain  # NaN, Infinity: Python reads them, JSON does not
+
+
+def _parse_plain(text: str) -> Journal | None:
+    """The model of a valid JSON journal whose entries hold plain values; None otherwise."""
+    try:
+        data = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+        if not isinstance(data, dict):
+            return None
+        return _PlainReader(text, data).journal()
+    except (ValueError, _NotPlain):
+        return None
+
+
+class _PlainReader:
+    """Finds the spans in a text ``json.loads`` accepted (so every token is well formed)."""
+
+    def __init__(self, text: str, data: dict[str, Any]) -> None:
+        self.text = text
+        self.data = data
+        self.entries: list[JournalEntry] = []
+        self.entries_array: Span | None = None
+
+    def journal(self) -> Journal:
+        start = self._skip(0)
+        root_fields, end = self._root(start)
+        return Journal(
+            self.text,
+            TextIndex(self.text),
+            root_fields,
+            self.entries,
+            [],
+            self.entries_array,
+            root_span=Span(start, end),
+            root_kind="object",
+        )
+
+    def _skip(self, at: int) -> int:
+        """Past the blanks from ``at``."""
+        return _WS.match(self.text, at).end()  # type: ignore[union-attr]  # always matches
+
+    def _after_value(self, at: int) -> int:
+        """Past the blanks and the ``,`` that may follow a value ending at ``at``."""
+        at = self._skip(at)
+        return self._skip(at + 1) if self.text[at] == "," else at
+
+    def _root(self, at: int) -> tuple[dict[str, Field], int]:
+        """The top-level object's fields; ``entries`` is read as an array of plain objects."""
+        text, fields = self.text, {}
+        at = self._skip(at + 1)
+        while text[at] != "}":
+            key = _KEY.match(text, at)
+            assert key is not None
+            name = _key(key.group())
+            at = self._skip(self._skip(key.end()) + 1)  # past ":"
+            if name == "entries" and text[at] == "[":
+                end = self._entries(at)
+                fields[name] = Field(name, Span(*key.span()), Span(at, end), None, "array")
+            else:
+                value = _VALUE.match(text, at)
+                if value is None:
+                    raise _NotPlain  # an object or array other than `entries`
+                end = value.end()
+                kind = _kind(text, at)
+                fields[name] = Field(name, Span(*key.span()), Span(at, end), self.data[name], kind)
+            at = self._after_value(end)
+        return fields, at + 1
+
+    def _entries(self, at: int) -> int:
+        """Read ``entries`` from its ``[``; returns the index after its ``]``."""
+        text, values = self.text, self.data["entries"]
+        opening = at
+        at = self._skip(at + 1)
+        for position, entry_values in enumerate(values):
+            element = _FLAT_OBJECT.match(text, at)
+            if element is None or not isinstance(entry_values, dict):
+                raise _NotPlain  # not an object, or one holding objects or arrays
+            span = Span(*element.span())
+            lazy = _LazyFields(text, span, entry_values)
+            self.entries.append(JournalEntry(position, span, values=entry_values, lazy=lazy))
+            at = self._after_value(element.end())
+        self.entries_array = Span(opening, at + 1)
+        return at + 1
+
+
+def _key(quoted: str) -> str:
+    return quoted[1:-1] if "\\" not in quoted else str(json.loads(quoted))
+
+
+def _kind(text: str, at: int) -> str:
+    return _KINDS.get(text[at], "number")
+
+
+class _LazyFields:
+    """The fields of a fast-path entry, read from its text when asked for."""
+
+    __slots__ = ("span", "text", "values")
+
+    def __init__(self, text: str, span: Span, values: dict[str, Any]) -> None:
+        self.text, self.span, self.values = text, span, values
+
+    def all(self) -> dict[str, Field]:
+        return {f.key: f for f in self._scan()}
+
+    def one(self, key: str) -> Field | None:
+        return next((f for f in self._scan() if f.key == key), None)
+
+    def _scan(self) -> Iterator[Field]:
+        text = self.text
+        for pair in _PAIR.finditer(text, self.span.start + 1, self.span.end - 1):
+            name = _key(pair.group(1))
+            key, value = Span(*pair.span(1)), Span(*pair.span(2))
+            yield Field(name, key, value, self.values[name], _kind(text, value.start))

@@ -11,6 +11,7 @@ between all of them. Lines end at ``\\n``, ``\\r\\n`` or a lone ``\\r`` as the L
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -54,14 +55,27 @@ def _index_of_units(line_text: str, units: int, encoding: Encoding) -> int:
     return len(line_text)
 
 
+def _line_starts(text: str) -> list[int]:
+    if "\r" not in text:  # LF only: the lengths of the lines, summed in C
+        return [0, *itertools.accumulate(len(line) + 1 for line in text.split("\n")[:-1])]
+    # one regex pass: linear (searching "\r" per line rescans an LF-only text each time)
+    return [0, *(m.end() for m in _LINE_BREAK.finditer(text))]
+
+
 class TextIndex:
     """Line table for one text, converting str index <-> byte offset <-> (line, column)."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        # one regex pass: linear (searching "\r" per line rescans an LF-only text each time)
-        self.line_starts = [0, *(m.end() for m in _LINE_BREAK.finditer(text))]
+        self._line_starts: list[int] | None = None  # built when first needed
         self._byte_table: list[int] | None = None
+
+    @property
+    def line_starts(self) -> list[int]:
+        """str index of the start of each line."""
+        if self._line_starts is None:
+            self._line_starts = _line_starts(self.text)
+        return self._line_starts
 
     @property
     def line_count(self) -> int:
@@ -81,10 +95,15 @@ class TextIndex:
         return self.line_starts[line] + len(self.line_text(line))
 
     def position(self, index: int, encoding: Encoding = Encoding.UTF16) -> Position:
+        return Position(*self.line_column(index, encoding))
+
+    def line_column(self, index: int, encoding: Encoding = Encoding.UTF16) -> tuple[int, int]:
+        """:meth:`position` as a plain pair, for callers converting thousands of offsets."""
         index = max(0, min(index, len(self.text)))
-        line = self.line_of(index)
-        start = self.line_starts[line]
-        return Position(line, _units(self.text[start:index], encoding))
+        starts = self.line_starts
+        line = bisect.bisect_right(starts, index) - 1
+        piece = self.text[starts[line] : index]
+        return line, len(piece) if piece.isascii() else _units(piece, encoding)
 
     def offset(self, position: Position, encoding: Encoding = Encoding.UTF16) -> int:
         """str index of an LSP position; columns past the line end clamp to it (LSP spec)."""

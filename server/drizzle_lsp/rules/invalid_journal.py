@@ -171,6 +171,8 @@ def _root(path: Path, journal: Journal, complete: bool) -> Iterator[Violation]:
 def _entry(
     path: Path, journal: Journal, entry: JournalEntry, complete: bool
 ) -> Iterator[Violation]:
+    if _conforms(entry):
+        return  # the common case, decided without building the entry's fields
     if not entry.is_object:
         yield RULE.violation(
             path,
@@ -200,6 +202,15 @@ def _entry(
                 "`tag` is empty: the migrator loads `.sql`, which is not a migration.",
             )
     yield from _shadowed(path, entry.shadowed, entry)
+
+
+def _conforms(entry: JournalEntry) -> bool:
+    """Whether the entry has every key with its type, a non-empty tag and no key twice."""
+    return entry.is_object and not entry.shadowed and entry.has_types(_TYPES) and bool(entry.tag)
+
+
+_TYPES = {key: kind for key, (kind, *_) in ENTRY_KEYS.items()}
+assert list not in _TYPES.values()  # an array is told by its kind, not its value (see _is)
 
 
 def _is(found: Field, kind: type) -> bool:

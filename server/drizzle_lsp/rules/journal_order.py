@@ -99,13 +99,15 @@ def out_of_order(journal: Journal) -> list[tuple[JournalEntry, JournalEntry]]:
     the largest `when` (the first to reach it). Entries without an integer `when` are J006's."""
     found: list[tuple[JournalEntry, JournalEntry]] = []
     latest: JournalEntry | None = None
+    latest_when = 0
     for entry in journal.entries:
-        if entry.when is None:
+        when = entry.when
+        if when is None:
             continue
-        if latest is not None and latest.when is not None and entry.when <= latest.when:
+        if latest is not None and when <= latest_when:
             found.append((entry, latest))
             continue
-        latest = entry
+        latest, latest_when = entry, when
     return found
 
 

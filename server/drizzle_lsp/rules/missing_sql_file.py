@@ -45,11 +45,11 @@ def check(ctx: FolderContext) -> Iterator[Violation]:
     if journal is None or folder.journal_path is None:
         return
     for entry in journal.entries:
-        tag_field = entry.fields.get("tag")
-        if entry.tag is None or tag_field is None:
+        if entry.tag is None:
             continue  # a missing or non-string tag is J006's
         if folder.sql_path(entry.tag) in folder.sql:
             continue
+        tag_field = entry.fields["tag"]  # (read only now: building an entry's fields costs)
         yield RULE.violation(
             folder.journal_path,
             tag_field.value_span,

@@ -105,12 +105,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pglast
-from pglast import ast
 from pglast.enums import AlterTableType, ConstrType, ObjectType
-from pglast.parser import ParseError
 
+from drizzle_lsp.core import pgtree
 from drizzle_lsp.core.diagnostics import Applicability, Edit, Fix, Severity, Span, Violation
 from drizzle_lsp.core.migration import MigrationFile, Statement
+from drizzle_lsp.core.pgtree import ParseError
 from drizzle_lsp.core.text import TextIndex
 from drizzle_lsp.core.tokens import Token, code_tokens
 from drizzle_lsp.rules._api import CHUNK_PATH, Fixability, RuleInfo, Scope, SqlContext
@@ -135,9 +135,10 @@ _OWNERS = itertools.count(1)  # tells the exception blocks of nested DO statemen
 
 def check(ctx: SqlContext) -> Iterator[Violation]:
     for statement in ctx.file.statements:
-        if type(statement.node) not in _CHECKS and not isinstance(statement.node, ast.DoStmt):
+        node = ctx.file.tree(statement)
+        if node.type_name not in _CHECKS and node.type_name != "DoStmt":
             continue  # not DDL we know: no need for its tokens
-        stmt = _Stmt.of_file(ctx.file, statement)
+        stmt = _Stmt.of_file(ctx.file, statement, node)
         if stmt is None:
             continue
         findings = list(_findings(stmt, ()))
@@ -151,7 +152,7 @@ def check(ctx: SqlContext) -> Iterator[Violation]:
 
 
 class _Stmt:
-    """One statement: the text it lives in, its bounds, its pglast node and its tokens."""
+    """One statement: the text it lives in, its bounds, its parse tree and its tokens."""
 
     def __init__(
         self,
@@ -171,13 +172,13 @@ class _Stmt:
         self._starts = [t.start for t in tokens]
 
     @classmethod
-    def of_file(cls, file: MigrationFile, statement: Statement) -> _Stmt | None:
+    def of_file(cls, file: MigrationFile, statement: Statement, node: pgtree.Node) -> _Stmt | None:
         start, end = statement.span.start, statement.span.end
         tokens = code_tokens(file.text[start:end], start)
         if not tokens:
             return None
         base = file.chunks[statement.chunk].span.start
-        return cls(file.text, base, start, end, statement.terminator, statement.node, tokens)
+        return cls(file.text, base, start, end, statement.terminator, node, tokens)
 
     def at(self, location: int | None) -> int | None:
         """Index of the token a node ``location`` points at."""
@@ -246,10 +247,10 @@ def _fails(what: str, why: str, code: str) -> str:
 
 
 def _findings(stmt: _Stmt, handlers: tuple[_Block, ...]) -> Iterator[_Finding]:
-    if isinstance(stmt.node, ast.DoStmt):
+    if stmt.node.type_name == "DoStmt":
         yield from _do_findings(stmt, handlers)
         return
-    checker = _CHECKS.get(type(stmt.node))
+    checker = _CHECKS.get(stmt.node.type_name)
     if checker is None:
         return
     yield from checker(stmt)
@@ -753,7 +754,7 @@ def _rename(stmt: _Stmt) -> Iterator[_Finding]:
     # ALTER TABLE IF EXISTS a RENAME TO b: the second run finds no `a` and skips
     if getattr(node, "missing_ok", False) and kind in _RELATIONS:
         return
-    if isinstance(node, ast.AlterEnumStmt):
+    if node.type_name == "AlterEnumStmt":
         code = "22023"  # ALTER TYPE ... RENAME VALUE: invalid_parameter_value
     else:
         code = _GONE.get(kind, UNKNOWN) if kind is not None else UNKNOWN
@@ -790,28 +791,28 @@ def _moved(stmt: _Stmt, keyword_name: str, code: str) -> Iterator[_Finding]:
     )
 
 
-_CHECKS: dict[type, Callable[[_Stmt], Iterator[_Finding]]] = {
-    ast.CreateStmt: _create_table,
-    ast.CreateTableAsStmt: _create_table_as,
-    ast.CreateSeqStmt: _create_sequence,
-    ast.IndexStmt: _create_index,
-    ast.CreateSchemaStmt: _create_schema,
-    ast.CreateExtensionStmt: _create_extension,
-    ast.ViewStmt: _create_view,
-    ast.CreateFunctionStmt: _create_function,
-    ast.CreateTrigStmt: _create_trigger,
-    ast.CreateEnumStmt: _create_type("TYPE_P", "CREATE TYPE"),
-    ast.CompositeTypeStmt: _create_type("TYPE_P", "CREATE TYPE"),
-    ast.CreateRangeStmt: _create_type("TYPE_P", "CREATE TYPE"),
-    ast.CreateDomainStmt: _create_type("DOMAIN_P", "CREATE DOMAIN"),
-    ast.CreatePolicyStmt: _create_type("POLICY", "CREATE POLICY"),
-    ast.CreateRoleStmt: _create_role,
-    ast.AlterTableStmt: _alter_table,
-    ast.AlterEnumStmt: _alter_enum,
-    ast.DropStmt: _drop,
-    ast.DropRoleStmt: _drop_role,
-    ast.RenameStmt: _rename,
-    ast.AlterObjectSchemaStmt: _set_schema,
+_CHECKS: dict[str, Callable[[_Stmt], Iterator[_Finding]]] = {
+    "CreateStmt": _create_table,
+    "CreateTableAsStmt": _create_table_as,
+    "CreateSeqStmt": _create_sequence,
+    "IndexStmt": _create_index,
+    "CreateSchemaStmt": _create_schema,
+    "CreateExtensionStmt": _create_extension,
+    "ViewStmt": _create_view,
+    "CreateFunctionStmt": _create_function,
+    "CreateTrigStmt": _create_trigger,
+    "CreateEnumStmt": _create_type("TYPE_P", "CREATE TYPE"),
+    "CompositeTypeStmt": _create_type("TYPE_P", "CREATE TYPE"),
+    "CreateRangeStmt": _create_type("TYPE_P", "CREATE TYPE"),
+    "CreateDomainStmt": _create_type("DOMAIN_P", "CREATE DOMAIN"),
+    "CreatePolicyStmt": _create_type("POLICY", "CREATE POLICY"),
+    "CreateRoleStmt": _create_role,
+    "AlterTableStmt": _alter_table,
+    "AlterEnumStmt": _alter_enum,
+    "DropStmt": _drop,
+    "DropRoleStmt": _drop_role,
+    "RenameStmt": _rename,
+    "AlterObjectSchemaStmt": _set_schema,
 }
 
 
@@ -1042,7 +1043,7 @@ class _DoBlock:
         if not query:
             return
         try:
-            raw = pglast.parse_sql(query)
+            raw = pgtree.parse(query)
         except ParseError:
             return
         place = self._place(query, int(execsql.get("lineno") or 1))
@@ -1050,12 +1051,11 @@ class _DoBlock:
         if tokens is None:
             return
         for r in raw:
-            start = r.stmt_location or 0
-            end = start + r.stmt_len if r.stmt_len else len(query)
+            start, end = r.start, r.end
             own = tuple(t for t in tokens if start <= t.start < end)
             if not own:
                 continue
-            inner = _Stmt(query, 0, start, end, None, r.stmt, own)
+            inner = _Stmt(query, 0, start, end, None, r.node, own)
             for finding in _findings(inner, blocks):
                 if finding.errors and all(_caught(code, blocks) for code in finding.errors):
                     continue

@@ -70,11 +70,11 @@ def check(ctx: FolderContext) -> Iterator[Violation]:
     if not _lists_every_tag(journal):
         return
     journaled = {e.tag for e in journal.entries if e.tag is not None}
-    for path, document in sorted(folder.sql.items()):
+    # the tag first: it rules out nearly every file, and path operations cost microseconds
+    unjournaled = [(p, d) for p, d in folder.sql.items() if d.tag not in journaled]
+    for path, document in sorted(unjournaled):
         # snapshots and anything below the folder are not migrations
         if path.parent != folder.root or path.suffix != ".sql":
-            continue
-        if document.tag in journaled:
             continue
         sibling = _same_number(journal, document.tag)
         yield RULE.violation(

@@ -1,0 +1,105 @@
+"""The journal's fast path (valid JSON) builds exactly the model the tolerant parser builds.
+
+Every journal of the fixtures, the examples and the shared corpus, plus layouts drizzle-kit never
+writes but a hand edit might, goes through both parsers; texts the fast path declines must fall
+back to the tolerant parser (which they do when ``_parse_plain`` returns None).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from drizzle_lsp.core.journal import Journal, _parse_plain, _parse_tolerant, parse_journal
+
+ROOT = Path(__file__).parents[2]
+SHARED = Path(os.environ.get("DRIZZLE_LSP_SHARED", ROOT.parent / "shared"))
+
+
+def _entry(i: int, tag: str = "") -> dict[str, object]:
+    return {
+        "idx": i,
+        "version": "7",
+        "when": 1_700_000_000_000 + i,
+        "tag": tag or f"{i:04d}_m",
+        "breakpoints": True,
+    }
+
+
+def _doc(*entries: dict[str, object], **root: object) -> dict[str, object]:
+    return {"version": "7", "dialect": "postgresql", **root, "entries": list(entries)}
+
+
+PLAIN = [
+    json.dumps(_doc(_entry(0), _entry(1)), indent=2),
+    json.dumps(_doc(_entry(0), _entry(1))),  # one line
+    json.dumps(_doc(_entry(0, "0000_café ☕"), _entry(1, "0001_🎉")), indent=2, ensure_ascii=False),
+    json.dumps(_doc(_entry(0, 'a "quoted" {brace} [x]'), _entry(1, "tab\\t")), indent="\t"),
+    json.dumps(_doc(_entry(0)), indent=2).replace("\n", "\r\n"),
+    json.dumps(_doc()),  # no entries
+    '{"entries": [], "version": "7"}',
+    '  {"v\\u0065rsion": "7", "entries": [{"t\\u0061g": "x", "when": 1e3, "idx": -0}]}  \n',
+    '{"version": 7, "dialect": null, "extra": true, "entries": [{"when": 1.5, "tag": false}]}',
+    '{"entries": [{}, {"idx": 0}]}',
+]
+TOLERANT = [
+    '{"entries": [{"idx": 0, "idx": 1}]}',  # a key twice
+    '{"entries": [{"idx": 0, "meta": {"a": 1}}]}',  # a nested value
+    '{"entries": [1, "x"]}',  # elements that are not objects
+    '{"entries": {"idx": 0}}',
+    '{"entries": [], "extra": [1]}',
+    '{"entries": [{"when": NaN}]}',
+    '{"entries": [{"idx": 0},]}',  # trailing comma
+    "[]",
+    '"journal"',
+    "",
+    '{"entries": [{"idx": 0}]} // a comment',
+]
+
+
+def _same(text: str) -> None:
+    plain, tolerant = _parse_plain(text), _parse_tolerant(text)
+    assert plain is not None
+    assert plain.index.line_starts == tolerant.index.line_starts
+    assert dataclasses.replace(plain, index=tolerant.index) == tolerant
+    for fast, slow in zip(plain.entries, tolerant.entries, strict=True):
+        for key in ("idx", "version", "when", "tag", "breakpoints"):
+            assert fast.typed(key, int) == slow.typed(key, int)
+            assert fast.typed(key, str) == slow.typed(key, str)
+            assert fast.typed(key, bool) == slow.typed(key, bool)
+
+
+@pytest.mark.parametrize("text", PLAIN)
+def test_fast_path_gives_the_same_model(text: str) -> None:
+    _same(text)
+
+
+@pytest.mark.parametrize("text", TOLERANT)
+def test_other_texts_take_the_tolerant_path(text: str) -> None:
+    assert _parse_plain(text) is None
+    assert isinstance(parse_journal(text), Journal)
+
+
+def test_values_are_read_without_building_fields() -> None:
+    journal = parse_journal(json.dumps(_doc(_entry(0), _entry(1)), indent=2))
+    assert [e.when for e in journal.entries] == [1_700_000_000_000, 1_700_000_000_001]
+    assert all(e._fields is None for e in journal.entries)  # built when first read
+    assert journal.entries[1].fields["tag"].value == "0001_m"
+
+
+def _journals() -> list[Path]:
+    roots = [ROOT / "tests", ROOT / "examples", SHARED / "corpus" / "drizzle"]
+    return sorted(p for root in roots for p in root.rglob("_journal.json") if root.is_dir())
+
+
+def test_every_known_journal_reads_the_same() -> None:
+    journals = _journals()
+    assert journals
+    for path in journals:
+        text = path.read_bytes().decode("utf-8", "replace").removeprefix("\ufeff")
+        if _parse_plain(text) is not None:
+            _same(text)
