@@ -536,6 +536,20 @@ class ServerState:
         elif touched:
             self.refresh_databases(touched.values())
 
+    def reconcile(self, roots: Iterable[Path]) -> None:
+        """List ``roots`` again once a watcher is listening: files created or deleted between the
+        scan's listing and the watcher's start would otherwise go unseen."""
+        events: list[tuple[Path, Change]] = []
+        for root in roots:
+            state = self.folders.get(root)
+            if state is None:
+                continue
+            now = set(_listing(root, state.layout))
+            events += [(p, Change.CREATED) for p in sorted(now - state.listing)]
+            events += [(p, Change.DELETED) for p in sorted(state.listing - now)]
+        if events:
+            self.files_changed(events)
+
     def saved(self, uri: str) -> None:
         """``didSave``: the file on disk is what migrate() reads now; re-read the database too."""
         path = convert.path_of(uri)

@@ -122,6 +122,7 @@ class FileWatcher:
             await asyncio.sleep(0)  # its first step created the OS watches: we are listening
             if recursive:
                 log.info("watching %d migrations folders for changes (watchfiles)", len(paths))
+                self.state.reconcile(paths)
             while True:
                 batch = await pending
                 self.state.files_changed(_events(path for _, path in batch))
