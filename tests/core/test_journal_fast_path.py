@@ -13,6 +13,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from drizzle_lsp.core.journal import Journal, _parse_plain, _parse_tolerant, parse_journal
 
@@ -103,3 +105,31 @@ def test_every_known_journal_reads_the_same() -> None:
         text = path.read_bytes().decode("utf-8", "replace").removeprefix("\ufeff")
         if _parse_plain(text) is not None:
             _same(text)
+
+
+# Any journal drizzle-kit or a person could write, in any layout json.dumps can produce: the
+# regex-located fast path must give the tree-sitter model, field by field, offset by offset.
+_scalars = st.one_of(
+    st.integers(min_value=-(2**53), max_value=2**53),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12),
+    st.booleans(),
+    st.none(),
+)
+_keys = st.sampled_from(["idx", "version", "when", "tag", "breakpoints", "x", "é☕", 'a"b', "{["])
+_entries = st.lists(st.dictionaries(_keys, _scalars, max_size=6), max_size=6)
+_layouts = st.sampled_from([None, 0, 1, 2, 4, "\t"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(_entries, _layouts, st.booleans(), st.booleans())
+def test_fast_path_agrees_on_generated_journals(
+    entries: list[dict[str, object]], indent: object, ascii_only: bool, crlf: bool
+) -> None:
+    text = json.dumps(
+        {"version": "7", "dialect": "postgresql", "entries": entries},
+        indent=indent,  # type: ignore[arg-type]
+        ensure_ascii=ascii_only,
+    )
+    if crlf:
+        text = text.replace("\n", "\r\n")
+    _same(text)
