@@ -10,6 +10,7 @@ from lsprotocol import types
 from pygls.protocol import default_converter
 
 from drizzle_lsp.core.diagnostics import Applicability, Edit, Fix, Severity, Span, Violation
+from drizzle_lsp.core.fixes import minimal_edit
 from drizzle_lsp.core.text import Encoding, TextIndex
 from drizzle_lsp.lsp import convert
 
@@ -73,7 +74,7 @@ def test_diagnostic_json_is_a_valid_lsp_diagnostic() -> None:
     ],
 )
 def test_minimal_edit(before: str, after: str) -> None:
-    edit = convert.minimal_edit(SQL, before, after)
+    edit = minimal_edit(SQL, before, after)
     assert before[: edit.span.start] + edit.new_text + before[edit.span.end :] == after
     index = TextIndex(before)
     for offset in (edit.span.start, edit.span.end):

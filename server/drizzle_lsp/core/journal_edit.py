@@ -16,11 +16,12 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from drizzle_lsp.core.diagnostics import Edit
+from drizzle_lsp.core.fixes import common_length
 from drizzle_lsp.core.journal import Journal, JournalEntry
 
 Scalar = int | str | bool
@@ -318,19 +319,6 @@ def _minimal_edit(text: str, start: int, end: int, new: str, path: Path) -> tupl
     if old == new:
         return ()
     limit = min(len(old), len(new))
-    prefix = _common_length(lambda n: old[:n] == new[:n], limit)
-    suffix = _common_length(lambda n: old[len(old) - n :] == new[len(new) - n :], limit - prefix)
+    prefix = common_length(lambda n: old[:n] == new[:n], limit)
+    suffix = common_length(lambda n: old[len(old) - n :] == new[len(new) - n :], limit - prefix)
     return (Edit.replace(path, start + prefix, end - suffix, new[prefix : len(new) - suffix]),)
-
-
-def _common_length(same: Callable[[int], bool], limit: int) -> int:
-    """Largest n <= limit with same(n) (same is monotonic): a binary search of slice compares,
-    which run in C; a journal's interior is 100 KB for 1,000 entries."""
-    low, high = 0, limit
-    while low < high:
-        middle = (low + high + 1) // 2
-        if same(middle):
-            low = middle
-        else:
-            high = middle - 1
-    return low

@@ -18,6 +18,7 @@ from typing import Any
 from lsprotocol import types
 
 from drizzle_lsp.core.diagnostics import Edit
+from drizzle_lsp.core.fixes import minimal_edit
 from drizzle_lsp.core.migration import MigrationFile
 from drizzle_lsp.core.suppress import ignore_edit
 from drizzle_lsp.lsp import convert
@@ -156,7 +157,5 @@ async def resolve(state: ServerState, action: types.CodeAction) -> types.CodeAct
     before, after = outcome
     if before != document.text:
         return action
-    action.edit = _document_edit(
-        state, document, convert.minimal_edit(document.path, before, after)
-    )
+    action.edit = _document_edit(state, document, minimal_edit(document.path, before, after))
     return action

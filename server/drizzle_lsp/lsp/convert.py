@@ -25,6 +25,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
 from drizzle_lsp.core.diagnostics import Edit, Fix, Severity, Span, Violation
+from drizzle_lsp.core.fixes import common_length
 from drizzle_lsp.core.text import Encoding, Position, TextIndex
 from drizzle_lsp.docs import docs_url
 from drizzle_lsp.rules import SQL_RULES
@@ -151,7 +152,7 @@ class DiagnosticWriter:
             old, new = previous.text, self._written.text
             limit = min(len(old), len(new))
             same = (lambda n: True) if old is new else (lambda n: old[:n] == new[:n])
-            self._unchanged = _common_length(same, limit)
+            self._unchanged = common_length(same, limit)
         _, body, last = found
         # +1: the position right after a "\r" depends on whether a "\n" follows
         return (body, last) if last + 1 < self._unchanged else None
@@ -310,31 +311,3 @@ def range_from_json(data: Mapping[str, Any]) -> types.Range:
         start=types.Position(line=start["line"], character=start["character"]),
         end=types.Position(line=end["line"], character=end["character"]),
     )
-
-
-def minimal_edit(path: Path, before: str, after: str) -> Edit:
-    """One edit turning ``before`` into ``after``: the differing middle, common ends kept."""
-    limit = min(len(before), len(after))
-    start = _common_length(lambda n: before[:n] == after[:n], limit)
-    end = _common_length(
-        lambda n: before[len(before) - n :] == after[len(after) - n :], limit - start
-    )
-    # never split a "\r\n": a position between its characters has no line/column
-    if 0 < start < len(before) and before[start - 1] == "\r" and before[start] == "\n":
-        start -= 1
-    tail = len(before) - end
-    if end > 0 and tail > 0 and before[tail] == "\n" and before[tail - 1] == "\r":
-        end -= 1
-    return Edit(path, Span(start, len(before) - end), after[start : len(after) - end])
-
-
-def _common_length(same: Callable[[int], bool], limit: int) -> int:
-    """Largest n <= limit with same(n) (same is monotonic): binary search over slice compares."""
-    low, high = 0, limit
-    while low < high:
-        middle = (low + high + 1) // 2
-        if same(middle):
-            low = middle
-        else:
-            high = middle - 1
-    return low
