@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -806,11 +808,27 @@ def _database_view(snapshot: Snapshot, folder: MigrationFolder) -> DatabaseView 
     return database_view(folder, database.applied.rows, database.label, database.digests)
 
 
+@contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """Analysis allocates some 10^5 short-lived, acyclic objects (reference counting frees them);
+    the cyclic collections they would trigger only walk the caches: measured on a 1,000-entry
+    journal edit, 19 ms of analysis became 30-36 ms, with a 115 ms full collection every ~8 edits.
+    (The switch is process-wide: leave it off if someone else turned it off, as the scan does.)"""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _analyze(snapshot: Snapshot, clock: Callable[[], int], disk: DiskCache) -> Result:
     started = time.perf_counter()
-    folder = _load(snapshot, disk)
-    view = _database_view(snapshot, folder)
-    violations = analyze(folder, snapshot.settings, clock, at_risk_tags(view), database=view)
+    with _without_cyclic_gc():
+        folder = _load(snapshot, disk)
+        view = _database_view(snapshot, folder)
+        violations = analyze(folder, snapshot.settings, clock, at_risk_tags(view), database=view)
     by_path: dict[Path, list[Violation]] = {}
     for v in violations:
         by_path.setdefault(v.path, []).append(v)
