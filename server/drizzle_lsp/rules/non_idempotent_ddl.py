@@ -276,6 +276,11 @@ def _create_if_not_exists(
     )
 
 
+def _create_relation(stmt: _Stmt, keyword: int | None, name: int | None) -> Iterator[_Finding]:
+    """CREATE TABLE / SEQUENCE / INDEX / MATERIALIZED VIEW: a second run finds the relation."""
+    return _create_if_not_exists(stmt, keyword, name, "the relation already exists", "42P07")
+
+
 def _temporary(relation: Any) -> bool:
     return getattr(relation, "relpersistence", "p") == "t"
 
@@ -285,13 +290,7 @@ def _create_table(stmt: _Stmt) -> Iterator[_Finding]:
     # CREATE TABLE IF NOT EXISTS is idempotent; a temporary table lives for one session
     if node.if_not_exists or _temporary(node.relation):
         return
-    yield from _create_if_not_exists(
-        stmt,
-        stmt.find("TABLE"),
-        stmt.at(node.relation.location),
-        "the relation already exists",
-        "42P07",
-    )
+    yield from _create_relation(stmt, stmt.find("TABLE"), stmt.at(node.relation.location))
 
 
 def _create_table_as(stmt: _Stmt) -> Iterator[_Finding]:
@@ -301,26 +300,14 @@ def _create_table_as(stmt: _Stmt) -> Iterator[_Finding]:
     if node.objtype not in (ObjectType.OBJECT_MATVIEW, ObjectType.OBJECT_TABLE):
         return
     keyword = "VIEW" if node.objtype == ObjectType.OBJECT_MATVIEW else "TABLE"
-    yield from _create_if_not_exists(
-        stmt,
-        stmt.find(keyword),
-        stmt.at(node.into.rel.location),
-        "the relation already exists",
-        "42P07",
-    )
+    yield from _create_relation(stmt, stmt.find(keyword), stmt.at(node.into.rel.location))
 
 
 def _create_sequence(stmt: _Stmt) -> Iterator[_Finding]:
     node = stmt.node
     if node.if_not_exists or _temporary(node.sequence):
         return
-    yield from _create_if_not_exists(
-        stmt,
-        stmt.find("SEQUENCE"),
-        stmt.at(node.sequence.location),
-        "the relation already exists",
-        "42P07",
-    )
+    yield from _create_relation(stmt, stmt.find("SEQUENCE"), stmt.at(node.sequence.location))
 
 
 def _create_index(stmt: _Stmt) -> Iterator[_Finding]:
@@ -333,9 +320,7 @@ def _create_index(stmt: _Stmt) -> Iterator[_Finding]:
     if stmt.is_(keyword + 1, "CONCURRENTLY"):
         keyword += 1
     if node.idxname:
-        yield from _create_if_not_exists(
-            stmt, keyword, keyword + 1, "the relation already exists", "42P07"
-        )
+        yield from _create_relation(stmt, keyword, keyword + 1)
         return
     # an unnamed index gets a fresh name each time: no error, a duplicate index
     relation = stmt.at(node.relation.location)
