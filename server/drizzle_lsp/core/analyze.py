@@ -21,7 +21,7 @@ from drizzle_lsp.core.fixes import apply_edits, apply_fix, compatible_fixes
 from drizzle_lsp.core.folder import Layout, MigrationFolder, SqlDocument, folder_texts, with_texts
 from drizzle_lsp.core.migration import BREAKPOINT, MigrationFile
 from drizzle_lsp.core.settings import S002Scope, Settings
-from drizzle_lsp.rules import DATABASE_RULES, FOLDER_RULES, SQL_RULES, Rule, rule_by_code
+from drizzle_lsp.rules import DATABASE_RULES, FOLDER_RULES, SQL_RULES, Rule, syntax_error
 from drizzle_lsp.rules._api import CHUNK_PATH, DatabaseContext, FolderContext, SqlContext
 
 AT_RISK_CODES = frozenset({"J001", "J005"})
@@ -84,10 +84,8 @@ def _unreadable(folder: MigrationFolder) -> list[Violation]:
     SQL rules see chunks of text, and such a file has none. (An unreadable journal is J006's:
     that rule sees the folder and its ``journal_error``.)
     """
-    rule = rule_by_code("S001")
-    assert rule is not None
     return [
-        rule.info.violation(
+        syntax_error.RULE.violation(
             document.path,
             Span(0, 0),
             # the output names the file already
