@@ -9,8 +9,11 @@ import pytest
 from lsprotocol import types
 from pygls.protocol import default_converter
 
+from drizzle_lsp.core.analyze import lint_sql
 from drizzle_lsp.core.diagnostics import Applicability, Edit, Fix, Severity, Span, Violation
 from drizzle_lsp.core.fixes import minimal_edit
+from drizzle_lsp.core.folder import SqlDocument
+from drizzle_lsp.core.source import SourceText
 from drizzle_lsp.core.text import Encoding, TextIndex
 from drizzle_lsp.lsp import convert
 
@@ -82,12 +85,9 @@ def test_minimal_edit(before: str, after: str) -> None:
         assert index.offset(position) == offset, "no position inside a line break"
 
 
-def _violation(text: str, word: str) -> Violation:
-    at = text.index(word)
-    fix = Fix(f"Fix {word}", (Edit.insert(SQL, at + len(word), " IF NOT EXISTS"),))
-    return Violation(
-        "S002", "non-idempotent-ddl", Severity.WARNING, word, SQL, Span(at, at + len(word)), fix
-    )
+def _lint(text: str) -> list[Violation]:
+    """The file's SQL-rule violations as the analyzer places them (each with its ``origin``)."""
+    return lint_sql(SqlDocument(SQL, "0001_a", SourceText(text)), breakpoints=True)
 
 
 def _written(text: str, violations: list[Violation], version: int) -> list[str]:
@@ -98,28 +98,58 @@ def _written(text: str, violations: list[Violation], version: int) -> list[str]:
     return [writer.json(v) for v in violations]
 
 
+BREAK = "\n--> statement-breakpoint\n"
+CHUNKS = [
+    'CREATE TABLE "a" ("id" int);',
+    '-- café ☕\r\nALTER TABLE "a" ADD COLUMN "b" int;',
+    'ALTER TABLE "a" ADD COLUMN "c" int;\r\nALTER TABLE "a" ADD COLUMN "d" int;',
+    'CREATE INDEX "i" ON "a" ("b");',
+]
+# the last statement starts on the marker's line, after the previous statement's last line
+BEFORE = BREAK.join(CHUNKS[:3]) + " --> statement-breakpoint " + CHUNKS[3] + "\n"
+
+
 @pytest.mark.parametrize(
     "edit",
     [
-        lambda t: t.replace("-- tail", "-- tail ☕"),  # after every diagnostic
-        lambda t: t.replace("-- mid", "-- m\nid"),  # a line added between them
-        lambda t: t.replace("-- mid", "-- mi☕"),  # same length, wider in UTF-16
-        lambda t: t.replace("\r\nB", "\rxB"),  # same length, the same line count
-        lambda t: "😀" + t[1:],  # the first character
+        lambda t: t.replace('"i"', '"i2"'),  # in the last chunk: the others are kept
+        lambda t: t.replace('"b" int', '"bb" int'),  # the chunks after it move along the line
+        lambda t: t.replace('"a" ADD COLUMN "c"', '"a"\nADD COLUMN "c"'),  # a line added
+        lambda t: t.replace("café ☕", "cafe ☕☕"),  # wider in UTF-16, the same length in str
+        lambda t: t.replace("\r\nALTER", "\rALTER"),  # a CRLF becomes CR: the same line count
+        lambda t: t.replace('"d" int', '"dd" int'),  # the last chunk starts a column later
+        lambda t: "😀" + t,  # before everything
+        lambda t: t + BREAK + CHUNKS[1],  # a copy of a chunk: the same origin, elsewhere
         lambda t: t,  # nothing
     ],
 )
-def test_json_written_again_only_where_positions_stay(edit: object) -> None:
-    """A violation published before is written again unless its positions may have moved:
-    whatever the edit, the JSON equals what a fresh writer makes."""
-    before = "-- head\r\nA a;\r\n-- mid\r\nB b;\r\nC c;\r\n-- tail\r\n"
-    violations = [_violation(before, word) for word in ("A", "B", "C")]
-    _written(before, violations, 1)
+def test_json_written_again_only_where_positions_change(edit: object) -> None:
+    """A diagnostic published before is reused only where its chunk's text and start position
+    are the same: whatever the edit, the JSON equals what a fresh writer makes."""
+    before = BEFORE
+    _written(before, _lint(before), 1)
     after = edit(before)  # type: ignore[operator]
-    # the analyzer keeps a violation object where its chunk's text and offset did not change,
-    # even when text before it changed (same length): here, where its word did not move
-    kept = [v if after[v.span.start : v.span.end] == v.message else None for v in violations]
-    current = [v or _violation(after, w) for v, w in zip(kept, "ABC", strict=True)]
-    again = _written(after, current, 2)
+    violations = _lint(after)
+    again = _written(after, violations, 2)
     convert._WRITTEN.clear()
-    assert again == _written(after, current, 2)
+    assert again == _written(after, violations, 2)
+    assert len(violations) >= 5 and all(v.origin is not None for v in violations)
+
+
+def test_diagnostics_of_unchanged_chunks_are_not_encoded_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Typing in the last statement re-encodes only its diagnostic, not the file's others."""
+    before = BEFORE
+    _written(before, _lint(before), 1)
+    encoded: list[str] = []
+    body = convert.DiagnosticWriter._body
+
+    def counting(self: convert.DiagnosticWriter, v: Violation) -> str:
+        encoded.append(v.message)
+        return body(self, v)
+
+    monkeypatch.setattr(convert.DiagnosticWriter, "_body", counting)
+    after = before.replace('"i"', '"i2"')
+    _written(after, _lint(after), 2)
+    assert len(encoded) == 1 and '"i2"' in encoded[0]

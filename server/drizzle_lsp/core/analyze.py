@@ -189,7 +189,9 @@ def _relocate(v: Violation, path: Path, offset: int, tag: str) -> Violation:
     span = Span(v.span.start + offset, v.span.end + offset)
     fix = _relocate_fix(v.fix, path, offset) if v.fix is not None else None
     alternatives = tuple(_relocate_fix(a, path, offset) for a in v.alternatives)
-    return Violation(v.code, v.name, v.severity, v.message, path, span, fix, alternatives, tag)
+    return Violation(
+        v.code, v.name, v.severity, v.message, path, span, fix, alternatives, tag, origin=v
+    )
 
 
 def _relocate_fix(f: Fix, path: Path, offset: int) -> Fix:

@@ -1,6 +1,11 @@
 """Value types shared by rules, fixes and adapters. No editor types here.
 
 Offsets are str indexes into the file's text (see :mod:`drizzle_lsp.core.text`).
+
+The types are values: hashable, compared by content, never changed after construction. They
+are not ``frozen`` dataclasses only because a frozen dataclass's ``__init__`` costs three to
+four times as much (one ``object.__setattr__`` call per field), and the analyzer builds
+thousands of them per keystroke when it places a file's chunk results after an edit.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ class Applicability(StrEnum):
     UNSAFE = "unsafe"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Span:
     start: int
     end: int
@@ -34,7 +39,7 @@ class Span:
             raise ValueError(f"span start {self.start} > end {self.end}")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Edit:
     """Replace ``span`` of ``path`` with ``new_text`` (an insertion when the span is empty)."""
 
@@ -51,7 +56,7 @@ class Edit:
         return cls(path, Span(start, end), text)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Fix:
     title: str
     edits: tuple[Edit, ...]
@@ -66,7 +71,7 @@ class Fix:
         return frozenset(edit.path for edit in self.edits)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Violation:
     """One diagnostic: a rule fired on ``span`` of ``path``."""
 
@@ -80,6 +85,10 @@ class Violation:
     # further fixes offered in the editor only (e.g. J001's make-idempotent-and-bump)
     alternatives: tuple[Fix, ...] = field(default=())
     tag: str | None = None  # the migration the violation is about, when there is one
+    # SQL rules: the violation as found in its chunk (chunk-relative offsets), which this one
+    # places in the file; adapters key per-chunk work on it (it is the same object as long as
+    # the chunk's text is)
+    origin: Violation | None = field(default=None, compare=False, repr=False)
 
     def sort_key(self) -> tuple[str, int, str]:
         return (str(self.path), self.span.start, self.code)
