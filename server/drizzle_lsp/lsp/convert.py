@@ -18,8 +18,9 @@ are written as JSON text (:class:`DiagnosticWriter`), not typed objects: see the
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from json.encoder import encode_basestring_ascii as _quote
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
 from drizzle_lsp.core.diagnostics import Edit, Fix, Severity, Span, Violation
+from drizzle_lsp.core.fixes import minimal_edit
 from drizzle_lsp.core.text import Encoding, Position, TextIndex
 from drizzle_lsp.docs import docs_url
 from drizzle_lsp.rules import SQL_RULES
@@ -103,9 +105,9 @@ class DiagnosticWriter:
 
     What was written for the file's last publish is reused for a violation of a SQL rule whose
     ``origin`` (the violation as found in its chunk, the same object while the chunk's text is)
-    starts its chunk at the same line and column as then: its positions are the chunk's start
-    plus positions in an unchanged chunk text, so they are the same. After typing in a line,
-    only the diagnostics of the edited chunk are written again.
+    starts its chunk where the same line and column were then (:class:`_Unmoved`): its
+    positions are the chunk's start plus positions in an unchanged chunk text, so they are the
+    same. After typing in a line, only the diagnostics of the edited chunk are written again.
     """
 
     def __init__(self, path: Path, document_of: DocumentOf, encoding: Encoding) -> None:
@@ -119,25 +121,36 @@ class DiagnosticWriter:
         version = self.document.version
         self._tail = "" if version is None else f',"version":{version}'
         key = (path, self.document.uri, encoding)
-        self._previous = _WRITTEN.pop(key, {})
-        self._written = _WRITTEN[key] = {}
+        self._previous = _WRITTEN.pop(key, None)
+        self._unmoved: _Unmoved | None = None
+        self._written = _WRITTEN[key] = _Written(self.document.index)
 
     def json(self, v: Violation) -> str:
         """The ``Diagnostic`` of ``v`` as JSON text."""
         origin = v.origin
         if origin is None:
             return f"{self._body(v)}{self._tail}}}}}"
-        # where the chunk starts: the positions of the rest follow from the chunk's text
-        chunk = self.document.index.line_column(v.span.start - origin.span.start, self.encoding)
-        key = (id(origin), *chunk)
-        found = self._previous.get(key)
-        if found is None or found[0] is not origin:
+        chunk = v.span.start - origin.span.start  # where the chunk starts in the file
+        found = self._published(origin, chunk)
+        if found is None:
             body = self._body(v)
             if not all(e.path is self.path or e.path == self.path for e in _edits(v)):
                 return f"{body}{self._tail}}}}}"  # other files' versions change: not kept
             found = (origin, body)
-        self._written[key] = found
+        self._written.bodies[id(origin), chunk] = found
         return f"{found[1]}{self._tail}}}}}"
+
+    def _published(self, origin: Violation, chunk: int) -> tuple[Violation, str] | None:
+        """What the last publish wrote for ``origin``'s chunk if it started at the same line and
+        column as the chunk at offset ``chunk`` does now."""
+        previous = self._previous
+        if previous is None:
+            return None
+        if self._unmoved is None:
+            self._unmoved = _Unmoved.between(previous.index, self.document.index)
+        before = self._unmoved.old_offset(chunk)
+        found = previous.bodies.get((id(origin), before)) if before is not None else None
+        return found if found is not None and found[0] is origin else None
 
     def _body(self, v: Violation) -> str:
         """The diagnostic's JSON text up to ``data``'s version (which changes every publish)."""
@@ -196,9 +209,47 @@ class DiagnosticWriter:
         )
 
 
-# per (path, uri, encoding), replaced by each publish of the file: what it wrote for SQL-rule
-# violations, (id(origin), chunk line, chunk column) -> (origin, JSON body)
-_WRITTEN: dict[tuple[Path, str, Encoding], dict[tuple[int, int, int], tuple[Violation, str]]] = {}
+@dataclass(slots=True)
+class _Written:
+    """A file's last publish: its text's index and, per SQL-rule violation written,
+    (id(origin), chunk offset) -> (origin, JSON body)."""
+
+    index: TextIndex
+    bodies: dict[tuple[int, int], tuple[Violation, str]] = field(default_factory=dict)
+
+
+# per (path, uri, encoding): one entry per published file, replaced by each publish
+_WRITTEN: dict[tuple[Path, str, Encoding], _Written] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class _Unmoved:
+    """Which offsets of a new text are at the line and column they were at in the old text,
+    and at which old offset: the common prefix, and when the line count did not change, the
+    common suffix from its first whole line on (the line the edit ends in has other columns)."""
+
+    prefix: int  # offsets up to here are unchanged
+    suffix: int  # offsets from here on were ``delta`` smaller
+    delta: int
+
+    @classmethod
+    def between(cls, old: TextIndex, new: TextIndex) -> _Unmoved:
+        end = len(new.text)
+        if old.text is new.text:
+            return cls(end, end + 1, 0)
+        edit = minimal_edit(Path(), old.text, new.text)
+        delta = end - len(old.text)
+        if old.line_count != new.line_count:
+            return cls(edit.span.start, end + 1, delta)
+        # a line start after the suffix's first character: the suffix alone decides it
+        starts = new.line_starts
+        first = bisect.bisect_left(starts, edit.span.start + len(edit.new_text) + 1)
+        return cls(edit.span.start, starts[first] if first < len(starts) else end + 1, delta)
+
+    def old_offset(self, offset: int) -> int | None:
+        if offset <= self.prefix:
+            return offset
+        return offset - self.delta if offset >= self.suffix else None
 
 
 def _numbers(values: tuple[int, ...]) -> str:
