@@ -185,17 +185,18 @@ def _suppressed(migration: MigrationFile, v: Violation) -> bool:
 
 def _relocate(v: Violation, path: Path, offset: int, tag: str) -> Violation:
     """``v``, found in a chunk, placed in its file (built directly: ``dataclasses.replace`` is
-    several times slower, and a file may hold thousands of violations)."""
+    several times slower, and a file may hold thousands of violations; list comprehensions,
+    not generators, for the same reason)."""
     span = Span(v.span.start + offset, v.span.end + offset)
     fix = _relocate_fix(v.fix, path, offset) if v.fix is not None else None
-    alternatives = tuple(_relocate_fix(a, path, offset) for a in v.alternatives)
-    return Violation(
-        v.code, v.name, v.severity, v.message, path, span, fix, alternatives, tag, origin=v
+    alternatives = (
+        tuple([_relocate_fix(a, path, offset) for a in v.alternatives]) if v.alternatives else ()
     )
+    return Violation(v.code, v.name, v.severity, v.message, path, span, fix, alternatives, tag, v)
 
 
 def _relocate_fix(f: Fix, path: Path, offset: int) -> Fix:
-    edits = tuple(
+    edits = [
         Edit(
             # SQL rules use the CHUNK_PATH object itself (Path.__eq__ costs microseconds)
             path if e.path is CHUNK_PATH or e.path == CHUNK_PATH else e.path,
@@ -203,8 +204,8 @@ def _relocate_fix(f: Fix, path: Path, offset: int) -> Fix:
             e.new_text,
         )
         for e in f.edits
-    )
-    return Fix(f.title, edits, f.applicability, f.isolation)
+    ]
+    return Fix(f.title, tuple(edits), f.applicability, f.isolation)
 
 
 @lru_cache(maxsize=65536)

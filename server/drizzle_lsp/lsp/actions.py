@@ -103,10 +103,9 @@ def _data_of(state: ServerState, document: OpenDocument, diagnostic: types.Diagn
 def ignore_action(
     state: ServerState, document: OpenDocument, diagnostic: types.Diagnostic
 ) -> types.CodeAction | None:
-    data = diagnostic.data
-    if not isinstance(data, Mapping) or not data.get("ignorable") or diagnostic.code is None:
-        return None
     code = str(diagnostic.code)
+    if diagnostic.source != convert.SOURCE or code not in convert.SQL_CODES:
+        return None  # suppression comments are per statement: SQL rules only
     index = document.index
     at = convert.offset(index, diagnostic.range.start, state.encoding)
     edit = ignore_edit(document.path, _migration(state, document), at, code)

@@ -5,14 +5,15 @@ Fixes travel in ``Diagnostic.data`` (the ruff/squawk pattern): each fix is store
 already in LSP coordinates of the document version the diagnostic was computed for, so a code
 action only reads them back. ``data`` is plain JSON::
 
-    {"fixes": [{"title", "applicability", "preferred",
+    {"fixes": [{"title", "preferred",
                 "edits": [[start line, start character, end line, end character, newText]
                           | [... newText, uri, version]]}],
-     "ignorable": bool, "version": int}
+     "version": int}
 
-Edits are arrays, not ``TextEdit`` objects: a publish can carry thousands of them, and the
-client decodes every object of it on each edit. An edit without a URI is in the diagnostic's
-own document, at ``data.version``. Diagnostics
+It is kept small, as a publish can carry thousands of diagnostics and the client decodes all
+of them on each edit: edits are arrays, not ``TextEdit`` objects, and nothing the server can
+tell from the diagnostic itself is repeated (whether it can be ignored follows from its code).
+An edit without a URI is in the diagnostic's own document, at ``data.version``. Diagnostics
 are written as JSON text (:class:`DiagnosticWriter`), not typed objects: see there why.
 """
 
@@ -166,13 +167,12 @@ class DiagnosticWriter:
             fixes.append(self._fix(v.fix, preferred=True))
         for alternative in v.alternatives:
             fixes.append(self._fix(alternative, preferred=False))
-        ignorable = "true" if v.code in SQL_CODES else "false"
         start_line, start, end_line, end = self._positions(self.document.index, v.span)
         return (
             f'{{"range":{{"start":{{"line":{start_line},"character":{start}}},'
             f'"end":{{"line":{end_line},"character":{end}}}}},{head},'
             f'"message":{_quote(v.message)},'
-            f'"data":{{"fixes":[{",".join(fixes)}],"ignorable":{ignorable}'
+            f'"data":{{"fixes":[{",".join(fixes)}]'
         )
 
     def _string(self, text: str) -> str:
@@ -203,7 +203,7 @@ class DiagnosticWriter:
             edits.append(f"[{_numbers(positions)},{new_text},{self._string(other.uri)},{version}]")
         safe = fix.applicability.value == "safe"
         return (
-            f'{{"title":{self._string(fix.title)},"applicability":"{fix.applicability.value}",'
+            f'{{"title":{self._string(fix.title)},'
             f'"preferred":{"true" if preferred and safe else "false"},'
             f'"edits":[{",".join(edits)}]}}'
         )
