@@ -66,6 +66,11 @@ TOLERANT = [
 def _same(text: str) -> None:
     plain, tolerant = _parse_plain(text), _parse_tolerant(text)
     assert plain is not None
+    for lazy, slow in zip(plain.entries, tolerant.entries, strict=True):  # no field built yet
+        for key, found in slow.fields.items():
+            span = (found.value_span.start, found.value_span.end)
+            assert lazy.value_span(key) == slow.value_span(key) == span
+        assert lazy.value_span("no such key") is None
     assert plain.index.line_starts == tolerant.index.line_starts
     assert dataclasses.replace(plain, index=tolerant.index) == tolerant
     for fast, slow in zip(plain.entries, tolerant.entries, strict=True):

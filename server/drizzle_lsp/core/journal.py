@@ -113,6 +113,14 @@ class JournalEntry:
             return self._lazy.one(key)
         return self.fields.get(key)
 
+    def value_span(self, key: str) -> tuple[int, int] | None:
+        """Where the value of ``key`` is (start, end), building no field: the journal rewrites
+        ask it of every entry after the first one they move or renumber."""
+        if self._fields is None and self._lazy is not None:
+            return self._lazy.value_span(key)
+        found = self.fields.get(key)
+        return None if found is None else (found.value_span.start, found.value_span.end)
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, JournalEntry):
             return NotImplemented
@@ -678,18 +686,26 @@ class _LazyFields:
         self.text, self.start, self.values = text, start, values
 
     def all(self) -> dict[str, Field]:
-        return {f.key: f for f in self._scan()}
+        fields = (self._field(name, pair) for name, pair in self._pairs())
+        return {f.key: f for f in fields}
 
     def one(self, key: str) -> Field | None:
-        return next((f for f in self._scan() if f.key == key), None)
+        return next((self._field(name, pair) for name, pair in self._pairs() if name == key), None)
 
-    def _scan(self) -> Iterator[Field]:
-        text, start = self.text, self.start
-        for pair in _PAIR.finditer(text, 1, len(text) - 1):
-            name = _key(pair.group(1))
-            (key_start, key_end), (value_start, value_end) = pair.span(1), pair.span(2)
-            key, value = (
-                Span(start + key_start, start + key_end),
-                Span(start + value_start, start + value_end),
-            )
-            yield Field(name, key, value, self.values[name], _kind(text, value_start))
+    def value_span(self, key: str) -> tuple[int, int] | None:
+        start = self.start
+        for name, pair in self._pairs():
+            if name == key:
+                return start + pair.start(2), start + pair.end(2)
+        return None
+
+    def _pairs(self) -> Iterator[tuple[str, re.Match[str]]]:
+        for pair in _PAIR.finditer(self.text, 1, len(self.text) - 1):
+            yield _key(pair.group(1)), pair
+
+    def _field(self, name: str, pair: re.Match[str]) -> Field:
+        start = self.start
+        (key_start, key_end), (value_start, value_end) = pair.span(1), pair.span(2)
+        key = Span(start + key_start, start + key_end)
+        value = Span(start + value_start, start + value_end)
+        return Field(name, key, value, self.values[name], _kind(self.text, value_start))
