@@ -73,10 +73,30 @@ class JournalEntry:
     ``fields`` maps each key to its :class:`Field`; ``shadowed`` holds earlier occurrences of
     repeated keys. An entry read by the fast path knows its values and builds ``fields`` when
     first asked (``values`` and ``lazy``). The values are kept apart from the fields either way:
-    the rules read them thousands of times per analysis of a large journal.
+    the rules read them thousands of times per analysis of a large journal. The five keys of a
+    drizzle-kit entry are kept typed too (``idx``, ``when``, ... None when missing or of another
+    type): read through a method each, they cost 5 ms per analysis of a 1,000-entry journal.
     """
 
-    __slots__ = ("_fields", "_lazy", "_values", "is_object", "position", "shadowed", "span")
+    __slots__ = (
+        "_fields",
+        "_lazy",
+        "_values",
+        "breakpoints",
+        "idx",
+        "is_object",
+        "position",
+        "shadowed",
+        "span",
+        "tag",
+        "version",
+        "when",
+    )
+    idx: int | None
+    version: str | None
+    when: int | None
+    tag: str | None
+    breakpoints: bool | None
 
     def __init__(
         self,
@@ -93,8 +113,19 @@ class JournalEntry:
         self._fields = fields if fields is not None or lazy is not None else {}
         self.is_object = is_object
         self.shadowed = shadowed if shadowed is not None else []
-        self._values = values if values is not None else _values_of(self._fields or {})
+        self._keep(values if values is not None else _values_of(self._fields or {}))
         self._lazy = lazy
+
+    def _keep(self, values: dict[str, JSONValue]) -> None:
+        self._values = values
+        idx, version, when = values.get("idx"), values.get("version"), values.get("when")
+        tag, breakpoints = values.get("tag"), values.get("breakpoints")
+        # exact types: a bool is no int
+        self.idx = idx if type(idx) is int else None
+        self.version = version if type(version) is str else None
+        self.when = when if type(when) is int else None
+        self.tag = tag if type(tag) is str else None
+        self.breakpoints = breakpoints if type(breakpoints) is bool else None
 
     @property
     def fields(self) -> dict[str, Field]:
@@ -105,7 +136,8 @@ class JournalEntry:
 
     @fields.setter
     def fields(self, value: dict[str, Field]) -> None:
-        self._fields, self._values, self._lazy = value, _values_of(value), None
+        self._fields, self._lazy = value, None
+        self._keep(_values_of(value))
 
     def field(self, key: str) -> Field | None:
         """``fields.get(key)``, without building the entry's other fields first."""
@@ -137,35 +169,10 @@ class JournalEntry:
     def __repr__(self) -> str:
         return f"JournalEntry(position={self.position}, span={self.span}, fields={self.fields})"
 
-    def has_types(self, kinds: dict[str, type]) -> bool:
-        """Whether every key of ``kinds`` is there with exactly that type."""
-        values = self._values
-        return all(type(values.get(key)) is kind for key, kind in kinds.items())
-
     def typed(self, key: str, kind: type) -> Any:
         """The value of ``key`` if it is exactly of type ``kind`` (a bool is no int), else None."""
         value = self._values.get(key)
         return value if type(value) is kind else None
-
-    @property
-    def idx(self) -> int | None:
-        return self.typed("idx", int)
-
-    @property
-    def when(self) -> int | None:
-        return self.typed("when", int)
-
-    @property
-    def tag(self) -> str | None:
-        return self.typed("tag", str)
-
-    @property
-    def breakpoints(self) -> bool | None:
-        return self.typed("breakpoints", bool)
-
-    @property
-    def version(self) -> str | None:
-        return self.typed("version", str)
 
     @property
     def label(self) -> str:
