@@ -229,8 +229,25 @@ def _element_text(journal: Journal, entry: JournalEntry, values: Mapping[str, Sc
     text = journal.text[entry.span.start : entry.span.end]
     if not values:
         return text
+    literals = tuple((key, literal(value)) for key, value in values.items())
+    rewritten = _rewritten.get((text, literals))
+    if rewritten is None:
+        if len(_rewritten) >= _REWRITTEN_MAX:
+            _rewritten.clear()
+        rewritten = _rewritten[text, literals] = _put_values(text, entry, literals)
+    return rewritten
+
+
+# rewritten elements by (element text, new values): moving one entry of a long journal renumbers
+# every entry after it, the same way on each analysis while the journal stays out of order
+_rewritten: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
+_REWRITTEN_MAX = 16_384
+
+
+def _put_values(text: str, entry: JournalEntry, literals: tuple[tuple[str, str], ...]) -> str:
+    """``text``, the entry's own, with each key's value replaced by the literal given."""
     replacements = sorted(
-        (span, literal(v)) for k, v in values.items() if (span := entry.value_span(k)) is not None
+        (span, new) for key, new in literals if (span := entry.value_span(key)) is not None
     )
     for (start, end), new in reversed(replacements):
         start, end = start - entry.span.start, end - entry.span.start
