@@ -66,6 +66,11 @@ TOLERANT = [
 def _same(text: str) -> None:
     plain, tolerant = _parse_plain(text), _parse_tolerant(text)
     assert plain is not None
+    for lazy, slow in zip(plain.entries, tolerant.entries, strict=True):  # no field built yet
+        for key, found in slow.fields.items():
+            span = (found.value_span.start, found.value_span.end)
+            assert lazy.value_span(key) == slow.value_span(key) == span
+        assert lazy.value_span("no such key") is None
     assert plain.index.line_starts == tolerant.index.line_starts
     assert dataclasses.replace(plain, index=tolerant.index) == tolerant
     for fast, slow in zip(plain.entries, tolerant.entries, strict=True):
@@ -133,3 +138,65 @@ def test_fast_path_agrees_on_generated_journals(
     if crlf:
         text = text.replace("\n", "\r\n")
     _same(text)
+
+
+# A text parsed with an earlier parse as its base (the entries it shares are taken from there)
+# gives the model of a parse from scratch, whatever the edit between the two texts.
+_edits = st.tuples(st.integers(min_value=0), st.integers(min_value=0, max_value=40), st.text())
+
+
+def _from_scratch(text: str) -> Journal:
+    journal = _parse_plain(text)
+    assert journal is not None
+    return journal
+
+
+def _same_as_from_scratch(text: str, base: Journal) -> None:
+    incremental, scratch = _parse_plain(text, base), _from_scratch(text)
+    assert incremental is not None
+    assert dataclasses.replace(incremental, index=scratch.index) == scratch
+    for fast, slow in zip(incremental.entries, scratch.entries, strict=True):
+        assert fast._values == slow._values
+        assert fast.field("when") == slow.field("when")
+
+
+@settings(max_examples=300, deadline=None)
+@given(_entries, _entries, _layouts)
+def test_a_base_gives_the_model_of_a_parse_from_scratch(
+    before: list[dict[str, object]], after: list[dict[str, object]], indent: object
+) -> None:
+    def text(entries: list[dict[str, object]]) -> str:
+        document = {"version": "7", "dialect": "postgresql", "entries": entries}
+        return json.dumps(document, indent=indent)  # type: ignore[arg-type]
+
+    base = _from_scratch(text(before))
+    _same_as_from_scratch(text(after), base)  # entries changed, added, removed, moved
+    _same_as_from_scratch(text(before + after), base)
+    _same_as_from_scratch(text(after + before), base)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_entries, _layouts, _edits)
+def test_a_base_gives_the_model_after_any_text_edit(
+    entries: list[dict[str, object]], indent: object, edit: tuple[int, int, str]
+) -> None:
+    old = json.dumps({"entries": entries, "version": "7"}, indent=indent)  # type: ignore[arg-type]
+    at, length, new = edit
+    at %= len(old) + 1
+    text = old[:at] + new + old[at + length :]
+    if _parse_plain(text) is not None:  # most random edits break the JSON
+        _same_as_from_scratch(text, _from_scratch(old))
+
+
+def test_a_value_edited_in_the_middle_of_a_long_journal() -> None:
+    entries = [_entry(i) for i in range(50)]
+    old = json.dumps(_doc(*entries), indent=2)
+    base = _from_scratch(old)
+    for when in ("1", "17000000000250", "1799999999999"):  # shorter, longer, same length
+        text = old.replace("1700000000025", when, 1)
+        _same_as_from_scratch(text, base)
+        journal = _parse_plain(text, base)
+        assert journal is not None
+        assert journal.entries[:25] == base.entries[:25]
+        assert journal.entries[25].when == int(when)
+        assert [e.position for e in journal.entries] == list(range(50))

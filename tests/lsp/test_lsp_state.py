@@ -11,10 +11,18 @@ import pytest
 from lsp_harness import journal_text, make_folder
 from lsprotocol import types
 
+from drizzle_lsp.core import journal as journal_module
+from drizzle_lsp.core import journal_edit
+from drizzle_lsp.core.analyze import analyze
+from drizzle_lsp.core.diagnostics import Violation
+from drizzle_lsp.core.folder import Layout, load_folder
+from drizzle_lsp.core.settings import Settings
+from drizzle_lsp.core.source import SourceText, read_source
 from drizzle_lsp.lsp import state as state_module
 from drizzle_lsp.lsp.state import ServerState
 
 T0 = 1_718_000_000_000
+NOW = 1_800_000_000_000
 
 
 class Recorder:
@@ -67,4 +75,61 @@ async def test_stale_result_is_dropped(tmp_path: Path, monkeypatch: pytest.Monke
     assert 2 not in versions, "the result for version 2 went stale during its analysis"
     assert versions[-1] == 3
     assert len(analyses) == 2
+    state.close()
+
+
+def _forget_parses_and_rewrites() -> None:
+    journal_module._parse_cached.cache_clear()
+    journal_module._recent_plain.clear()
+    journal_edit._rewritten.clear()
+
+
+def _from_scratch(folder: Path, journal: str, now: int) -> list[Violation]:
+    """The analysis of ``folder`` with ``journal`` as its journal, parse and rewrite caches
+    emptied first."""
+    _forget_parses_and_rewrites()
+    path = folder / "meta" / "_journal.json"
+
+    def reader(p: Path) -> SourceText:
+        return SourceText(journal) if p == path else read_source(p)
+
+    return analyze(load_folder(folder, Layout.JOURNAL, reader), Settings(), lambda: now)
+
+
+async def test_a_journal_edited_back_and_forth_is_diagnosed_right_each_time(
+    tmp_path: Path,
+) -> None:
+    # parses, journal rewrites and SQL results are cached and reused from one edit to the next:
+    # each edit must still get the diagnostics (and J001 fixes) of its own text and time
+    tags = [f"{i:04d}_m{i}" for i in range(40)]
+    files = {f"{tag}.sql": f'CREATE TABLE "t{i}" ("id" int);\n' for i, tag in enumerate(tags)}
+    folder = make_folder(tmp_path, files, [(tag, T0 + i * 60_000) for i, tag in enumerate(tags)])
+    original = (folder / "meta" / "_journal.json").read_text()
+    when = str(T0 + 20 * 60_000)
+    # late, back in order, late again (a shorter number), the same late text at a later time...
+    whens = [str(T0 - 1), str(T0 + 20 * 60_000 + 1), "5", when, str(T0 - 1), when]
+    texts = [original.replace(f'"when": {when}', f'"when": {w}', 1) for w in whens]
+    times = [NOW + 1_000 * k for k in range(len(texts))]
+    expected = [_from_scratch(folder, text, now) for text, now in zip(texts, times, strict=True)]
+    assert [v.tag for v in expected[0] if v.code == "J001"] == ["0020_m20"]
+    assert [v.code for v in expected[1]] == ["S002"] * 40
+
+    _forget_parses_and_rewrites()
+    state = ServerState(Recorder(), debounce=0.0)
+    clock = iter(times)
+    state.workspace_folders = [tmp_path]
+    await state.scan()
+    journal = folder / "meta" / "_journal.json"
+    state.open(journal.as_uri(), original, 1)
+    folder_state = state.folder_of(journal)
+    assert folder_state is not None and folder_state.task is not None
+    await folder_state.task
+    state.clock = lambda: next(clock)
+    for version, (text, violations) in enumerate(zip(texts, expected, strict=True), start=2):
+        change = types.TextDocumentContentChangeWholeDocument(text=text)
+        state.change(journal.as_uri(), version, [change])
+        await folder_state.task
+        result = folder_state.result
+        assert result is not None and result.version_of(journal) == version
+        assert result.violations == violations
     state.close()

@@ -18,7 +18,14 @@ from pathlib import Path
 from drizzle_lsp.core.database import DatabaseView
 from drizzle_lsp.core.diagnostics import Edit, Fix, Span, Violation
 from drizzle_lsp.core.fixes import apply_edits, apply_fix, compatible_fixes
-from drizzle_lsp.core.folder import Layout, MigrationFolder, SqlDocument, folder_texts, with_texts
+from drizzle_lsp.core.folder import (
+    Layout,
+    MigrationFolder,
+    SqlDocument,
+    folder_texts,
+    source_of,
+    with_texts,
+)
 from drizzle_lsp.core.migration import BREAKPOINT, MigrationFile
 from drizzle_lsp.core.settings import S002Scope, Settings
 from drizzle_lsp.rules import DATABASE_RULES, FOLDER_RULES, SQL_RULES, Rule, syntax_error
@@ -263,7 +270,8 @@ def _folder_context(folder: MigrationFolder, settings: Settings, now: int) -> Fo
 def _folder_fix_holds(
     rule: Rule, folder: MigrationFolder, settings: Settings, now: int, before: int, fix: Fix
 ) -> bool:
-    changed = apply_fix(folder_texts(folder), fix)
+    texts = {p: s.text for p in fix.paths if (s := source_of(folder, p)) is not None}
+    changed = apply_fix(texts, fix)
     fixed = with_texts(folder, changed)
     if _syntax_count(fixed, changed) > _syntax_count(folder, changed):
         return False

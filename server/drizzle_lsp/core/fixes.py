@@ -83,6 +83,33 @@ def minimal_edit(path: Path, before: str, after: str) -> Edit:
     return Edit(path, Span(start, len(before) - end), after[start : len(after) - end])
 
 
+_CHUNK = 4096
+
+
+def common_ends(old: str, new: str) -> tuple[int, int]:
+    """Lengths of the common prefix of ``old`` and ``new`` and of their common suffix after it.
+
+    Compared a chunk at a time from each end, then by :func:`common_length` in the chunk that
+    differs: comparing whole prefixes copies them, which costs more the longer the texts.
+    """
+    limit = min(len(old), len(new))
+    head = 0
+    while head + _CHUNK <= limit and old[head : head + _CHUNK] == new[head : head + _CHUNK]:
+        head += _CHUNK
+    rest = min(_CHUNK, limit - head)
+    head += common_length(lambda n: old[head : head + n] == new[head : head + n], rest)
+    limit -= head
+    old_end, new_end, tail = len(old), len(new), 0
+    while (
+        tail + _CHUNK <= limit
+        and old[old_end - _CHUNK : old_end] == new[new_end - _CHUNK : new_end]
+    ):
+        tail, old_end, new_end = tail + _CHUNK, old_end - _CHUNK, new_end - _CHUNK
+    rest = min(_CHUNK, limit - tail)
+    tail += common_length(lambda n: old[old_end - n : old_end] == new[new_end - n : new_end], rest)
+    return head, tail
+
+
 def common_length(same: Callable[[int], bool], limit: int) -> int:
     """Largest n <= limit with same(n) (same is monotonic): a binary search of slice compares,
     which run in C; a journal's interior is 100 KB for 1,000 entries."""

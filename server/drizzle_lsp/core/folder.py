@@ -195,13 +195,14 @@ def with_texts(folder: MigrationFolder, texts: dict[Path, str]) -> MigrationFold
             fixed.journal_source = original
             same = original is folder.journal_source and folder.journal is not None
             fixed.journal = folder.journal if same else parse_journal(original.text)
+    fixed.sql = dict(folder.sql)  # the documents that do not change are shared
     for path, document in folder.sql.items():
-        if path in texts:
-            bom = document.source.bom if document.source else False
-            document = SqlDocument(path, document.tag, SourceText(texts[path], bom))
-        elif document.source is None:
-            document = SqlDocument(path, document.tag, None, _unreadable(path))
-        fixed.sql[path] = document
+        if document.source is None and path not in texts:
+            fixed.sql[path] = SqlDocument(path, document.tag, None, _unreadable(path))
+    for path in texts.keys() & folder.sql.keys():
+        document = folder.sql[path]
+        bom = document.source.bom if document.source else False
+        fixed.sql[path] = SqlDocument(path, document.tag, SourceText(texts[path], bom))
     return fixed
 
 

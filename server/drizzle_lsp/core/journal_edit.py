@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from drizzle_lsp.core.diagnostics import Edit
-from drizzle_lsp.core.fixes import common_length
+from drizzle_lsp.core.fixes import common_ends
 from drizzle_lsp.core.journal import Journal, JournalEntry
 
 Scalar = int | str | bool
@@ -110,8 +110,9 @@ def move_to_end(
 ) -> tuple[Edit, ...]:
     """J001's rewrite: ``positions`` go to the end in their order with new, strictly increasing
     ``when`` values from :func:`next_when` on, and every integer ``idx`` is renumbered."""
-    late = [p for p in range(len(journal.entries)) if p in set(positions)]
-    plan = EntriesPlan([p for p in range(len(journal.entries)) if p not in set(late)] + late)
+    moving = set(positions)
+    late = [p for p in range(len(journal.entries)) if p in moving]
+    plan = EntriesPlan([p for p in range(len(journal.entries)) if p not in moving] + late)
     first = next_when(journal, now_ms)
     for offset, position in enumerate(late):
         plan.set(position, "when", first + offset)
@@ -168,12 +169,12 @@ def renumber_hazard(journal: Journal, new_last_idx: int | None) -> str | None:
     ``idx`` + 1 is a number that is already used, the next ``drizzle-kit generate`` reuses it
     and overwrites that snapshot.
     """
-    numbers = [int(m[1]) for e in journal.entries if e.tag and (m := _INDEX_PREFIX.match(e.tag))]
     old_last = journal.entries[-1].idx if journal.entries else None
-    if new_last_idx is None or not numbers or old_last is None:
-        return None
+    if new_last_idx is None or old_last is None or new_last_idx >= old_last:
+        return None  # the next number is not lowered (decided first: reading the tags costs)
     upcoming = new_last_idx + 1
-    if upcoming > max(numbers) or upcoming >= old_last + 1:
+    numbers = [int(m[1]) for e in journal.entries if e.tag and (m := _INDEX_PREFIX.match(e.tag))]
+    if not numbers or upcoming > max(numbers):
         return None
     return (
         f"drizzle-kit will number the next migration {upcoming:04d}, a number already used by "
@@ -215,21 +216,38 @@ def _value_edits(
     for position, changes in sorted(values.items()):
         entry = journal.entries[position]
         for key, value in changes.items():
-            f = entry.field(key)
+            span = entry.value_span(key)
             text = literal(value)
-            if f is None or journal.text[f.value_span.start : f.value_span.end] == text:
+            if span is None or journal.text[span[0] : span[1]] == text:
                 continue
-            edits.append(Edit.replace(path, f.value_span.start, f.value_span.end, text))
+            edits.append(Edit.replace(path, *span, text))
     return tuple(sorted(edits, key=lambda e: e.span.start))
 
 
 def _element_text(journal: Journal, entry: JournalEntry, values: Mapping[str, Scalar]) -> str:
     """The element's own text with ``values`` put in place of its current ones."""
     text = journal.text[entry.span.start : entry.span.end]
+    if not values:
+        return text
+    literals = tuple((key, literal(value)) for key, value in values.items())
+    rewritten = _rewritten.get((text, literals))
+    if rewritten is None:
+        if len(_rewritten) >= _REWRITTEN_MAX:
+            _rewritten.clear()
+        rewritten = _rewritten[text, literals] = _put_values(text, entry, literals)
+    return rewritten
+
+
+# rewritten elements by (element text, new values): moving one entry of a long journal renumbers
+# every entry after it, the same way on each analysis while the journal stays out of order
+_rewritten: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
+_REWRITTEN_MAX = 16_384
+
+
+def _put_values(text: str, entry: JournalEntry, literals: tuple[tuple[str, str], ...]) -> str:
+    """``text``, the entry's own, with each key's value replaced by the literal given."""
     replacements = sorted(
-        ((f.value_span.start, f.value_span.end), literal(v))
-        for k, v in values.items()
-        if (f := entry.field(k)) is not None
+        (span, new) for key, new in literals if (span := entry.value_span(key)) is not None
     )
     for (start, end), new in reversed(replacements):
         start, end = start - entry.span.start, end - entry.span.start
@@ -318,7 +336,5 @@ def _minimal_edit(text: str, start: int, end: int, new: str, path: Path) -> tupl
     old = text[start:end]
     if old == new:
         return ()
-    limit = min(len(old), len(new))
-    prefix = common_length(lambda n: old[:n] == new[:n], limit)
-    suffix = common_length(lambda n: old[len(old) - n :] == new[len(new) - n :], limit - prefix)
+    prefix, suffix = common_ends(old, new)
     return (Edit.replace(path, start + prefix, end - suffix, new[prefix : len(new) - suffix]),)

@@ -209,11 +209,12 @@ class Result:
         buffer = self.snapshot.buffers.get(path)
         return buffer[1] if buffer else None
 
-    def files(self) -> list[Path]:
-        paths = list(self.folder.sql)
+    def texts(self) -> dict[Path, str | None]:
+        """Each file of the folder, with the text this analysis saw (None: unreadable)."""
+        texts = {p: d.source.text if d.source else None for p, d in self.folder.sql.items()}
         if self.folder.journal_path is not None and self.folder.journal_source is not None:
-            paths.append(self.folder.journal_path)
-        return paths
+            texts[self.folder.journal_path] = self.folder.journal_source.text
+        return texts
 
 
 @dataclass(slots=True)
@@ -661,14 +662,15 @@ class ServerState:
 
     def _publish(self, state: FolderState, result: Result) -> None:
         state.result = result
-        files = result.files()
-        known = set(files)
-        current = known | set(result.by_path)
+        texts, by_path, buffers = result.texts(), result.by_path, result.snapshot.buffers
         document_of = self.document_for(result)
 
-        for path in [*files, *(p for p in result.by_path if p not in known)]:
-            violations = tuple(result.by_path.get(path, ()))
-            version, text = result.version_of(path), result.text_of(path)
+        # every file, and the paths of violations outside them (in one pass: a folder has
+        # thousands of files, of which an edit changes the diagnostics of one or two)
+        for path in [*texts, *(p for p in by_path if p not in texts)]:
+            violations = tuple(by_path.get(path, ()))
+            buffer = buffers.get(path)
+            version, text = buffer[1] if buffer else None, texts.get(path)
             before = state.published.get(path)
             if before is None and not violations:
                 state.published[path] = Published(text, version, violations)
@@ -683,7 +685,7 @@ class ServerState:
             writer = convert.DiagnosticWriter(path, document_of, self.encoding)
             self.client.publish(writer.document.uri, version, [writer.json(v) for v in violations])
             state.published[path] = Published(text, version, violations)
-        for path in [p for p in state.published if p not in current]:
+        for path in [p for p in state.published if p not in texts and p not in by_path]:
             if state.published.pop(path).violations:
                 self.client.publish(self.uri_for(path), None, [])  # a deleted file: clear it
         since = time.monotonic() - state.last_change

@@ -124,7 +124,8 @@ def check(ctx: FolderContext) -> Iterator[Violation]:
     complete = not journal.syntax_errors
     yield from _root(path, journal, complete)
     for entry in journal.entries:
-        yield from _entry(path, journal, entry, complete)
+        if not _conforms(entry):  # the common case, decided without building the entry's fields
+            yield from _entry(path, journal, entry, complete)
 
 
 def _unreadable(path: Path, error: str) -> Violation:
@@ -171,8 +172,6 @@ def _root(path: Path, journal: Journal, complete: bool) -> Iterator[Violation]:
 def _entry(
     path: Path, journal: Journal, entry: JournalEntry, complete: bool
 ) -> Iterator[Violation]:
-    if _conforms(entry):
-        return  # the common case, decided without building the entry's fields
     if not entry.is_object:
         yield RULE.violation(
             path,
@@ -206,11 +205,14 @@ def _entry(
 
 def _conforms(entry: JournalEntry) -> bool:
     """Whether the entry has every key with its type, a non-empty tag and no key twice."""
-    return entry.is_object and not entry.shadowed and entry.has_types(_TYPES) and bool(entry.tag)
+    # the entry keeps the value of each of ENTRY_KEYS typed: None if missing or of another type
+    typed = (entry.idx, entry.version, entry.when, entry.tag, entry.breakpoints)
+    return entry.is_object and not entry.shadowed and None not in typed and bool(entry.tag)
 
 
-_TYPES = {key: kind for key, (kind, *_) in ENTRY_KEYS.items()}
-assert list not in _TYPES.values()  # an array is told by its kind, not its value (see _is)
+# the keys and types _conforms reads through the entry
+_TYPED = {"idx": int, "version": str, "when": int, "tag": str, "breakpoints": bool}
+assert {key: kind for key, (kind, *_) in ENTRY_KEYS.items()} == _TYPED
 
 
 def _is(found: Field, kind: type) -> bool:
