@@ -129,10 +129,15 @@ class JournalEntry:
 
     @property
     def fields(self) -> dict[str, Field]:
-        if self._fields is None:
-            assert self._lazy is not None
-            self._fields, self._lazy = self._lazy.all(), None
-        return self._fields
+        # the analysis thread and the editor's requests (hover, links) may both build them:
+        # each reads ``_lazy`` once, and whoever finishes first sets ``_fields`` before
+        # clearing it
+        lazy, fields = self._lazy, self._fields
+        if fields is None:
+            fields = lazy.all() if lazy is not None else self._fields
+            assert fields is not None
+            self._fields, self._lazy = fields, None
+        return fields
 
     @fields.setter
     def fields(self, value: dict[str, Field]) -> None:
@@ -141,15 +146,17 @@ class JournalEntry:
 
     def field(self, key: str) -> Field | None:
         """``fields.get(key)``, without building the entry's other fields first."""
-        if self._fields is None and self._lazy is not None:
-            return self._lazy.one(key)
+        lazy = self._lazy  # read once: another thread may clear it (see ``fields``)
+        if lazy is not None:
+            return lazy.one(key)
         return self.fields.get(key)
 
     def value_span(self, key: str) -> tuple[int, int] | None:
         """Where the value of ``key`` is (start, end), building no field: the journal rewrites
         ask it of every entry after the first one they move or renumber."""
-        if self._fields is None and self._lazy is not None:
-            return self._lazy.value_span(key)
+        lazy = self._lazy  # read once: another thread may clear it (see ``fields``)
+        if lazy is not None:
+            return lazy.value_span(key)
         found = self.fields.get(key)
         return None if found is None else (found.value_span.start, found.value_span.end)
 
