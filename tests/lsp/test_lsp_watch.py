@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
 from lsp_harness import Starter, capabilities, make_folder
 from lsprotocol import types
+from test_lsp_state import Recorder
+
+from drizzle_lsp.core.folder import Layout
+from drizzle_lsp.lsp.state import Change, ServerState
 
 JOURNAL = "drizzle/meta/_journal.json"
 T0 = 1_718_000_000_000
@@ -64,3 +69,38 @@ async def test_watchfiles_when_the_client_cannot_watch(tmp_path: Path, start: St
     journal = folder / "meta" / "_journal.json"
     journal.write_text(journal.read_text().replace("0001_gone", "0001_renamed"))
     await s.wait_for(lambda: s.codes(JOURNAL, "J002") == [], timeout=3, what="journal change seen")
+
+
+# ---- our own watcher: migrations folders that appear, move or go after start-up ----------------
+
+NOT_IDEMPOTENT = 'ALTER TABLE "t" ADD COLUMN "c" integer;\n'  # S002
+
+
+def new_folder(parent: Path) -> Path:
+    """What ``drizzle-kit generate`` leaves: parent directories, the journal, one migration."""
+    return make_folder(parent, {"0000_x.sql": NOT_IDEMPOTENT}, [("0000_x", T0)])
+
+
+async def test_configured_folders_are_watched_from_where_they_would_appear(tmp_path: Path) -> None:
+    state = ServerState(Recorder())
+    state.workspace_folders = [tmp_path]
+    state.set_editor_settings(None, {"migrations": ["packages/db/drizzle"]})
+    assert state.search([]) == {tmp_path: None}  # nothing of it yet: the nearest parent
+    (tmp_path / "packages" / "db").mkdir(parents=True)
+    assert state.search([]) == {tmp_path / "packages" / "db": None}
+    folder = new_folder(tmp_path / "packages" / "db")
+    assert state.search([]) == {folder.parent: None, folder: Layout.JOURNAL}
+    state.close()
+
+
+async def test_a_deleted_directory_takes_its_folders_along(tmp_path: Path) -> None:
+    folder = new_folder(tmp_path / "packages" / "db")
+    recorder = Recorder()
+    state = ServerState(recorder, debounce=0.01)
+    state.workspace_folders = [tmp_path]
+    await state.scan()
+    shutil.rmtree(tmp_path / "packages")
+    state.files_changed([(tmp_path / "packages", Change.DELETED)])  # no event for what was inside
+    assert state.folders == {}
+    assert recorder.published[-1] == ((folder / "0000_x.sql").as_uri(), None, [])
+    state.close()
