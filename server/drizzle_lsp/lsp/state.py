@@ -265,6 +265,7 @@ class ServerState:
         self.database_interval = 0.0  # seconds between background reads (0: none)
         self._database_timer: asyncio.Task[None] | None = None
         self.folders_changed: Callable[[], None] = lambda: None  # the watcher follows the roots
+        self.scanned: Callable[[], None] = lambda: None  # and searches the workspace again
         self._editor: dict[Path | None, Mapping[str, Any]] = {}  # per workspace folder (None: all)
         self._settings: dict[Path, Settings] = {}
         self._indexes: dict[Path, TextIndex] = {}
@@ -412,6 +413,7 @@ class ServerState:
                 state.listing = listing
             states.append(state)
         self.folders_changed()
+        self.scanned()
         total = sum(len(s.listing) + 1 for s in states) or 1
         loop = asyncio.get_running_loop()
         read = 0
