@@ -114,14 +114,40 @@ def owning_folder(path: Path) -> tuple[Path, Layout] | None:
 
 def find_folders(tree: Path) -> Iterator[tuple[Path, Layout]]:
     """Every migrations folder under ``tree`` (skipping node_modules, .git and hidden folders)."""
+    return ((path, layout) for path, layout in search_tree(tree) if layout is not None)
+
+
+def search_tree(tree: Path) -> Iterator[tuple[Path, Layout | None]]:
+    """Every directory the search for migrations folders visits under ``tree``, ``tree`` first,
+    with its layout (None: not a migrations folder, searched further)."""
     for dirpath, dirnames, _ in os.walk(tree):
         here = Path(dirpath)
         layout = folder_layout(here)
+        yield here, layout
         if layout is not None:
-            yield here, layout
             dirnames[:] = []  # a migrations folder does not nest another
             continue
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS and not d.startswith("."))
+        dirnames[:] = sorted(d for d in dirnames if searched(d))
+
+
+def searched(name: str) -> bool:
+    """Whether the search descends into a directory of this name."""
+    return name not in SKIPPED_DIRS and not name.startswith(".")
+
+
+def search_paths(paths: Iterable[Path]) -> Iterator[tuple[Path, Layout | None]]:
+    """As :func:`search_tree` for folders named explicitly (the config's ``migrations``): each
+    one that is a migrations folder and the directory holding it, or, for one that is not (yet),
+    the directories where it would become one: its own tree, or its nearest existing parent."""
+    for path in paths:
+        layout = folder_layout(path)
+        if layout is not None:
+            yield path.parent, None
+            yield path, layout
+        elif path.is_dir():
+            yield from ((p, kind) for p, kind in search_tree(path) if kind is None)
+        else:
+            yield next(p for p in path.parents if p.is_dir()), None
 
 
 def sql_paths(root: Path, layout: Layout) -> list[Path]:

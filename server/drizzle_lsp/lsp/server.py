@@ -111,6 +111,7 @@ class DrizzleLanguageServer(LanguageServer):
         self.state = ServerState(self, float(debounce) / 1000 if debounce else DEFAULT_DEBOUNCE)
         self.file_watcher = watch.FileWatcher(self.state)
         self.state.folders_changed = self.file_watcher.sync
+        self.state.scanned = self.file_watcher.search_workspace
         self.loop: asyncio.AbstractEventLoop | None = None
         self._progress_token: str | None = None
         self._progress_count = 0

@@ -23,11 +23,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import gc
+import itertools
 import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -44,11 +45,12 @@ from drizzle_lsp.core.folder import (
     V1_FILE,
     Layout,
     MigrationFolder,
-    find_folders,
     folder_layout,
     folder_texts,
     load_folder,
     owning_folder,
+    search_paths,
+    search_tree,
     sql_paths,
 )
 from drizzle_lsp.core.settings import (
@@ -264,6 +266,7 @@ class ServerState:
         self.database_interval = 0.0  # seconds between background reads (0: none)
         self._database_timer: asyncio.Task[None] | None = None
         self.folders_changed: Callable[[], None] = lambda: None  # the watcher follows the roots
+        self.scanned: Callable[[], None] = lambda: None  # and searches the workspace again
         self._editor: dict[Path | None, Mapping[str, Any]] = {}  # per workspace folder (None: all)
         self._settings: dict[Path, Settings] = {}
         self._indexes: dict[Path, TextIndex] = {}
@@ -362,18 +365,33 @@ class ServerState:
         found: list[tuple[Path, Layout, Path, set[Path]]] = []
         seen: set[Path] = set()
         for workspace in self.workspace_folders:
-            settings = self.settings_for(workspace, workspace)
-            if settings.migrations:
-                base = settings.root or workspace
-                candidates = [(base / m).absolute() for m in settings.migrations]
-                roots = [(p, layout) for p in candidates if (layout := folder_layout(p))]
-            else:
-                roots = list(find_folders(workspace))
-            for root, layout in roots:
-                if root not in seen:
+            for root, layout in self._visit(workspace, [workspace]):
+                if layout is not None and root not in seen:
                     seen.add(root)
                     found.append((root, layout, workspace, set(_listing(root, layout))))
         return found
+
+    def search(self, trees: Collection[Path]) -> dict[Path, Layout | None]:
+        """What discovery visits in ``trees`` (directories of the workspace folders): migrations
+        folders with their layout, and the directories searched (None), where new ones would
+        appear (worker). Folders the settings name are looked at whatever ``trees`` are."""
+        visited: dict[Path, Layout | None] = {}
+        for workspace in self.workspace_folders:
+            mine = [t for t in trees if t == workspace or workspace in t.parents]
+            for path, layout in self._visit(workspace, mine):
+                if layout is not None or path not in visited:  # a folder's layout wins
+                    visited[path] = layout
+        return visited
+
+    def _visit(
+        self, workspace: Path, trees: Iterable[Path]
+    ) -> Iterator[tuple[Path, Layout | None]]:
+        """The directories discovery visits in ``trees`` of ``workspace``, with their layout."""
+        settings = self.settings_for(workspace, workspace)
+        if settings.migrations:
+            base = settings.root or workspace
+            return search_paths((base / m).absolute() for m in settings.migrations)
+        return itertools.chain.from_iterable(search_tree(tree) for tree in trees)
 
     async def scan(self) -> None:
         """(Re)discover every migrations folder and analyse them all, reporting progress."""
@@ -396,6 +414,7 @@ class ServerState:
                 state.listing = listing
             states.append(state)
         self.folders_changed()
+        self.scanned()
         total = sum(len(s.listing) + 1 for s in states) or 1
         loop = asyncio.get_running_loop()
         read = 0
@@ -421,6 +440,13 @@ class ServerState:
         # diagnostics are out without database results; they follow when the rows are read
         self.refresh_databases()
 
+    def folders_within(self, paths: Iterable[Path]) -> list[Path]:
+        """The known migrations folders that are, or are inside, one of ``paths``."""
+        wanted = set(paths)
+        if not wanted:
+            return []
+        return [r for r in self.folders if r in wanted or not wanted.isdisjoint(r.parents)]
+
     def _has_buffers(self, root: Path) -> bool:
         state = self.folders.get(root)
         return state is not None and any(state.owns(p) for p in self.documents)
@@ -444,12 +470,24 @@ class ServerState:
             owner = (path.parent.parent, Layout.V1)
         if owner is None:
             return None
-        root, layout = owner
-        listing = set(_listing(root, layout))
-        state = FolderState(root, layout, self.workspace_of(root), listing)
-        self.folders[root] = state
-        log.info("migrations folder found: %s", root)
+        state = self._add(*owner)
         self.folders_changed()
+        return state
+
+    def add_folders(self, found: Iterable[tuple[Path, Layout]]) -> None:
+        """Migrations folders found on disk after the scan (a watcher's search): check new ones."""
+        added = [self._add(root, layout) for root, layout in found if root not in self.folders]
+        if not added:
+            return
+        for state in added:
+            self.touch(state)
+        self.refresh_databases(added)
+        self.folders_changed()
+
+    def _add(self, root: Path, layout: Layout) -> FolderState:
+        listing = set(_listing(root, layout))
+        state = self.folders[root] = FolderState(root, layout, self.workspace_of(root), listing)
+        log.info("migrations folder found: %s", root)
         return state
 
     def _remove(self, root: Path) -> None:
@@ -504,8 +542,10 @@ class ServerState:
     # ---- the disk --------------------------------------------------------------------------
 
     def files_changed(self, events: Iterable[tuple[Path, Change]]) -> None:
-        """Files created, changed or deleted outside the editor (watcher events)."""
+        """Files created, changed or deleted outside the editor (watcher events); a deleted
+        directory takes the migrations folders inside it along."""
         touched: dict[Path, FolderState] = {}
+        deleted: list[Path] = []
         config_changed = False
         for path, kind in events:
             if path.name in CONFIG_FILES:
@@ -517,6 +557,7 @@ class ServerState:
             state = self.folder_of(path)
             if state is None:
                 if kind is Change.DELETED:
+                    deleted.append(path)  # perhaps a directory, with migrations folders inside
                     continue
                 state = self._adopt(path)
                 if state is None:
@@ -533,6 +574,7 @@ class ServerState:
             touched[state.root] = state
         for state in touched.values():
             self.touch(state)
+        self.reconcile(self.folders_within(deleted))
         if config_changed:
             log.info("configuration file changed: re-reading settings")
             self.settings_changed()
@@ -541,11 +583,15 @@ class ServerState:
 
     def reconcile(self, roots: Iterable[Path]) -> None:
         """List ``roots`` again once a watcher is listening: files created or deleted between the
-        scan's listing and the watcher's start would otherwise go unseen."""
+        scan's listing and the watcher's start would otherwise go unseen. A root that is no
+        migrations folder any more (deleted, moved) goes, unless the editor has its files open."""
         events: list[tuple[Path, Change]] = []
         for root in roots:
             state = self.folders.get(root)
             if state is None:
+                continue
+            if folder_layout(root) is None and not self._has_buffers(root):
+                self._remove(root)
                 continue
             now = set(_listing(root, state.layout))
             events += [(p, Change.CREATED) for p in sorted(now - state.listing)]
