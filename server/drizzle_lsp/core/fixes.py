@@ -69,11 +69,7 @@ def compatible_fixes(fixes: Iterable[Fix]) -> list[Fix]:
 
 def minimal_edit(path: Path, before: str, after: str) -> Edit:
     """One edit turning ``before`` into ``after``: the differing middle, common ends kept."""
-    limit = min(len(before), len(after))
-    start = common_length(lambda n: before[:n] == after[:n], limit)
-    end = common_length(
-        lambda n: before[len(before) - n :] == after[len(after) - n :], limit - start
-    )
+    start, end = common_ends(before, after)
     # never split a "\r\n": a position between its characters has no line/column
     if 0 < start < len(before) and before[start - 1] == "\r" and before[start] == "\n":
         start -= 1

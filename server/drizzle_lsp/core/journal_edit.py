@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from drizzle_lsp.core.diagnostics import Edit
-from drizzle_lsp.core.fixes import common_ends
+from drizzle_lsp.core.fixes import minimal_edit
 from drizzle_lsp.core.journal import Journal, JournalEntry
 
 Scalar = int | str | bool
@@ -336,5 +336,6 @@ def _minimal_edit(text: str, start: int, end: int, new: str, path: Path) -> tupl
     old = text[start:end]
     if old == new:
         return ()
-    prefix, suffix = common_ends(old, new)
-    return (Edit.replace(path, start + prefix, end - suffix, new[prefix : len(new) - suffix]),)
+    trimmed = minimal_edit(path, old, new)
+    span = trimmed.span
+    return (Edit.replace(path, start + span.start, start + span.end, trimmed.new_text),)

@@ -19,7 +19,7 @@ import sys
 import threading
 from collections.abc import Generator
 from pathlib import Path
-from typing import Any, ClassVar, NoReturn
+from typing import Any, BinaryIO, ClassVar, NoReturn
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -416,10 +416,22 @@ class _LogMessageHandler(logging.Handler):
             loop.call_soon_threadsafe(self.ls.window_log_message, params)
 
 
+def widen_pipe(stream: BinaryIO) -> None:
+    """Make room in the pipe to the editor for a whole publish of thousands of diagnostics
+    (~1 MB): with Linux's default 64 KB the server waits for the editor to read each 64 KB."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)
+    except (ImportError, AttributeError, OSError, ValueError):
+        pass  # not Linux, not a pipe, or above /proc/sys/fs/pipe-max-size: the default it is
+
+
 def main() -> NoReturn:
     """``drizzle-lsp`` / ``drizzle-lsp serve``: the language server over stdio."""
     freeze_memory()  # the modules' objects (lsprotocol's types: many) live as long as we do
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    widen_pipe(stdout)
     sys.stdout = sys.stderr  # a stray print must not corrupt the protocol stream
     handler = _LogMessageHandler(server)
     handler.setFormatter(logging.Formatter("%(message)s"))
