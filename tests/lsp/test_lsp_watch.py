@@ -46,6 +46,12 @@ async def test_dynamic_registration_and_client_events(tmp_path: Path, start: Sta
     created.unlink()
     notify(s, created, types.FileChangeType.Deleted)
     await s.wait_for(lambda: s.codes(JOURNAL, "J002") == ["J002"], what="J002 back after deletion")
+    # a folder deleted as a whole: VS Code reports the directory only (the "**/*" delete watcher)
+    deletes = [w for w in registration.register_options["watchers"] if w.get("kind") == 4]  # type: ignore[index]
+    assert [w["globPattern"] for w in deletes] == ["**/*"]
+    shutil.rmtree(folder)
+    notify(s, folder, types.FileChangeType.Deleted)
+    await s.wait_for(lambda: s.codes(JOURNAL, "J002") == [], what="the deleted folder cleared")
 
 
 async def test_watchfiles_when_the_client_cannot_watch(tmp_path: Path, start: Starter) -> None:

@@ -49,9 +49,11 @@ _LSP_KINDS = {
 
 
 def registration() -> types.RegistrationParams:
-    options = types.DidChangeWatchedFilesRegistrationOptions(
-        watchers=[types.FileSystemWatcher(glob_pattern=glob) for glob in GLOBS]
-    )
+    watchers = [types.FileSystemWatcher(glob_pattern=glob) for glob in GLOBS]
+    # a deleted or moved directory: VS Code reports the directory alone, not the files in it
+    # (which our globs match), and the migrations folders inside it must go
+    watchers.append(types.FileSystemWatcher(glob_pattern="**/*", kind=types.WatchKind.Delete))
+    options = types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers)
     return types.RegistrationParams(
         registrations=[
             types.Registration(
