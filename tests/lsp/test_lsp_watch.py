@@ -237,3 +237,20 @@ async def test_a_deleted_directory_takes_its_folders_along(tmp_path: Path) -> No
     assert state.folders == {}
     assert recorder.published[-1] == ((folder / "0000_x.sql").as_uri(), None, [])
     state.close()
+
+
+async def test_a_v1_folder_that_gets_a_journal_is_checked_as_a_journal_folder(
+    tmp_path: Path, start: Starter
+) -> None:
+    """drizzle-kit v1 output (`<timestamp>_<name>/migration.sql`) upgraded to a journal folder:
+    the old layout's diagnostics go, the journal's come."""
+    v1 = tmp_path / "drizzle" / "20240101000000_init" / "migration.sql"
+    v1.parent.mkdir(parents=True)
+    v1.write_text('ALTER TABLE "a" ADD COLUMN "b" integer;\n')
+    s = await start(tmp_path, caps=capabilities(dynamic_watch=True))
+    await s.wait_for(lambda: s.codes(v1, "S002") == ["S002"], what="S002 in the v1 folder")
+    entries = [("0000_init", T0), ("0001_gone", T0 + 1000)]
+    folder = make_folder(tmp_path, {"0000_init.sql": "SELECT 1;\n"}, entries)
+    notify(s, folder / "meta" / "_journal.json", types.FileChangeType.Created)
+    await s.wait_for(lambda: s.codes(JOURNAL, "J002") == ["J002"], what="the journal checked")
+    await s.wait_for(lambda: s.codes(v1) == [], what="the v1 layout's diagnostics cleared")

@@ -485,6 +485,8 @@ class ServerState:
         self.folders_changed()
 
     def _add(self, root: Path, layout: Layout) -> FolderState:
+        self._remove(root)  # known in another layout (a v1 folder that got a journal): its
+        # diagnostics are cleared, its analysis stopped
         listing = set(_listing(root, layout))
         state = self.folders[root] = FolderState(root, layout, self.workspace_of(root), listing)
         log.info("migrations folder found: %s", root)
