@@ -72,6 +72,30 @@ async def test_config_file_in_the_workspace(tmp_path: Path, start: Starter) -> N
     )
 
 
+async def test_config_file_migrations_changed(tmp_path: Path, start: Starter) -> None:
+    """`migrations` in the config file names the folders: changing it checks the new one and
+    clears the one no longer named."""
+    project(tmp_path)
+    other = tmp_path / "other" / "drizzle"
+    other.parent.mkdir()
+    project(other.parent)
+    config = tmp_path / "drizzle-lsp.toml"
+    config.write_text('migrations = ["drizzle"]\n')
+    s = await start(tmp_path)
+    await checked(s)
+    assert s.codes(JOURNAL, "J002") == ["J002"] and s.codes(other / "meta/_journal.json") == []
+    config.write_text('migrations = ["other/drizzle"]\n')
+    s.client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=config.as_uri(), type=types.FileChangeType.Changed)]
+        )
+    )
+    await s.wait_for(
+        lambda: s.codes(other / "meta/_journal.json", "J002") == ["J002"], what="the new folder"
+    )
+    await s.wait_for(lambda: s.codes(JOURNAL) == [], what="the folder no longer named cleared")
+
+
 async def test_bad_settings_are_reported_not_fatal(tmp_path: Path, start: Starter) -> None:
     project(tmp_path)
     s = await start(tmp_path, configuration={"drizzleLsp": {"select": 42, "colour": "red"}})

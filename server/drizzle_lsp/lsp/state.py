@@ -21,6 +21,7 @@ as they are on disk, and the D rules run.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import gc
 import itertools
@@ -265,6 +266,7 @@ class ServerState:
         self.database = DatabaseMonitor(self._database_changed, client.show_warning)
         self.database_interval = 0.0  # seconds between background reads (0: none)
         self._database_timer: asyncio.Task[None] | None = None
+        self._rescan: asyncio.Task[None] | None = None  # after a config file changed
         self.folders_changed: Callable[[], None] = lambda: None  # the watcher follows the roots
         self.scanned: Callable[[], None] = lambda: None  # and searches the workspace again
         self._editor: dict[Path | None, Mapping[str, Any]] = {}  # per workspace folder (None: all)
@@ -284,8 +286,9 @@ class ServerState:
         for state in self.folders.values():
             if state.task is not None:
                 state.task.cancel()
-        if self._database_timer is not None:
-            self._database_timer.cancel()
+        for task in (self._database_timer, self._rescan):
+            if task is not None:
+                task.cancel()
         self.database.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
 
@@ -323,11 +326,21 @@ class ServerState:
         self._settings.clear()
 
     def settings_changed(self) -> None:
-        """Config files or editor settings changed: re-read them and re-check everything."""
+        """A config file changed: re-read the settings and scan again in the background
+        (``migrations`` may name other folders now), after a scan this started before."""
+        if self._closed:
+            return
         self._settings.clear()
-        for state in self.folders.values():
-            self.touch(state)
-        self.refresh_databases()
+        self._rescan = asyncio.get_running_loop().create_task(self._scan_after(self._rescan))
+
+    async def _scan_after(self, previous: asyncio.Task[None] | None) -> None:
+        if previous is not None:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await previous
+        try:
+            await self.scan()
+        except Exception:
+            log.exception("scan after a configuration change failed")
 
     def settings_for(self, root: Path, workspace: Path | None) -> Settings:
         """Config file settings (drizzle-lsp.toml / pyproject.toml) under the editor's own.
