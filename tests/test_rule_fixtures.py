@@ -9,6 +9,7 @@ their rule. ``UPDATE_FIXTURES=1 pytest`` rewrites the expectations; review the d
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tomllib
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from drizzle_lsp.core.analyze import analyze, fix_folder
+from drizzle_lsp.core.diagnostics import Violation
 from drizzle_lsp.core.folder import MigrationFolder
 from drizzle_lsp.core.settings import Settings, settings_from_mapping
 from drizzle_lsp.core.source import BOM
@@ -118,3 +120,30 @@ def test_rule_fixture(case: Path, tmp_path: Path) -> None:
         else {}
     )
     assert changed == expected_fixed
+
+
+@pytest.mark.parametrize("case", _cases(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_violations_come_in_file_and_position_order(case: Path) -> None:
+    """``analyze`` merges per-file results without sorting them all again: the order holds."""
+    now, settings, _ = _options(case)
+    for target in discover([case]):
+        found = analyze(load_target(target), settings, clock=lambda: now)
+        assert found == sorted(found, key=Violation.sort_key)
+        assert [v.path for v in found] == sorted((v.path for v in found), key=str)
+
+
+def test_order_holds_within_a_statement_chunk(tmp_path: Path) -> None:
+    """Two statements without a breakpoint between them: S002 on each and S003 on the second
+    come from different rules, in rule order, and are returned in position order."""
+    folder = tmp_path / "drizzle"
+    (folder / "meta").mkdir(parents=True)
+    entry = {"idx": 0, "version": "7", "when": 1, "tag": "0000_a", "breakpoints": True}
+    (folder / "meta" / "_journal.json").write_text(
+        json.dumps({"version": "7", "dialect": "postgresql", "entries": [entry]})
+    )
+    sql = 'ALTER TABLE "a" ADD COLUMN "b" int;\nALTER TABLE "a" ADD COLUMN "c" int;\n'
+    (folder / "0000_a.sql").write_text(sql)
+    (target,) = discover([folder])
+    found = analyze(load_target(target), Settings(), clock=lambda: DEFAULT_NOW)
+    assert [v.code for v in found] == ["S002", "S003", "S002"]
+    assert found == sorted(found, key=Violation.sort_key)

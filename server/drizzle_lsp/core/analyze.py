@@ -63,12 +63,28 @@ def analyze(
         ctx = DatabaseContext(folder, database.status, database.label)
         found.extend(v for rule in DATABASE_RULES for v in rule.check(ctx))
     breakpoints = _breakpoints(folder)
+    by_file: dict[Path, list[Violation]] = {}
     for document in folder.sql.values():
         codes = ALL_SQL_CODES
         if settings.s002_scope is S002Scope.AT_RISK and document.tag not in risky:
             codes = codes - {"S002"}
-        found.extend(lint_sql(document, breakpoints, codes))
-    return sorted(_enabled(found, settings), key=Violation.sort_key)
+        by_file[document.path] = lint_sql(document, breakpoints, codes)
+    return _enabled(_in_order(found, by_file), settings)
+
+
+def _in_order(found: list[Violation], by_file: dict[Path, list[Violation]]) -> list[Violation]:
+    """``found`` and the SQL files' violations sorted by file and position. A file's SQL
+    violations are in order already (see ``_lint_chunk``): only ``found``, a few, is sorted, and
+    merged in file by file, so an edit costs no sort of thousands of violations."""
+    found.sort(key=Violation.sort_key)
+    others: dict[Path, list[Violation]] = {}
+    for v in found:
+        others.setdefault(v.path, []).append(v)
+    ordered: list[Violation] = []
+    for path in sorted(by_file.keys() | others.keys(), key=str):
+        mine, theirs = by_file.get(path, []), others.get(path)
+        ordered.extend(sorted([*mine, *theirs], key=Violation.sort_key) if theirs else mine)
+    return ordered
 
 
 def _enabled(found: list[Violation], settings: Settings) -> list[Violation]:
@@ -225,7 +241,8 @@ def _lint_chunk(text: str, breakpoints: bool, codes: frozenset[str]) -> tuple[Vi
         raw = list(rule.check(ctx))
         holds = partial(_sql_fix_holds, rule, ctx, len(raw))
         found.extend(_verified(v, holds) for v in raw)
-    return tuple(found)
+    # in file order once placed (chunks are placed in order), as ``analyze`` returns them
+    return tuple(sorted(found, key=lambda v: (v.span.start, v.code)))
 
 
 def _sql_fix_holds(rule: Rule, ctx: SqlContext, before: int, fix: Fix) -> bool:
