@@ -26,7 +26,6 @@ import dataclasses
 import gc
 import itertools
 import logging
-import operator
 import re
 import threading
 import time
@@ -893,12 +892,10 @@ def _analyze(snapshot: Snapshot, clock: Callable[[], int], disk: DiskCache) -> R
         folder = _load(snapshot, disk)
         view = _database_view(snapshot, folder)
         violations = analyze(folder, snapshot.settings, clock, at_risk_tags(view), database=view)
-    # in file order: one group per file (the same path object throughout a file's run)
-    by_path = {path: list(run) for path, run in itertools.groupby(violations, _path_of)}
+    by_path: dict[Path, list[Violation]] = {}
+    for v in violations:
+        by_path.setdefault(v.path, []).append(v)
     return Result(snapshot, folder, violations, by_path, time.perf_counter() - started, view)
-
-
-_path_of = operator.attrgetter("path")
 
 
 def _fix_all(
