@@ -53,3 +53,23 @@ def test_position_offset_round_trip(text: str) -> None:
             if 0 < i < len(text) and text[i - 1] == "\r" and text[i] == "\n":
                 continue  # inside a CRLF: not a position a client can name
             assert index.offset(index.position(i, encoding), encoding) == i
+
+
+_PIECES = st.lists(st.sampled_from(["a", "é", "\r", "\n", "\r\n", "☕", " "]), max_size=20).map(
+    "".join
+)
+
+
+@given(_PIECES, st.data())
+def test_an_edited_index_equals_one_built_from_scratch(text: str, data: st.DataObject) -> None:
+    """The line table carried over an edit (keystrokes) equals a fresh one, CR/LF pairs made
+    or split at either end of the edit included."""
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    new_text = data.draw(_PIECES)
+    index = TextIndex(text)
+    assert index.line_count >= 1  # the table is built: the edit carries it over
+    edited = index.edited(start, end, new_text)
+    fresh = TextIndex(text[:start] + new_text + text[end:])
+    assert edited.text == fresh.text
+    assert edited.line_starts == fresh.line_starts

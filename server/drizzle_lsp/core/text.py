@@ -77,6 +77,28 @@ class TextIndex:
             self._line_starts = _line_starts(self.text)
         return self._line_starts
 
+    def edited(self, start: int, end: int, new_text: str) -> TextIndex:
+        """The index of this text with ``[start, end)`` replaced by ``new_text``, its line
+        table derived from this one's (when built): the lines before the edit are kept, those
+        after it shifted, only the edit's own lines looked at again. An editor sends a change
+        per keystroke, and a large journal's table costs a millisecond or two to build anew."""
+        text = self.text[:start] + new_text + self.text[end:]
+        index = TextIndex(text)
+        if self._line_starts is None:
+            return index
+        old = self._line_starts
+        new_end = start + len(new_text)
+        delta = new_end - end
+        # a line start at p depends on the characters at p - 1 and p: those before ``start``
+        # and those after ``end`` are unchanged (in the suffix, ``delta`` further on)
+        before = old[: bisect.bisect_left(old, start)] or [0]
+        after = old[bisect.bisect_right(old, end) :]
+        low = max(start - 1, 0)
+        region = _LINE_BREAK.finditer(text, low, min(new_end + 1, len(text)))
+        inside = [m.end() for m in region if start <= m.end() <= new_end]
+        index._line_starts = [*before, *inside, *(p + delta for p in after)]
+        return index
+
     @property
     def line_count(self) -> int:
         return len(self.line_starts)

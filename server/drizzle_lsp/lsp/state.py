@@ -114,14 +114,16 @@ class OpenDocument:
         return self._index
 
     def apply(self, version: int, changes: Sequence[Any], encoding: Encoding) -> None:
-        """Apply ``didChange`` content changes (incremental ranges or whole text), in order."""
+        """Apply ``didChange`` content changes (incremental ranges or whole text), in order;
+        the line index is carried over each edit, not built again."""
         for change in changes:
             rng = getattr(change, "range", None)
             if rng is None:
                 self.text = change.text
                 continue
             span = convert.to_span(self.index, rng, encoding)
-            self.text = self.text[: span.start] + change.text + self.text[span.end :]
+            self._index = self.index.edited(span.start, span.end, change.text)
+            self.text = self._index.text
         self.version = version
 
 
