@@ -69,14 +69,21 @@ def compatible_fixes(fixes: Iterable[Fix]) -> list[Fix]:
 
 def minimal_edit(path: Path, before: str, after: str) -> Edit:
     """One edit turning ``before`` into ``after``: the differing middle, common ends kept."""
+    start, end = differing_middle(before, after)
+    return Edit(path, Span(start, len(before) - end), after[start : len(after) - end])
+
+
+def differing_middle(before: str, after: str) -> tuple[int, int]:
+    """Lengths of the common prefix and suffix of ``before`` and ``after`` around what differs,
+    shortened so that neither ends inside a "\r\n" (a position between its characters has no
+    line/column)."""
     start, end = common_ends(before, after)
-    # never split a "\r\n": a position between its characters has no line/column
     if 0 < start < len(before) and before[start - 1] == "\r" and before[start] == "\n":
         start -= 1
     tail = len(before) - end
     if end > 0 and tail > 0 and before[tail] == "\n" and before[tail - 1] == "\r":
         end -= 1
-    return Edit(path, Span(start, len(before) - end), after[start : len(after) - end])
+    return start, end
 
 
 _CHUNK = 4096

@@ -30,7 +30,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
 from drizzle_lsp.core.diagnostics import Edit, Fix, Severity, Span, Violation
-from drizzle_lsp.core.fixes import minimal_edit
+from drizzle_lsp.core.fixes import differing_middle
 from drizzle_lsp.core.text import Encoding, Position, TextIndex
 from drizzle_lsp.docs import docs_url
 from drizzle_lsp.rules import SQL_RULES
@@ -72,6 +72,14 @@ def to_range(index: TextIndex, span: Span, encoding: Encoding) -> types.Range:
 
 def offset(index: TextIndex, pos: types.Position, encoding: Encoding) -> int:
     return index.offset(Position(pos.line, pos.character), encoding)
+
+
+def span_positions(index: TextIndex, span: Span, encoding: Encoding) -> tuple[int, int, int, int]:
+    """Start line, start column, end line, end column of ``span`` (for JSON written directly)."""
+    line, character = index.line_column(span.start, encoding)
+    if span.end == span.start:
+        return line, character, line, character
+    return line, character, *index.line_column(span.end, encoding)
 
 
 def to_span(index: TextIndex, rng: types.Range, encoding: Encoding) -> Span:
@@ -167,7 +175,8 @@ class DiagnosticWriter:
             fixes.append(self._fix(v.fix, preferred=True))
         for alternative in v.alternatives:
             fixes.append(self._fix(alternative, preferred=False))
-        start_line, start, end_line, end = self._positions(self.document.index, v.span)
+        index = self.document.index
+        start_line, start, end_line, end = span_positions(index, v.span, self.encoding)
         return (
             f'{{"range":{{"start":{{"line":{start_line},"character":{start}}},'
             f'"end":{{"line":{end_line},"character":{end}}}}},{head},'
@@ -181,25 +190,19 @@ class DiagnosticWriter:
             quoted = self._strings[text] = _quote(text)
         return quoted
 
-    def _positions(self, index: TextIndex, span: Span) -> tuple[int, int, int, int]:
-        line, character = index.line_column(span.start, self.encoding)
-        if span.end == span.start:
-            return line, character, line, character
-        return line, character, *index.line_column(span.end, self.encoding)
-
     def _fix(self, fix: Fix, preferred: bool) -> str:
         edits = []
         for e in fix.edits:
             new_text = self._string(e.new_text)
             if e.path is self.path or e.path == self.path:
-                positions = self._positions(self.document.index, e.span)
+                positions = span_positions(self.document.index, e.span, self.encoding)
                 edits.append(f"[{_numbers(positions)},{new_text}]")
                 continue
             other = self._others.get(e.path)
             if other is None:
                 other = self._others[e.path] = self.document_of(e.path)
             version = "null" if other.version is None else str(other.version)
-            positions = self._positions(other.index, e.span)
+            positions = span_positions(other.index, e.span, self.encoding)
             edits.append(f"[{_numbers(positions)},{new_text},{self._string(other.uri)},{version}]")
         safe = fix.applicability.value == "safe"
         return (
@@ -237,14 +240,14 @@ class _Unmoved:
         end = len(new.text)
         if old.text is new.text:
             return cls(end, end + 1, 0)
-        edit = minimal_edit(Path(), old.text, new.text)
+        prefix, suffix = differing_middle(old.text, new.text)
         delta = end - len(old.text)
         if old.line_count != new.line_count:
-            return cls(edit.span.start, end + 1, delta)
+            return cls(prefix, end + 1, delta)
         # a line start after the suffix's first character: the suffix alone decides it
         starts = new.line_starts
-        first = bisect.bisect_left(starts, edit.span.start + len(edit.new_text) + 1)
-        return cls(edit.span.start, starts[first] if first < len(starts) else end + 1, delta)
+        first = bisect.bisect_left(starts, end - suffix + 1)
+        return cls(prefix, starts[first] if first < len(starts) else end + 1, delta)
 
     def old_offset(self, offset: int) -> int | None:
         if offset <= self.prefix:
@@ -291,13 +294,7 @@ def workspace_edit(
             continue
         _, text_edits = grouped.setdefault(key, (key_version, []))
         text_edits.append(
-            types.TextEdit(
-                range=types.Range(
-                    start=types.Position(line=start_line, character=start),
-                    end=types.Position(line=end_line, character=end),
-                ),
-                new_text=new_text,
-            )
+            types.TextEdit(range=_lsp_range(start_line, start, end_line, end), new_text=new_text)
         )
     if not document_changes:
         return types.WorkspaceEdit(changes={uri: e for uri, (_, e) in grouped.items()})
@@ -316,17 +313,17 @@ def workspace_edit(
 
 def edits_json(edits: Iterable[Edit], document: Document, encoding: Encoding) -> list[list[Any]]:
     """JSON edits of ``document`` (as ``workspace_edit`` reads them)."""
-    edits_out: list[list[Any]] = []
-    for e in edits:
-        start = document.index.line_column(e.span.start, encoding)
-        end = document.index.line_column(e.span.end, encoding)
-        edits_out.append([*start, *end, e.new_text, document.uri, document.version])
-    return edits_out
+    index, uri, version = document.index, document.uri, document.version
+    return [[*span_positions(index, e.span, encoding), e.new_text, uri, version] for e in edits]
 
 
 def range_from_json(data: Mapping[str, Any]) -> types.Range:
     start, end = data["start"], data["end"]
+    return _lsp_range(start["line"], start["character"], end["line"], end["character"])
+
+
+def _lsp_range(start_line: int, start: int, end_line: int, end: int) -> types.Range:
     return types.Range(
-        start=types.Position(line=start["line"], character=start["character"]),
-        end=types.Position(line=end["line"], character=end["character"]),
+        start=types.Position(line=start_line, character=start),
+        end=types.Position(line=end_line, character=end),
     )
