@@ -9,15 +9,17 @@ and the rule must fire less often. A fix that fails the check is dropped (the di
 
 from __future__ import annotations
 
+import bisect
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache, partial
+from itertools import chain
 from pathlib import Path
 
 from drizzle_lsp.core.database import DatabaseView
-from drizzle_lsp.core.diagnostics import Edit, Fix, Span, Violation
-from drizzle_lsp.core.fixes import apply_edits, apply_fix, compatible_fixes
+from drizzle_lsp.core.diagnostics import CHUNK_PATH, Fix, Span, Violation
+from drizzle_lsp.core.fixes import apply_edits, apply_fix, compatible_fixes, differing_middle
 from drizzle_lsp.core.folder import (
     Layout,
     MigrationFolder,
@@ -29,7 +31,7 @@ from drizzle_lsp.core.folder import (
 from drizzle_lsp.core.migration import BREAKPOINT, MigrationFile
 from drizzle_lsp.core.settings import S002Scope, Settings
 from drizzle_lsp.rules import DATABASE_RULES, FOLDER_RULES, SQL_RULES, Rule, syntax_error
-from drizzle_lsp.rules._api import CHUNK_PATH, DatabaseContext, FolderContext, SqlContext
+from drizzle_lsp.rules._api import DatabaseContext, FolderContext, SqlContext
 
 AT_RISK_CODES = frozenset({"J001", "J005"})
 SYNTAX_CODES = frozenset({"J006", "S001"})
@@ -55,6 +57,18 @@ def analyze(
     looks at those, at the ones J001/J005 flag and, given a ``database``, at the ones it has not
     applied yet. A ``database`` also brings the D rules.
     """
+    by_file = analyze_files(folder, settings, clock, at_risk, database)
+    return list(chain.from_iterable(by_file.values()))
+
+
+def analyze_files(
+    folder: MigrationFolder,
+    settings: Settings,
+    clock: Clock = now_ms,
+    at_risk: frozenset[str] = frozenset(),
+    database: DatabaseView | None = None,
+) -> dict[Path, list[Violation]]:
+    """:func:`analyze`'s violations per file, in path order (every SQL file has its list)."""
     journal_found = _folder_violations(folder, settings, clock())
     risky = at_risk | {v.tag for v in journal_found if v.code in AT_RISK_CODES and v.tag}
     found = [*journal_found, *_unreadable(folder)]
@@ -63,27 +77,46 @@ def analyze(
         ctx = DatabaseContext(folder, database.status, database.label)
         found.extend(v for rule in DATABASE_RULES for v in rule.check(ctx))
     breakpoints = _breakpoints(folder)
-    by_file: dict[Path, list[Violation]] = {}
-    for document in folder.sql.values():
-        codes = ALL_SQL_CODES
-        if settings.s002_scope is S002Scope.AT_RISK and document.tag not in risky:
-            codes = codes - {"S002"}
-        by_file[document.path] = lint_sql(document, breakpoints, codes)
-    return _enabled(_in_order(found, by_file), settings)
+    enabled = _SqlCodes(settings, risky)
+    by_file = {
+        document.path: lint_sql(document, breakpoints, enabled.of(document))
+        for document in folder.sql.values()
+    }
+    return _in_order(_enabled(found, settings), by_file)
 
 
-def _in_order(found: list[Violation], by_file: dict[Path, list[Violation]]) -> list[Violation]:
-    """``found`` and the SQL files' violations sorted by file and position. A file's SQL
-    violations are in order already (see ``_lint_chunk``): only ``found``, a few, is sorted, and
-    merged in file by file, so an edit costs no sort of thousands of violations."""
+class _SqlCodes:
+    """The SQL rules to run on each file: those the settings enable for it (so the rules they
+    turn off do not run, and the files' results need no filtering)."""
+
+    def __init__(self, settings: Settings, risky: frozenset[str]) -> None:
+        self.settings, self.risky = settings, risky
+        self.everywhere = frozenset(c for c in ALL_SQL_CODES if settings.enabled(c))
+        self.not_s002 = self.everywhere - {"S002"}
+        self.scoped = settings.s002_scope is S002Scope.AT_RISK
+
+    def of(self, document: SqlDocument) -> frozenset[str]:
+        codes = self.not_s002 if self.scoped and document.tag not in self.risky else self.everywhere
+        if not self.settings.per_file_ignores:
+            return codes
+        path, tag = document.path, document.tag
+        return frozenset(c for c in codes if self.settings.enabled_for(c, path, tag))
+
+
+def _in_order(
+    found: list[Violation], by_file: dict[Path, list[Violation]]
+) -> dict[Path, list[Violation]]:
+    """``found`` and the SQL files' violations per file, sorted by file and position. A file's
+    SQL violations are in order already (see ``_lint_chunk``): only ``found``, a few, is sorted,
+    and merged in file by file, so an edit costs no sort of thousands of violations."""
     found.sort(key=Violation.sort_key)
     others: dict[Path, list[Violation]] = {}
     for v in found:
         others.setdefault(v.path, []).append(v)
-    ordered: list[Violation] = []
+    ordered: dict[Path, list[Violation]] = {}
     for path in sorted(by_file.keys() | others.keys(), key=str):
         mine, theirs = by_file.get(path, []), others.get(path)
-        ordered.extend(sorted([*mine, *theirs], key=Violation.sort_key) if theirs else mine)
+        ordered[path] = sorted([*mine, *theirs], key=Violation.sort_key) if theirs else mine
     return ordered
 
 
@@ -134,16 +167,18 @@ def lint_sql(
 
 LintKey = tuple[Path, str, bool, frozenset[str]]
 LintResult = tuple[Violation, ...]
-# a file's violations per chunk, placed in the file: (chunk text, chunk offset) -> violations
-Placed = dict[tuple[str, int], LintResult]
-Linter = Callable[[Path, str, str, bool, frozenset[str], Placed], tuple[LintResult, Placed]]
 
 
 @dataclass(slots=True)
-class _FileResult:
+class _FileLint:
+    """A file's SQL-rule results for one text, chunk by chunk, as the next text reuses them."""
+
     text: str
-    result: LintResult
-    placed: Placed
+    pieces: list[str]  # the chunks' texts, as ``MigrationFile`` splits them
+    starts: list[int]  # where each chunk starts in ``text``
+    found: list[LintResult]  # each chunk's violations as found in the chunk (``_lint_chunk``)
+    placed: list[LintResult]  # the same, placed in the file
+    result: LintResult  # all of them, suppression comments applied
 
 
 class _LastTextPerFile:
@@ -151,14 +186,13 @@ class _LastTextPerFile:
 
     One entry per file, not per text: an editor makes a new text on every keystroke, and an
     ``lru_cache`` keyed by text kept each version's results (1.5 MB per keystroke on a
-    2,000-statement file) until 4,096 of them had piled up. The entry also hands the last run's
-    placed chunk results to the next run, which reuses those of chunks that neither changed
-    nor moved (every chunk before the edit).
+    2,000-statement file) until 4,096 of them had piled up. The entry is also where the next
+    text starts from: only the chunks an edit touched are split and linted again (see
+    :func:`_lint_file`).
     """
 
-    def __init__(self, lint: Linter):
-        self._lint = lint
-        self._results: dict[LintKey, _FileResult] = {}
+    def __init__(self) -> None:
+        self._results: dict[LintKey, _FileLint] = {}
 
     def __call__(
         self, path: Path, tag: str, text: str, breakpoints: bool, codes: frozenset[str]
@@ -167,68 +201,97 @@ class _LastTextPerFile:
         hit = self._results.get(key)
         if hit is not None and (hit.text is text or hit.text == text):
             return hit.result
-        result, placed = self._lint(path, tag, text, breakpoints, codes, hit.placed if hit else {})
-        self._results[key] = _FileResult(text, result, placed)
-        return result
+        linted = self._results[key] = _lint_file(path, tag, text, breakpoints, codes, hit)
+        return linted.result
 
     def cache_clear(self) -> None:
         self._results.clear()
 
 
+_lint_text = _LastTextPerFile()
 _IGNORE_MARK = "drizzle-lsp-ignore"  # no suppression comment without it (see MigrationFile)
+_BREAK = len(BREAKPOINT)
 
 
-@_LastTextPerFile
-def _lint_text(
-    path: Path, tag: str, text: str, breakpoints: bool, codes: frozenset[str], previous: Placed
-) -> tuple[LintResult, Placed]:
-    found: list[Violation] = []
-    placed: Placed = {}
-    offset = 0
-    for piece in text.split(BREAKPOINT):  # the chunks, as MigrationFile splits them
-        raw = _lint_chunk(piece, breakpoints, codes)
-        if raw:
-            key = (piece, offset)
-            moved = previous.get(key)
-            if moved is None:
-                moved = tuple(_relocate(v, path, offset, tag) for v in raw)
-            placed[key] = moved
-            found.extend(moved)
-        offset += len(piece) + len(BREAKPOINT)
-    if found and _IGNORE_MARK in text:
+def _lint_file(
+    path: Path,
+    tag: str,
+    text: str,
+    breakpoints: bool,
+    codes: frozenset[str],
+    previous: _FileLint | None,
+) -> _FileLint:
+    """The SQL-rule violations of ``text``. Chunks of the ``previous`` text before the edit are
+    kept as they are, those after it are moved; only the edited stretch is split and linted."""
+    head, tail = _kept_chunks(previous, text) if previous is not None else (0, 0)
+    linted = _FileLint(text, [], [], [], [], ())
+    if previous is not None:
+        linted.pieces, linted.starts = previous.pieces[:head], previous.starts[:head]
+        linted.found, linted.placed = previous.found[:head], previous.placed[:head]
+    offset = linted.starts[-1] + len(linted.pieces[-1]) + _BREAK if head else 0
+    end = len(text)
+    if previous is not None and tail:
+        end = previous.starts[tail] + len(text) - len(previous.text) - _BREAK
+    for piece in text[offset:end].split(BREAKPOINT):
+        found = _lint_chunk(piece, breakpoints, codes)
+        _add_chunk(linted, piece, offset, found, _placed(found, path, offset, tag))
+        offset += len(piece) + _BREAK
+    if previous is not None and tail:
+        _add_moved(linted, previous, tail, offset - previous.starts[tail], path, tag)
+    linted.result = tuple(chain.from_iterable(linted.placed))
+    if linted.result and _IGNORE_MARK in text:
         migration = MigrationFile(text)
-        found = [v for v in found if not _suppressed(migration, v)]
-    return tuple(found), placed
+        linted.result = tuple(v for v in linted.result if not _suppressed(migration, v))
+    return linted
+
+
+def _add_chunk(
+    linted: _FileLint, piece: str, offset: int, found: LintResult, placed: LintResult
+) -> None:
+    linted.pieces.append(piece)
+    linted.starts.append(offset)
+    linted.found.append(found)
+    linted.placed.append(placed)
+
+
+def _add_moved(
+    linted: _FileLint, previous: _FileLint, tail: int, delta: int, path: Path, tag: str
+) -> None:
+    """The chunks of ``previous`` from ``tail`` on, ``delta`` further on in the file (a list
+    operation each, not a call per chunk: they are most of a file's thousands of chunks)."""
+    linted.pieces.extend(previous.pieces[tail:])
+    linted.found.extend(previous.found[tail:])
+    if not delta:
+        linted.starts.extend(previous.starts[tail:])
+        linted.placed.extend(previous.placed[tail:])
+        return
+    starts = [start + delta for start in previous.starts[tail:]]
+    linted.starts.extend(starts)
+    found = previous.found[tail:]
+    linted.placed.extend(
+        [_placed(f, path, s, tag) if f else () for f, s in zip(found, starts, strict=True)]
+    )
+
+
+def _placed(found: LintResult, path: Path, offset: int, tag: str) -> LintResult:
+    return tuple([Violation.placed(v, path, offset, tag) for v in found]) if found else ()
+
+
+def _kept_chunks(previous: _FileLint, text: str) -> tuple[int, int]:
+    """How many leading chunks of ``previous`` ``text`` keeps unchanged (the chunk and the
+    breakpoint after it lie before the edit), and the first chunk of the unchanged rest (the
+    breakpoint before it and all after lie after the edit; 0: none). A breakpoint cannot
+    overlap another, so none can start in the kept text and end in the edited stretch."""
+    prefix, suffix = differing_middle(previous.text, text)
+    starts = previous.starts
+    head = bisect.bisect_right(starts, prefix) - 1
+    tail = bisect.bisect_left(starts, len(previous.text) - suffix + _BREAK)
+    return head, tail if tail < len(starts) else 0
 
 
 def _suppressed(migration: MigrationFile, v: Violation) -> bool:
     ignored = migration.ignored_codes(v.span.start)
     return ignored is not None and (not ignored or v.code in ignored)
-
-
-def _relocate(v: Violation, path: Path, offset: int, tag: str) -> Violation:
-    """``v``, found in a chunk, placed in its file (built directly: ``dataclasses.replace`` is
-    several times slower, and a file may hold thousands of violations; list comprehensions,
-    not generators, for the same reason)."""
-    span = Span(v.span.start + offset, v.span.end + offset)
-    fix = _relocate_fix(v.fix, path, offset) if v.fix is not None else None
-    alternatives = (
-        tuple([_relocate_fix(a, path, offset) for a in v.alternatives]) if v.alternatives else ()
-    )
-    return Violation(v.code, v.name, v.severity, v.message, path, span, fix, alternatives, tag, v)
-
-
-def _relocate_fix(f: Fix, path: Path, offset: int) -> Fix:
-    edits = [
-        Edit(
-            # SQL rules use the CHUNK_PATH object itself (Path.__eq__ costs microseconds)
-            path if e.path is CHUNK_PATH or e.path == CHUNK_PATH else e.path,
-            Span(e.span.start + offset, e.span.end + offset),
-            e.new_text,
-        )
-        for e in f.edits
-    ]
-    return Fix(f.title, tuple(edits), f.applicability, f.isolation)
 
 
 @lru_cache(maxsize=65536)

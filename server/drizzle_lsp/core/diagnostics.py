@@ -13,6 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
+
+# The path of SQL rules' results: a chunk of a file, as its own small file (offsets relative to
+# the chunk). ``Violation.placed`` replaces it with the real file.
+CHUNK_PATH = Path("<chunk>")
 
 
 class Severity(StrEnum):
@@ -85,10 +90,50 @@ class Violation:
     # further fixes offered in the editor only (e.g. J001's make-idempotent-and-bump)
     alternatives: tuple[Fix, ...] = field(default=())
     tag: str | None = None  # the migration the violation is about, when there is one
-    # SQL rules: the violation as found in its chunk (chunk-relative offsets), which this one
-    # places in the file; adapters key per-chunk work on it (it is the same object as long as
-    # the chunk's text is)
+    # SQL rules: the violation as found in its chunk (chunk-relative offsets, ``CHUNK_PATH``),
+    # which this one places in the file, and where that chunk starts in the file; adapters key
+    # per-chunk work on them (``origin`` is the same object as long as the chunk's text is)
     origin: Violation | None = field(default=None, compare=False, repr=False)
+    chunk: int = field(default=0, compare=False, repr=False)
 
     def sort_key(self) -> tuple[str, int, str]:
         return (str(self.path), self.span.start, self.code)
+
+    @classmethod
+    def placed(cls, found: Violation, path: Path, chunk: int, tag: str | None) -> Violation:
+        """``found``, a violation of the chunk of ``path`` that starts at ``chunk``, placed in
+        the file. Its span and fixes are worked out when first read (``__getattr__``): after an
+        edit a file's thousands of violations are placed again, and an editor reads few of
+        them (the diagnostics it was sent for the chunk are reused)."""
+        v = object.__new__(cls)
+        v.code, v.name, v.severity = found.code, found.name, found.severity
+        v.message, v.path, v.tag, v.origin, v.chunk = found.message, path, tag, found, chunk
+        return v
+
+    def __getattr__(self, name: str) -> Any:
+        # only called for an attribute not set: the span and fixes of a placed violation
+        origin = self.origin
+        if origin is None or name not in _PLACED_LATER:
+            raise AttributeError(name)
+        shift, path = self.chunk, self.path
+        self.span = Span(origin.span.start + shift, origin.span.end + shift)
+        self.fix = _shifted(origin.fix, path, shift) if origin.fix is not None else None
+        self.alternatives = tuple([_shifted(a, path, shift) for a in origin.alternatives])
+        return getattr(self, name)
+
+
+_PLACED_LATER = frozenset({"span", "fix", "alternatives"})
+
+
+def _shifted(fix: Fix, path: Path, shift: int) -> Fix:
+    """A chunk's ``fix`` in the file ``path``, whose chunk starts at ``shift``."""
+    edits = [
+        Edit(
+            # SQL rules use the CHUNK_PATH object itself (Path.__eq__ costs microseconds)
+            path if e.path is CHUNK_PATH or e.path == CHUNK_PATH else e.path,
+            Span(e.span.start + shift, e.span.end + shift),
+            e.new_text,
+        )
+        for e in fix.edits
+    ]
+    return Fix(fix.title, tuple(edits), fix.applicability, fix.isolation)

@@ -96,7 +96,7 @@ class TextIndex:
         low = max(start - 1, 0)
         region = _LINE_BREAK.finditer(text, low, min(new_end + 1, len(text)))
         inside = [m.end() for m in region if start <= m.end() <= new_end]
-        index._line_starts = [*before, *inside, *(p + delta for p in after)]
+        index._line_starts = [*before, *inside, *[p + delta for p in after]]
         return index
 
     @property

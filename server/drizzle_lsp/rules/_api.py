@@ -14,7 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from drizzle_lsp.core.database import FolderStatus
-from drizzle_lsp.core.diagnostics import Fix, Severity, Span, Violation
+from drizzle_lsp.core.diagnostics import CHUNK_PATH, Fix, Severity, Span, Violation
 from drizzle_lsp.core.folder import MigrationFolder, SqlDocument
 from drizzle_lsp.core.migration import MigrationFile
 from drizzle_lsp.core.settings import Settings
@@ -68,10 +68,6 @@ class Rule:
     @property
     def name(self) -> str:
         return self.info.name
-
-
-# A placeholder path for chunk-level results; the analyzer replaces it with the real file.
-CHUNK_PATH = Path("<chunk>")
 
 
 @dataclass(slots=True)
