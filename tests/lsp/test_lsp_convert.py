@@ -41,7 +41,9 @@ def test_diagnostic_json_is_a_valid_lsp_diagnostic() -> None:
         Span(at, at + 3), fix, (both,),
     )  # fmt: skip
     writer = convert.DiagnosticWriter(SQL, documents, Encoding.UTF16)
-    data = json.loads(convert.publish_text(writer.document.uri, 7, [writer.json(v)]))
+    data = json.loads(
+        b"".join(convert.publish_text(writer.document.uri, 7, writer.diagnostics([v])))
+    )
     params = default_converter().structure(data, types.PublishDiagnosticsParams)
     (diagnostic,) = params.diagnostics
     assert diagnostic.range.start == types.Position(
@@ -94,19 +96,20 @@ def _written(text: str, violations: list[Violation], version: int) -> list[str]:
     def document_of(path: Path) -> convert.Document:
         return convert.Document(convert.uri_of(path), version, TextIndex(text))
 
-    writer = convert.DiagnosticWriter(SQL, document_of, Encoding.UTF16)
-    return [writer.json(v) for v in violations]
+    written = convert.DiagnosticWriter(SQL, document_of, Encoding.UTF16).diagnostics(violations)
+    return [body + written.ending for body in written.bodies]
 
 
 BREAK = "\n--> statement-breakpoint\n"
 CHUNKS = [
     'CREATE TABLE "a" ("id" int);',
+    "SELECT 1;",  # no diagnostic: an edit here leaves every violation object as it was
     '-- café ☕\r\nALTER TABLE "a" ADD COLUMN "b" int;',
     'ALTER TABLE "a" ADD COLUMN "c" int;\r\nALTER TABLE "a" ADD COLUMN "d" int;',
     'CREATE INDEX "i" ON "a" ("b");',
 ]
 # the last statement starts on the marker's line, after the previous statement's last line
-BEFORE = BREAK.join(CHUNKS[:3]) + " --> statement-breakpoint " + CHUNKS[3] + "\n"
+BEFORE = BREAK.join(CHUNKS[:4]) + " --> statement-breakpoint " + CHUNKS[4] + "\n"
 
 
 @pytest.mark.parametrize(
@@ -115,11 +118,12 @@ BEFORE = BREAK.join(CHUNKS[:3]) + " --> statement-breakpoint " + CHUNKS[3] + "\n
         lambda t: t.replace('"i"', '"i2"'),  # in the last chunk: the others are kept
         lambda t: t.replace('"b" int', '"bb" int'),  # the chunks after it move along the line
         lambda t: t.replace('"a" ADD COLUMN "c"', '"a"\nADD COLUMN "c"'),  # a line added
+        lambda t: t.replace("SELECT 1", "SELECT\n1"),  # a line added, the same length
         lambda t: t.replace("café ☕", "cafe ☕☕"),  # wider in UTF-16, the same length in str
         lambda t: t.replace("\r\nALTER", "\rALTER"),  # a CRLF becomes CR: the same line count
         lambda t: t.replace('"d" int', '"dd" int'),  # the last chunk starts a column later
         lambda t: "😀" + t,  # before everything
-        lambda t: t + BREAK + CHUNKS[1],  # a copy of a chunk: the same origin, elsewhere
+        lambda t: t + BREAK + CHUNKS[2],  # a copy of a chunk: the same origin, elsewhere
         lambda t: t,  # nothing
     ],
 )

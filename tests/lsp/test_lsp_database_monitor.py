@@ -13,6 +13,7 @@ from lsp_harness import make_folder
 
 from drizzle_lsp.core.database import AppliedMigrations, AppliedRow, DatabaseError, redact_url
 from drizzle_lsp.core.settings import Settings
+from drizzle_lsp.lsp import convert
 from drizzle_lsp.lsp import database as database_module
 from drizzle_lsp.lsp.database import DatabaseMonitor
 from drizzle_lsp.lsp.state import ServerState
@@ -126,7 +127,7 @@ async def test_env_reference_and_missing_variable(
 
 
 class Recorder:
-    def publish(self, uri: str, version: int | None, diagnostics: list[str]) -> None:
+    def publish(self, uri: str, version: int | None, diagnostics: convert.DiagnosticsText) -> None:
         pass
 
     def report_progress(self, message: str, percentage: int) -> None:

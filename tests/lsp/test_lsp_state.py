@@ -18,6 +18,7 @@ from drizzle_lsp.core.diagnostics import Violation
 from drizzle_lsp.core.folder import Layout, load_folder
 from drizzle_lsp.core.settings import Settings
 from drizzle_lsp.core.source import SourceText, read_source
+from drizzle_lsp.lsp import convert
 from drizzle_lsp.lsp import state as state_module
 from drizzle_lsp.lsp.state import ServerState
 
@@ -27,9 +28,9 @@ NOW = 1_800_000_000_000
 
 class Recorder:
     def __init__(self) -> None:
-        self.published: list[tuple[str, int | None, list[str]]] = []
+        self.published: list[tuple[str, int | None, convert.DiagnosticsText]] = []
 
-    def publish(self, uri: str, version: int | None, diagnostics: list[str]) -> None:
+    def publish(self, uri: str, version: int | None, diagnostics: convert.DiagnosticsText) -> None:
         self.published.append((uri, version, diagnostics))
 
     def report_progress(self, message: str, percentage: int) -> None:

@@ -235,7 +235,8 @@ async def test_a_deleted_directory_takes_its_folders_along(tmp_path: Path) -> No
     shutil.rmtree(tmp_path / "packages")
     state.files_changed([(tmp_path / "packages", Change.DELETED)])  # no event for what was inside
     assert state.folders == {}
-    assert recorder.published[-1] == ((folder / "0000_x.sql").as_uri(), None, [])
+    uri, version, diagnostics = recorder.published[-1]
+    assert (uri, version, diagnostics.bodies) == ((folder / "0000_x.sql").as_uri(), None, ())
     state.close()
 
 

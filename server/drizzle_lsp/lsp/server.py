@@ -28,7 +28,7 @@ from pygls.protocol.language_server import lsp_method
 
 from drizzle_lsp import __version__
 from drizzle_lsp.core.text import Encoding
-from drizzle_lsp.lsp import actions, convert, navigation, watch
+from drizzle_lsp.lsp import actions, convert, navigation, transport, watch
 from drizzle_lsp.lsp.state import DEFAULT_DEBOUNCE, SETTINGS_SECTION, ServerState
 
 log = logging.getLogger("drizzle_lsp")
@@ -82,16 +82,24 @@ class DrizzleProtocol(LanguageServerProtocol):
         if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
             yield handler, (params,), None
 
-    def notify_text(self, method: str, params: str) -> None:
-        """Send a notification whose params are JSON text already (see convert.DiagnosticWriter).
+    def notify_text(self, method: str, params: list[bytes]) -> None:
+        """Send a notification whose params are JSON text already, in pieces (see
+        convert.DiagnosticsText): over stdio written as they are (``transport``), else joined.
 
         Framed as pygls frames its own messages (``_send_data``), minus the serialization.
         """
         if self.writer is None:
             return
-        body = f'{{"jsonrpc":"2.0","method":{json.dumps(method)},"params":{params}}}'
-        data = body.encode("utf-8")
-        result = self.writer.write(f"Content-Length: {len(data)}\r\n\r\n".encode() + data)
+        pieces = [b'{"jsonrpc":"2.0","method":%s,"params":' % json.dumps(method).encode()]
+        pieces += params
+        pieces.append(b"}")
+        if self._include_headers:
+            length = sum(map(len, pieces))
+            pieces.insert(0, f"Content-Length: {length}\r\n\r\n".encode())
+        if isinstance(self.writer, transport.PipeWriter):
+            self.writer.write_pieces(pieces)
+            return
+        result = self.writer.write(b"".join(pieces))
         if inspect.isawaitable(result):  # a websocket writer; stdio writes synchronously
             self._writes.add(task := asyncio.ensure_future(result))
             task.add_done_callback(self._writes.discard)
@@ -120,7 +128,7 @@ class DrizzleLanguageServer(LanguageServer):
 
     # ---- the Client protocol of ServerState ------------------------------------------------------
 
-    def publish(self, uri: str, version: int | None, diagnostics: list[str]) -> None:
+    def publish(self, uri: str, version: int | None, diagnostics: convert.DiagnosticsText) -> None:
         self.protocol.notify_text(
             types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, convert.publish_text(uri, version, diagnostics)
         )
@@ -438,7 +446,7 @@ def main() -> NoReturn:
     log.addHandler(handler)
     log.propagate = False
     log.setLevel(os.environ.get("DRIZZLE_LSP_LOG", "INFO").upper())
-    server.start_io(stdin, stdout)
+    transport.serve_stdio(server, stdin, stdout)
     code = 0 if server.shut_down else 1  # LSP: exit without shutdown is an error
     # skip interpreter teardown (~0.4 s of freeing parse caches): nothing is left to flush
     sys.stderr.flush()

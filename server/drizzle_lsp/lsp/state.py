@@ -37,7 +37,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
 
-from drizzle_lsp.core.analyze import analyze, fix_folder, now_ms
+from drizzle_lsp.core.analyze import analyze_files, fix_folder, now_ms
 from drizzle_lsp.core.database import DatabaseView, at_risk_tags, database_view
 from drizzle_lsp.core.diagnostics import Violation
 from drizzle_lsp.core.folder import (
@@ -79,8 +79,8 @@ _SETTING_FIELDS = frozenset(f.name for f in dataclasses.fields(Settings)) - {"ro
 class Client(Protocol):
     """What the state needs from the server: publishing, progress and messages."""
 
-    def publish(self, uri: str, version: int | None, diagnostics: list[str]) -> None:
-        """Send ``textDocument/publishDiagnostics``; each diagnostic is JSON text."""
+    def publish(self, uri: str, version: int | None, diagnostics: convert.DiagnosticsText) -> None:
+        """Send ``textDocument/publishDiagnostics`` (the diagnostics are JSON text)."""
 
     def report_progress(self, message: str, percentage: int) -> None: ...
 
@@ -199,10 +199,13 @@ class Result:
 
     snapshot: Snapshot
     folder: MigrationFolder
-    violations: list[Violation]
-    by_path: dict[Path, list[Violation]]
+    by_path: dict[Path, list[Violation]]  # each file's violations, in order
     seconds: float
     view: DatabaseView | None = None  # the database status the D rules saw
+
+    @property
+    def violations(self) -> list[Violation]:
+        return list(itertools.chain.from_iterable(self.by_path.values()))
 
     def text_of(self, path: Path) -> str | None:
         if path == self.folder.journal_path:
@@ -515,7 +518,7 @@ class ServerState:
             state.task.cancel()
         for path, published in state.published.items():
             if published.violations:
-                self.client.publish(self.uri_for(path), None, [])
+                self.client.publish(self.uri_for(path), None, convert.NO_DIAGNOSTICS)
         log.info("migrations folder gone: %s", root)
         self.folders_changed()
 
@@ -746,11 +749,13 @@ class ServerState:
             ):
                 continue
             writer = convert.DiagnosticWriter(path, document_of, self.encoding)
-            self.client.publish(writer.document.uri, version, [writer.json(v) for v in violations])
+            self.client.publish(writer.document.uri, version, writer.diagnostics(violations))
             state.published[path] = Published(text, version, violations)
         for path in [p for p in state.published if p not in texts and p not in by_path]:
             if state.published.pop(path).violations:
-                self.client.publish(self.uri_for(path), None, [])  # a deleted file: clear it
+                self.client.publish(
+                    self.uri_for(path), None, convert.NO_DIAGNOSTICS
+                )  # a deleted file: clear it
         since = time.monotonic() - state.last_change
         log.debug(
             "%s: %d diagnostics, analysed in %.1f ms%s",
@@ -893,11 +898,9 @@ def _analyze(snapshot: Snapshot, clock: Callable[[], int], disk: DiskCache) -> R
     with _without_cyclic_gc():
         folder = _load(snapshot, disk)
         view = _database_view(snapshot, folder)
-        violations = analyze(folder, snapshot.settings, clock, at_risk_tags(view), database=view)
-    by_path: dict[Path, list[Violation]] = {}
-    for v in violations:
-        by_path.setdefault(v.path, []).append(v)
-    return Result(snapshot, folder, violations, by_path, time.perf_counter() - started, view)
+        at_risk = at_risk_tags(view)
+        by_path = analyze_files(folder, snapshot.settings, clock, at_risk, database=view)
+    return Result(snapshot, folder, by_path, time.perf_counter() - started, view)
 
 
 def _fix_all(

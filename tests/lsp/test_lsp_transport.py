@@ -1,0 +1,94 @@
+"""stdio: large messages written from their pieces, and a server whose stdin is not a pipe."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from drizzle_lsp.lsp import transport
+
+
+def _drained(fd: int, into: list[bytes]) -> threading.Thread:
+    def read() -> None:
+        while chunk := os.read(fd, 1 << 16):
+            into.append(chunk)
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    return thread
+
+
+def test_pieces_arrive_whole_and_in_order_past_the_writev_limit() -> None:
+    pieces = [f"{i:05d}|".encode() * (i % 7 + 1) for i in range(3000)]  # > 1,024 per writev
+    read, write = os.pipe()
+    received: list[bytes] = []
+    reader = _drained(read, received)
+    with open(write, "wb") as stdout:
+        transport.PipeWriter(stdout).write_pieces(pieces)
+    reader.join()
+    os.close(read)
+    assert b"".join(received) == b"".join(pieces)
+
+
+def test_a_writev_cut_short_is_finished(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A signal can end a blocking writev early: what it did not write is written after it."""
+    writev = os.writev
+
+    def short(fd: int, buffers: list[bytes]) -> int:
+        return writev(fd, buffers[: len(buffers) // 2])
+
+    monkeypatch.setattr(transport.os, "writev", short)
+    pieces = [b"abc", b"defgh", b"ij", b"klmnop"]
+    read, write = os.pipe()
+    received: list[bytes] = []
+    reader = _drained(read, received)
+    with open(write, "wb") as stdout:
+        transport.PipeWriter(stdout).write_pieces(pieces)
+    reader.join()
+    os.close(read)
+    assert b"".join(received) == b"abcdefghijklmnop"
+
+
+def _frame(message: dict[str, object]) -> bytes:
+    body = json.dumps(message).encode()
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+def test_server_reading_a_file_answers_as_over_a_pipe(tmp_path: Path) -> None:
+    """stdin a regular file (not a pipe: pygls' own reader): initialize, shutdown and exit are
+    answered and the server exits 0."""
+    messages = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}},
+        {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+        {"jsonrpc": "2.0", "id": 2, "method": "shutdown"},
+        {"jsonrpc": "2.0", "method": "exit"},
+    ]
+    requests = tmp_path / "requests"
+    requests.write_bytes(b"".join(map(_frame, messages)))
+    with requests.open("rb") as stdin:
+        done = subprocess.run(
+            [sys.executable, "-m", "drizzle_lsp.lsp"],
+            stdin=stdin,
+            capture_output=True,
+            cwd=tmp_path,
+            timeout=60,
+        )
+    assert done.returncode == 0, done.stderr.decode()
+    answered = {m.get("id") for m in _messages(done.stdout)}
+    assert {1, 2} <= answered
+
+
+def _messages(stream: bytes) -> list[dict[str, object]]:
+    found = []
+    while stream:
+        header, _, rest = stream.partition(b"\r\n\r\n")
+        length = int(header.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+        found.append(json.loads(rest[:length]))
+        stream = rest[length:]
+    return found
