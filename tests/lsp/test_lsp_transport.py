@@ -14,26 +14,27 @@ import pytest
 from drizzle_lsp.lsp import transport
 
 
-def _drained(fd: int, into: list[bytes]) -> threading.Thread:
-    def read() -> None:
-        while chunk := os.read(fd, 1 << 16):
-            into.append(chunk)
-
-    thread = threading.Thread(target=read)
-    thread.start()
-    return thread
-
-
-def test_pieces_arrive_whole_and_in_order_past_the_writev_limit() -> None:
-    pieces = [f"{i:05d}|".encode() * (i % 7 + 1) for i in range(3000)]  # > 1,024 per writev
+def _through_pipe(pieces: list[bytes]) -> bytes:
+    """What a reader at the other end of a pipe gets from ``write_pieces(pieces)``."""
     read, write = os.pipe()
     received: list[bytes] = []
-    reader = _drained(read, received)
+
+    def drain() -> None:
+        while chunk := os.read(read, 1 << 16):
+            received.append(chunk)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
     with open(write, "wb") as stdout:
         transport.PipeWriter(stdout).write_pieces(pieces)
     reader.join()
     os.close(read)
-    assert b"".join(received) == b"".join(pieces)
+    return b"".join(received)
+
+
+def test_pieces_arrive_whole_and_in_order_past_the_writev_limit() -> None:
+    pieces = [f"{i:05d}|".encode() * (i % 7 + 1) for i in range(3000)]  # > 1,024 per writev
+    assert _through_pipe(pieces) == b"".join(pieces)
 
 
 def test_a_writev_cut_short_is_finished(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -44,15 +45,7 @@ def test_a_writev_cut_short_is_finished(monkeypatch: pytest.MonkeyPatch) -> None
         return writev(fd, buffers[: len(buffers) // 2])
 
     monkeypatch.setattr(transport.os, "writev", short)
-    pieces = [b"abc", b"defgh", b"ij", b"klmnop"]
-    read, write = os.pipe()
-    received: list[bytes] = []
-    reader = _drained(read, received)
-    with open(write, "wb") as stdout:
-        transport.PipeWriter(stdout).write_pieces(pieces)
-    reader.join()
-    os.close(read)
-    assert b"".join(received) == b"abcdefghijklmnop"
+    assert _through_pipe([b"abc", b"defgh", b"ij", b"klmnop"]) == b"abcdefghijklmnop"
 
 
 def _frame(message: dict[str, object]) -> bytes:
