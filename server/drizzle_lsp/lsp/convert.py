@@ -22,6 +22,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache, lru_cache
 from json.encoder import encode_basestring_ascii as _quote
 from pathlib import Path
 from typing import Any, cast
@@ -127,8 +128,6 @@ class DiagnosticWriter:
         self.document_of = document_of
         self.encoding = encoding
         self._others: dict[Path, Document] = {}
-        self._heads: dict[str, str] = {}
-        self._strings: dict[str, str] = {}
         version = self.document.version
         self._tail = ("" if version is None else f',"version":{version}') + "}}"
 
@@ -192,13 +191,7 @@ class DiagnosticWriter:
 
     def _body(self, v: Violation) -> str:
         """The diagnostic's JSON text up to ``data``'s version (which changes every publish)."""
-        head = self._heads.get(v.code)
-        if head is None:
-            head = self._heads[v.code] = (
-                f'"severity":{_SEVERITY[v.severity].value},"code":{_quote(v.code)},'
-                f'"codeDescription":{{"href":{_quote(docs_url(v.code))}}},'
-                f'"source":"{SOURCE}"'
-            )
+        head = _head(v.code, v.severity)
         fixes = []
         if v.fix is not None:
             fixes.append(self._fix(v.fix, preferred=True))
@@ -213,16 +206,10 @@ class DiagnosticWriter:
             f'"data":{{"fixes":[{",".join(fixes)}]'
         )
 
-    def _string(self, text: str) -> str:
-        quoted = self._strings.get(text)
-        if quoted is None:
-            quoted = self._strings[text] = _quote(text)
-        return quoted
-
     def _fix(self, fix: Fix, preferred: bool) -> str:
         edits = []
         for e in fix.edits:
-            new_text = self._string(e.new_text)
+            new_text = _string(e.new_text)
             if e.path is self.path or e.path == self.path:
                 positions = span_positions(self.document.index, e.span, self.encoding)
                 edits.append(f"[{_numbers(positions)},{new_text}]")
@@ -232,10 +219,10 @@ class DiagnosticWriter:
                 other = self._others[e.path] = self.document_of(e.path)
             version = "null" if other.version is None else str(other.version)
             positions = span_positions(other.index, e.span, self.encoding)
-            edits.append(f"[{_numbers(positions)},{new_text},{self._string(other.uri)},{version}]")
+            edits.append(f"[{_numbers(positions)},{new_text},{_string(other.uri)},{version}]")
         safe = fix.applicability.value == "safe"
         return (
-            f'{{"title":{self._string(fix.title)},'
+            f'{{"title":{_string(fix.title)},'
             f'"preferred":{"true" if preferred and safe else "false"},'
             f'"edits":[{",".join(edits)}]}}'
         )
@@ -278,6 +265,23 @@ class _Unmoved:
         starts = new.line_starts
         first = bisect.bisect_left(starts, end - suffix + 1)
         return cls(prefix, starts[first] if first < len(starts) else end + 1, delta)
+
+
+# parts written again and again, for every file of a workspace: encoded once
+
+
+@cache
+def _head(code: str, severity: Severity) -> str:
+    return (
+        f'"severity":{_SEVERITY[severity].value},"code":{_quote(code)},'
+        f'"codeDescription":{{"href":{_quote(docs_url(code))}}},"source":"{SOURCE}"'
+    )
+
+
+@lru_cache(maxsize=4096)
+def _string(text: str) -> str:
+    """A fix title, an inserted text or a URI, as a JSON string."""
+    return _quote(text)
 
 
 def _numbers(values: tuple[int, ...]) -> str:
