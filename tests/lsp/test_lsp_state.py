@@ -134,3 +134,60 @@ async def test_a_journal_edited_back_and_forth_is_diagnosed_right_each_time(
         assert result is not None and result.version_of(journal) == version
         assert result.violations == violations
     state.close()
+
+
+async def test_a_file_changed_on_disk_during_an_analysis_is_seen_by_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between keystrokes only the edited buffer is read again: the folder of the last result
+    is reused. Not after a file changed on disk since that result was loaded, even when the
+    change arrived while another analysis was under way."""
+    files = {"0000_a.sql": "SELECT 1;\n", "0001_b.sql": "SELECT 2;\n"}
+    folder = make_folder(tmp_path, files, [("0000_a", T0), ("0001_b", T0 + 1)])
+    a, b = folder / "0000_a.sql", folder / "0001_b.sql"
+    state = ServerState(Recorder(), debounce=0.0)
+    state.workspace_folders = [tmp_path]
+    await state.scan()
+    state.open(a.as_uri(), "SELECT 1;\n", 1)
+    folder_state = state.folder_of(a)
+    assert folder_state is not None and folder_state.task is not None
+    await folder_state.task
+
+    started, release = threading.Event(), threading.Event()
+    real = state_module._analyze
+
+    def held(snapshot: Any, *args: Any) -> Any:
+        started.set()
+        release.wait(5)
+        return real(snapshot, *args)
+
+    monkeypatch.setattr(state_module, "_analyze", held)
+    typed = types.TextDocumentContentChangeWholeDocument(text="SELECT 11;\n")
+    state.change(a.as_uri(), 2, [typed])
+    await asyncio.get_running_loop().run_in_executor(None, started.wait, 5)
+    b.write_text('CREATE TABLE "t" ("id" int);\n', encoding="utf-8")
+    state.files_changed([(b, state_module.Change.CHANGED)])
+    release.set()
+    await folder_state.task
+    result = folder_state.result
+    assert result is not None and result.version_of(a) == 2
+    assert [v.code for v in result.by_path[b]] == ["S002"]
+    state.close()
+
+
+async def test_a_closed_buffer_is_read_from_disk_again(tmp_path: Path) -> None:
+    folder = make_folder(tmp_path, {"0000_a.sql": "SELECT 1;\n"}, [("0000_a", T0)])
+    a = folder / "0000_a.sql"
+    state = ServerState(Recorder(), debounce=0.0)
+    state.workspace_folders = [tmp_path]
+    await state.scan()
+    state.open(a.as_uri(), "ALTER TABLE t ADD COLUMN c int;\n", 1)  # unsaved: S002
+    folder_state = state.folder_of(a)
+    assert folder_state is not None and folder_state.task is not None
+    await folder_state.task
+    assert folder_state.result is not None and folder_state.result.by_path[a]
+    state.close_document(a.as_uri())
+    await folder_state.task
+    assert folder_state.result.text_of(a) == "SELECT 1;\n"
+    assert folder_state.result.by_path[a] == []
+    state.close()

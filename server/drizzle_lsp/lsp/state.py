@@ -52,7 +52,9 @@ from drizzle_lsp.core.folder import (
     owning_folder,
     search_paths,
     search_tree,
+    source_of,
     sql_paths,
+    with_buffers,
 )
 from drizzle_lsp.core.settings import (
     CONFIG_FILES,
@@ -138,6 +140,7 @@ class DiskCache:
         self._texts: dict[Path, SourceText | SourceError] = {}
         self._stamps: dict[Path, int] = {}
         self._lock = threading.Lock()
+        self.generation = 0  # moves on with every invalidation: what was read may be stale
 
     def read(self, path: Path) -> SourceText:
         with self._lock:
@@ -159,12 +162,14 @@ class DiskCache:
         with self._lock:
             self._texts.pop(path, None)
             self._stamps[path] = self._stamps.get(path, 0) + 1
+            self.generation += 1
 
     def clear(self) -> None:
         with self._lock:
             for path in self._texts:
                 self._stamps[path] = self._stamps.get(path, 0) + 1
             self._texts.clear()
+            self.generation += 1
 
 
 # ---- folders ------------------------------------------------------------------------------------
@@ -191,6 +196,10 @@ class Snapshot:
     buffers: dict[Path, tuple[str, int]]  # open documents of this folder: text, version
     database: DatabaseInput | None  # the database its settings name (None: none)
     on_read: Callable[[], None] | None = None  # progress: called per file read (worker thread)
+    disk_generation: int = 0  # the disk cache's, when this was taken
+    # the folder as the last published analysis loaded it, when only buffers' texts can have
+    # changed since (the same files, buffers and disk cache): loaded again from it
+    base: MigrationFolder | None = None
 
 
 @dataclass(slots=True)
@@ -690,7 +699,7 @@ class ServerState:
         sql_files = sorted(state.listing | {p for p in buffers if p != state.journal_path}, key=str)
         settings = self.settings_for(state.root, state.workspace)
         database = self.database.input_for(settings) if state.layout is Layout.JOURNAL else None
-        return Snapshot(
+        snapshot = Snapshot(
             state.root,
             state.layout,
             state.generation,
@@ -699,7 +708,17 @@ class ServerState:
             buffers,
             database,
             state.on_read,
+            self.disk.generation,
         )
+        last = state.result.snapshot if state.result is not None else None
+        if (
+            last is not None
+            and last.disk_generation == snapshot.disk_generation
+            and last.sql_files == sql_files
+            and last.buffers.keys() == buffers.keys()
+        ):
+            snapshot.base = state.result.folder if state.result is not None else None
+        return snapshot
 
     # ---- publishing ------------------------------------------------------------------------
 
@@ -860,7 +879,15 @@ def _listing(root: Path, layout: Layout) -> list[Path]:
 
 
 def _load(snapshot: Snapshot, disk: DiskCache) -> MigrationFolder:
-    buffers, on_read = snapshot.buffers, snapshot.on_read
+    buffers, on_read, base = snapshot.buffers, snapshot.on_read, snapshot.base
+    if base is not None:
+        snapshot.base = None  # not kept alive by the result
+        changed = {
+            path: text
+            for path, (text, _) in buffers.items()
+            if (before := source_of(base, path)) is None or before.text is not text
+        }
+        return with_buffers(base, changed)
 
     def reader(path: Path) -> SourceText:
         if on_read is not None:
