@@ -12,6 +12,7 @@ from drizzle_lsp.core.analyze import _lint_chunk
 from drizzle_lsp.core.diagnostics import Violation
 from drizzle_lsp.core.fixes import apply_edits
 from drizzle_lsp.core.migration import MigrationFile
+from drizzle_lsp.core.tokens import _scan
 from drizzle_lsp.rules import missing_breakpoint, non_idempotent_ddl, syntax_error
 from drizzle_lsp.rules._api import SqlContext
 from drizzle_lsp.rules.non_idempotent_ddl import _Block, _caught, _Handler
@@ -144,6 +145,13 @@ def test_s002_fix(text: str, expected: str) -> None:
 )
 def test_s002_clean(text: str) -> None:
     assert lint(non_idempotent_ddl, text) == []
+
+
+def test_s002_reads_no_tokens_of_a_statement_its_tree_clears() -> None:
+    """What makes verifying an `IF NOT EXISTS` fix cheap: the fixed statement is not scanned."""
+    before = _scan.cache_info()
+    assert lint(non_idempotent_ddl, 'CREATE TABLE IF NOT EXISTS "scan_me_not" (a int);') == []
+    assert _scan.cache_info().misses == before.misses
 
 
 def test_s002_no_fix_for_unnamed_constraint_or_schema_with_elements() -> None:

@@ -102,6 +102,7 @@ import itertools
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 import pglast
@@ -139,9 +140,10 @@ def check(ctx: SqlContext) -> Iterator[Violation]:
         if node.type_name not in _CHECKS and node.type_name != "DoStmt":
             continue  # not DDL we know: no need for its tokens
         stmt = _Stmt.of_file(ctx.file, statement, node)
-        if stmt is None:
-            continue
-        findings = list(_findings(stmt, ()))
+        try:
+            findings = list(_findings(stmt, ()))
+        except _NoTokens:
+            continue  # nothing to point at
         wrap = _wrap_fix(stmt, findings)
         for finding in findings:
             fix = finding.fix if finding.fix is not None else (wrap if finding.wrap else None)
@@ -151,8 +153,16 @@ def check(ctx: SqlContext) -> Iterator[Violation]:
 # ---- statements and their tokens ----------------------------------------------------------------
 
 
+class _NoTokens(Exception):
+    """A statement the scanner gives no tokens for: it is skipped."""
+
+
 class _Stmt:
-    """One statement: the text it lives in, its bounds, its parse tree and its tokens."""
+    """One statement: the text it lives in, its bounds, its parse tree and its tokens.
+
+    The tokens are scanned when first read: most checks of an idempotent statement (the one a
+    fix made, when the fix is verified) look at the tree only.
+    """
 
     def __init__(
         self,
@@ -162,23 +172,31 @@ class _Stmt:
         end: int,
         terminator: int | None,
         node: Any,
-        tokens: tuple[Token, ...],
+        tokens: tuple[Token, ...] | None = None,
     ) -> None:
         self.text = text
         self.base = base  # node locations count from here (the chunk's start)
         self.start, self.end, self.terminator = start, end, terminator
         self.node = node
-        self.tokens = tokens
-        self._starts = [t.start for t in tokens]
+        if tokens is not None:
+            self.tokens = tokens
+
+    @cached_property
+    def tokens(self) -> tuple[Token, ...]:
+        tokens = code_tokens(self.text[self.start : self.end], self.start)
+        if not tokens:
+            raise _NoTokens
+        return tokens
+
+    @cached_property
+    def _starts(self) -> list[int]:
+        return [t.start for t in self.tokens]
 
     @classmethod
-    def of_file(cls, file: MigrationFile, statement: Statement, node: pgtree.Node) -> _Stmt | None:
-        start, end = statement.span.start, statement.span.end
-        tokens = code_tokens(file.text[start:end], start)
-        if not tokens:
-            return None
+    def of_file(cls, file: MigrationFile, statement: Statement, node: pgtree.Node) -> _Stmt:
         base = file.chunks[statement.chunk].span.start
-        return cls(file.text, base, start, end, statement.terminator, node, tokens)
+        start, end = statement.span.start, statement.span.end
+        return cls(file.text, base, start, end, statement.terminator, node)
 
     def at(self, location: int | None) -> int | None:
         """Index of the token a node ``location`` points at."""
