@@ -251,7 +251,7 @@ def _sql_fix_holds(rule: Rule, ctx: SqlContext, before: int, fix: Fix) -> bool:
     fixed = MigrationFile(apply_edits(ctx.file.text, fix.edits))
     if len(fixed.syntax_errors) > len(ctx.file.syntax_errors):
         return False
-    after = sum(1 for _ in rule.check(SqlContext(fixed, ctx.breakpoints)))
+    after = sum(1 for _ in rule.check(SqlContext(fixed, ctx.breakpoints, memo=ctx.memo)))
     return after < before
 
 
