@@ -12,6 +12,7 @@ from drizzle_lsp.core.analyze import _lint_chunk
 from drizzle_lsp.core.diagnostics import Violation
 from drizzle_lsp.core.fixes import apply_edits
 from drizzle_lsp.core.migration import MigrationFile
+from drizzle_lsp.core.tokens import _scan
 from drizzle_lsp.rules import missing_breakpoint, non_idempotent_ddl, syntax_error
 from drizzle_lsp.rules._api import SqlContext
 from drizzle_lsp.rules.non_idempotent_ddl import _Block, _caught, _Handler
@@ -146,6 +147,13 @@ def test_s002_clean(text: str) -> None:
     assert lint(non_idempotent_ddl, text) == []
 
 
+def test_s002_reads_no_tokens_of_a_statement_its_tree_clears() -> None:
+    """What makes verifying an `IF NOT EXISTS` fix cheap: the fixed statement is not scanned."""
+    before = _scan.cache_info()
+    assert lint(non_idempotent_ddl, 'CREATE TABLE IF NOT EXISTS "scan_me_not" (a int);') == []
+    assert _scan.cache_info().misses == before.misses
+
+
 def test_s002_no_fix_for_unnamed_constraint_or_schema_with_elements() -> None:
     for text in (
         "ALTER TABLE t ADD FOREIGN KEY (a) REFERENCES u;",
@@ -233,3 +241,33 @@ def test_do_catalog_guard_and_nested_do() -> None:
 def test_statement_in_handler_action_is_not_protected_by_its_own_block() -> None:
     text = "DO $$ BEGIN PERFORM 1; EXCEPTION WHEN others THEN CREATE TABLE t (a int); END $$;"
     assert ranges(non_idempotent_ddl, text) == ["CREATE TABLE t"]
+
+
+@pytest.mark.parametrize(
+    ("statement", "handler"),
+    [
+        ('ALTER TABLE "t" ADD CONSTRAINT "u" UNIQUE ("a")', "duplicate_object"),
+        ('ALTER TABLE "t" ADD CONSTRAINT "f" FOREIGN KEY ("a") REFERENCES "u"', "others"),
+        ("CREATE TYPE \"é☕\" AS ENUM ('a')", "duplicate_object"),
+        ('CREATE TABLE "t" (a int)', "duplicate_table"),
+        ('ALTER TABLE "t" ADD COLUMN "a" int, DROP COLUMN "b"', "duplicate_column"),
+    ],
+)
+def test_s002_reuses_a_statements_findings_only_as_a_fresh_check_finds_them(
+    statement: str, handler: str
+) -> None:
+    """A fix's verification shares the memo of the chunk's check: S002 reuses the findings of a
+    statement it saw there when that statement comes back inside a DO block (the wrap fix)."""
+    original = f"-- ☕\n{statement};\n"
+    wrapped = (
+        f"SELECT 1;\nDO $$ BEGIN\n  {statement};\nEXCEPTION\n WHEN {handler} THEN null;\nEND $$;\n"
+    )
+    first = SqlContext(MigrationFile(original), True)
+    list(non_idempotent_ddl.check(first))
+    assert statement in first.memo["S002"]
+    reused = list(
+        non_idempotent_ddl.check(SqlContext(MigrationFile(wrapped), True, memo=first.memo))
+    )
+    fresh = list(non_idempotent_ddl.check(SqlContext(MigrationFile(wrapped), True)))
+    assert reused == fresh
+    assert all(wrapped[v.span.start : v.span.end] in statement for v in reused)

@@ -60,8 +60,14 @@ def check(text: str) -> None:
         with pytest.raises(pgtree.ParseError) as raised:
             pgtree.parse(text)
         assert raised.value.args == error.args
+        with pytest.raises(pgtree.ParseError) as raised:
+            pgtree.bounds(text)
+        assert raised.value.args == error.args
         return
     actual = pgtree.parse(text)
+    assert pgtree.bounds(text) == [
+        (s.start, s.start + len(text[s.start : s.end].rstrip())) for s in actual
+    ]
     assert len(actual) == len(expected)
     for raw, statement in zip(expected, actual, strict=True):
         start = raw.stmt_location or 0
@@ -77,6 +83,19 @@ def test_tree_reads_as_pglast(text: str) -> None:
 
 @pytest.mark.parametrize("text", ["SELECT 'é' FROM FROM", "CREATE TABLE (", "SELECT '☕"])
 def test_parse_error_as_pglast(text: str) -> None:
+    check(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "-- café ☕\nSELECT 1 ; /* é */ SELECT 'x'\n\n;; SELECT 2 -- end",
+        "  \n\t",
+        "-- only a comment",
+        ";",
+    ],
+)
+def test_bounds_are_the_parse_trees_statements_without_trailing_blanks(text: str) -> None:
     check(text)
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from drizzle_lsp.core.database import FolderStatus
 from drizzle_lsp.core.diagnostics import CHUNK_PATH, Fix, Severity, Span, Violation
@@ -77,6 +78,9 @@ class SqlContext:
     file: MigrationFile
     breakpoints: bool  # the journal says the migrator splits this folder's files
     path: Path = CHUNK_PATH
+    # what a rule found, kept by it (under its code) for the checks of this chunk's fixes: a fix
+    # leaves most statements as they were, and a rule may reuse what it found in those
+    memo: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -102,6 +102,7 @@ import itertools
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 import pglast
@@ -139,9 +140,10 @@ def check(ctx: SqlContext) -> Iterator[Violation]:
         if node.type_name not in _CHECKS and node.type_name != "DoStmt":
             continue  # not DDL we know: no need for its tokens
         stmt = _Stmt.of_file(ctx.file, statement, node)
-        if stmt is None:
-            continue
-        findings = list(_findings(stmt, ()))
+        try:
+            findings = list(_findings(stmt, (), ctx.memo.setdefault(RULE.code, {})))
+        except _NoTokens:
+            continue  # nothing to point at
         wrap = _wrap_fix(stmt, findings)
         for finding in findings:
             fix = finding.fix if finding.fix is not None else (wrap if finding.wrap else None)
@@ -151,8 +153,16 @@ def check(ctx: SqlContext) -> Iterator[Violation]:
 # ---- statements and their tokens ----------------------------------------------------------------
 
 
+class _NoTokens(Exception):
+    """A statement the scanner gives no tokens for: it is skipped."""
+
+
 class _Stmt:
-    """One statement: the text it lives in, its bounds, its parse tree and its tokens."""
+    """One statement: the text it lives in, its bounds, its parse tree and its tokens.
+
+    The tokens are scanned when first read: most checks of an idempotent statement (the one a
+    fix made, when the fix is verified) look at the tree only.
+    """
 
     def __init__(
         self,
@@ -162,23 +172,31 @@ class _Stmt:
         end: int,
         terminator: int | None,
         node: Any,
-        tokens: tuple[Token, ...],
+        tokens: tuple[Token, ...] | None = None,
     ) -> None:
         self.text = text
         self.base = base  # node locations count from here (the chunk's start)
         self.start, self.end, self.terminator = start, end, terminator
         self.node = node
-        self.tokens = tokens
-        self._starts = [t.start for t in tokens]
+        if tokens is not None:
+            self.tokens = tokens
+
+    @cached_property
+    def tokens(self) -> tuple[Token, ...]:
+        tokens = code_tokens(self.text[self.start : self.end], self.start)
+        if not tokens:
+            raise _NoTokens
+        return tokens
+
+    @cached_property
+    def _starts(self) -> list[int]:
+        return [t.start for t in self.tokens]
 
     @classmethod
-    def of_file(cls, file: MigrationFile, statement: Statement, node: pgtree.Node) -> _Stmt | None:
-        start, end = statement.span.start, statement.span.end
-        tokens = code_tokens(file.text[start:end], start)
-        if not tokens:
-            return None
+    def of_file(cls, file: MigrationFile, statement: Statement, node: pgtree.Node) -> _Stmt:
         base = file.chunks[statement.chunk].span.start
-        return cls(file.text, base, start, end, statement.terminator, node, tokens)
+        start, end = statement.span.start, statement.span.end
+        return cls(file.text, base, start, end, statement.terminator, node)
 
     def at(self, location: int | None) -> int | None:
         """Index of the token a node ``location`` points at."""
@@ -246,14 +264,35 @@ def _fails(what: str, why: str, code: str) -> str:
     return f"`{what}` fails when this migration runs again: {why} ({_NAME_OF[code]}, {code})."
 
 
-def _findings(stmt: _Stmt, handlers: tuple[_Block, ...]) -> Iterator[_Finding]:
+# statement text -> where it started and what was found there: a statement's findings depend
+# on its text only (a DO statement's on the handlers around it too: those are not kept)
+_Memo = dict[str, tuple[int, tuple[_Finding, ...]]]
+
+
+def _findings(stmt: _Stmt, handlers: tuple[_Block, ...], memo: _Memo) -> Iterator[_Finding]:
     if stmt.node.type_name == "DoStmt":
-        yield from _do_findings(stmt, handlers)
+        yield from _do_findings(stmt, handlers, memo)
         return
     checker = _CHECKS.get(stmt.node.type_name)
     if checker is None:
         return
-    yield from checker(stmt)
+    text = stmt.text[stmt.start : stmt.end]
+    if text not in memo:
+        memo[text] = (stmt.start, tuple(checker(stmt)))
+    yield from _remembered(memo, text, stmt.start)
+
+
+def _remembered(memo: _Memo, text: str, start: int) -> Iterator[_Finding]:
+    """The findings of a statement of this ``text`` checked before, moved to ``start``."""
+    then, findings = memo[text]
+    delta = start - then
+    for finding in findings:
+        if delta == 0:
+            yield finding
+            continue
+        span = Span(finding.span.start + delta, finding.span.end + delta)
+        fix = _shifted(finding.fix, delta) if finding.fix is not None else None
+        yield replace(finding, span=span, fix=fix)
 
 
 # ---- CREATE ... IF NOT EXISTS -----------------------------------------------------------------
@@ -877,7 +916,7 @@ def _caught(code: str, blocks: tuple[_Block, ...]) -> bool:
     return any(block.catches(code) for block in reversed(blocks))
 
 
-def _do_findings(stmt: _Stmt, outer: tuple[_Block, ...]) -> Iterator[_Finding]:
+def _do_findings(stmt: _Stmt, outer: tuple[_Block, ...], memo: _Memo) -> Iterator[_Finding]:
     node = stmt.node
     body_arg = next((a for a in node.args or () if a.defname == "as"), None)
     language = next((a for a in node.args or () if a.defname == "language"), None)
@@ -896,7 +935,7 @@ def _do_findings(stmt: _Stmt, outer: tuple[_Block, ...]) -> Iterator[_Finding]:
     except (ParseError, ValueError):
         return  # PostgreSQL rejects the body when the block runs; not ours to report
     body_at = _body_offset(stmt, token, body)
-    do = _DoBlock(stmt, body, body_at, outer, next(_OWNERS))
+    do = _DoBlock(stmt, body, body_at, outer, next(_OWNERS), memo)
     for execsql, blocks, guarded in _walk(tree, outer, False, do.owner):
         if not guarded:
             yield from do.inner_findings(execsql, blocks)
@@ -1010,15 +1049,16 @@ class _DoBlock:
     """The statements of one DO body, placed back into the text around the DO."""
 
     def __init__(
-        self, stmt: _Stmt, body: str, body_at: int | None, outer: tuple[_Block, ...], owner: int
+        self,
+        stmt: _Stmt,
+        body: str,
+        body_at: int | None,
+        outer: tuple[_Block, ...],
+        owner: int,
+        memo: _Memo,
     ) -> None:
-        self.stmt, self.body, self.body_at, self.outer, self.owner = (
-            stmt,
-            body,
-            body_at,
-            outer,
-            owner,
-        )
+        self.stmt, self.body, self.body_at, self.outer = stmt, body, body_at, outer
+        self.owner, self.memo = owner, memo
         self.lines = TextIndex(body)
 
     def inner_findings(
@@ -1027,24 +1067,29 @@ class _DoBlock:
         query = (execsql.get("sqlstmt") or {}).get("PLpgSQL_expr", {}).get("query")
         if not query:
             return
+        place = self._place(query, int(execsql.get("lineno") or 1))
+        for finding in self._query_findings(query, blocks):
+            if finding.errors and all(_caught(code, blocks) for code in finding.errors):
+                continue
+            yield self._placed(finding, place, blocks)
+
+    def _query_findings(self, query: str, blocks: tuple[_Block, ...]) -> Iterator[_Finding]:
+        if query in self.memo:  # a statement checked before: a fix wrapped it in this DO
+            yield from _remembered(self.memo, query, 0)
+            return
         try:
             raw = pgtree.parse(query)
         except ParseError:
             return
-        place = self._place(query, int(execsql.get("lineno") or 1))
         tokens = code_tokens(query)
         if tokens is None:
             return
         for r in raw:
             start, end = r.start, r.end
             own = tuple(t for t in tokens if start <= t.start < end)
-            if not own:
-                continue
-            inner = _Stmt(query, 0, start, end, None, r.node, own)
-            for finding in _findings(inner, blocks):
-                if finding.errors and all(_caught(code, blocks) for code in finding.errors):
-                    continue
-                yield self._placed(finding, place, blocks)
+            if own:
+                inner = _Stmt(query, 0, start, end, None, r.node, own)
+                yield from _findings(inner, blocks, self.memo)
 
     def _place(self, query: str, lineno: int) -> int | None:
         """Offset of ``query`` in the statement's text, if the body is there verbatim."""
