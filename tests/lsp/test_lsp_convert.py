@@ -54,7 +54,7 @@ def test_diagnostic_json_is_a_valid_lsp_diagnostic() -> None:
     assert diagnostic.code_description is not None
     assert diagnostic.code_description.href.endswith("/S002.md")
     fixes = diagnostic.data["fixes"]
-    assert [f["preferred"] for f in fixes] == [True, False]
+    assert [f.get("preferred", True) for f in fixes] == [True, False]
     edit = convert.workspace_edit(fixes[1]["edits"], True, writer.document.uri, 7)
     changes = {
         c.text_document.uri: c.text_document.version

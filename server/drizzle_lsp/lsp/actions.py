@@ -77,7 +77,7 @@ def quick_fixes(
             title=fix["title"],
             kind=types.CodeActionKind.QuickFix,
             diagnostics=[diagnostic],
-            is_preferred=bool(fix.get("preferred")),
+            is_preferred=bool(fix.get("preferred", True)),
             edit=convert.workspace_edit(fix["edits"], document_changes, uri, version),
         )
         for fix in data.get("fixes", [])

@@ -5,14 +5,15 @@ Fixes travel in ``Diagnostic.data`` (the ruff/squawk pattern): each fix is store
 already in LSP coordinates of the document version the diagnostic was computed for, so a code
 action only reads them back. ``data`` is plain JSON::
 
-    {"fixes": [{"title", "preferred",
+    {"fixes": [{"title", ("preferred": false,)
                 "edits": [[start line, start character, end line, end character, newText]
                           | [... newText, uri, version]]}],
      "version": int}
 
 It is kept small, as a publish can carry thousands of diagnostics and the client decodes all
-of them on each edit: edits are arrays, not ``TextEdit`` objects, and nothing the server can
-tell from the diagnostic itself is repeated (whether it can be ignored follows from its code).
+of them on each edit: edits are arrays, not ``TextEdit`` objects, a fix is preferred unless it
+says otherwise, and nothing the server can tell from the diagnostic itself is repeated (whether
+it can be ignored follows from its code).
 An edit without a URI is in the diagnostic's own document, at ``data.version``. Diagnostics
 are written as JSON text (:class:`DiagnosticWriter`), not typed objects: see there why.
 """
@@ -220,12 +221,14 @@ class DiagnosticWriter:
             version = "null" if other.version is None else str(other.version)
             positions = span_positions(other.index, e.span, self.encoding)
             edits.append(f"[{_numbers(positions)},{new_text},{_string(other.uri)},{version}]")
-        safe = fix.applicability.value == "safe"
+        preferred = preferred and fix.applicability.value == "safe"
         return (
-            f'{{"title":{_string(fix.title)},'
-            f'"preferred":{"true" if preferred and safe else "false"},'
+            f'{{"title":{_string(fix.title)},{"" if preferred else _NOT_PREFERRED}'
             f'"edits":[{",".join(edits)}]}}'
         )
+
+
+_NOT_PREFERRED = '"preferred":false,'
 
 
 @dataclass(slots=True)
