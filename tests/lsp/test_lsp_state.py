@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 from pathlib import Path
 from typing import Any
@@ -190,4 +191,31 @@ async def test_a_closed_buffer_is_read_from_disk_again(tmp_path: Path) -> None:
     await folder_state.task
     assert folder_state.result.text_of(a) == "SELECT 1;\n"
     assert folder_state.result.by_path[a] == []
+    state.close()
+
+
+async def test_cyclic_gc_is_off_while_publishing_and_back_on_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No cyclic collection between a change and its diagnostics being written (one would
+    delay them); it is back on afterwards, or memory in cycles would never be freed."""
+    folder = make_folder(tmp_path, {"0000_a.sql": "SELECT 1;\n"}, [("0000_a", T0)])
+    a = folder / "0000_a.sql"
+    recorder = Recorder()
+    during: list[bool] = []
+    publish = recorder.publish
+
+    def noting(*args: Any) -> None:
+        during.append(gc.isenabled())
+        publish(*args)
+
+    monkeypatch.setattr(recorder, "publish", noting)
+    state = ServerState(recorder, debounce=0.0)
+    state.workspace_folders = [tmp_path]
+    assert gc.isenabled()
+    state.open(a.as_uri(), "ALTER TABLE t ADD COLUMN c int;\n", 1)
+    folder_state = state.folder_of(a)
+    assert folder_state is not None and folder_state.task is not None
+    await folder_state.task
+    assert during == [False] and gc.isenabled()
     state.close()
