@@ -267,9 +267,13 @@ def _add_moved(
         return
     starts = [start + delta for start in previous.starts[tail:]]
     linted.starts.extend(starts)
-    found = previous.found[tail:]
+    found, place = previous.found[tail:], Violation.placed
     linted.placed.extend(
-        [_placed(f, path, s, tag) if f else () for f, s in zip(found, starts, strict=True)]
+        [
+            # one violation per chunk is the common case (a statement each): no inner loop
+            ((place(f[0], path, s, tag),) if len(f) == 1 else _placed(f, path, s, tag)) if f else ()
+            for f, s in zip(found, starts, strict=True)
+        ]
     )
 
 

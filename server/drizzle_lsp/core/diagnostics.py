@@ -106,8 +106,14 @@ class Violation:
         edit a file's thousands of violations are placed again, and an editor reads few of
         them (the diagnostics it was sent for the chunk are reused)."""
         v = object.__new__(cls)
-        v.code, v.name, v.severity = found.code, found.name, found.severity
-        v.message, v.path, v.tag, v.origin, v.chunk = found.message, path, tag, found, chunk
+        v.code = found.code
+        v.name = found.name
+        v.severity = found.severity
+        v.message = found.message
+        v.path = path
+        v.tag = tag
+        v.origin = found
+        v.chunk = chunk
         return v
 
     def __getattr__(self, name: str) -> Any:
