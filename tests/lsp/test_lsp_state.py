@@ -21,7 +21,7 @@ from drizzle_lsp.core.settings import Settings
 from drizzle_lsp.core.source import SourceText, read_source
 from drizzle_lsp.lsp import convert
 from drizzle_lsp.lsp import state as state_module
-from drizzle_lsp.lsp.state import ServerState
+from drizzle_lsp.lsp.state import FolderState, ServerState
 
 T0 = 1_718_000_000_000
 NOW = 1_800_000_000_000
@@ -39,6 +39,15 @@ class Recorder:
 
     def show_warning(self, message: str) -> None:
         pass
+
+
+async def opened(state: ServerState, path: Path, text: str) -> FolderState:
+    """Open ``path`` with ``text`` (version 1) and wait for its folder's first analysis."""
+    state.open(path.as_uri(), text, 1)
+    folder_state = state.folder_of(path)
+    assert folder_state is not None and folder_state.task is not None
+    await folder_state.task
+    return folder_state
 
 
 async def test_stale_result_is_dropped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -122,10 +131,7 @@ async def test_a_journal_edited_back_and_forth_is_diagnosed_right_each_time(
     state.workspace_folders = [tmp_path]
     await state.scan()
     journal = folder / "meta" / "_journal.json"
-    state.open(journal.as_uri(), original, 1)
-    folder_state = state.folder_of(journal)
-    assert folder_state is not None and folder_state.task is not None
-    await folder_state.task
+    folder_state = await opened(state, journal, original)
     state.clock = lambda: next(clock)
     for version, (text, violations) in enumerate(zip(texts, expected, strict=True), start=2):
         change = types.TextDocumentContentChangeWholeDocument(text=text)
@@ -149,10 +155,7 @@ async def test_a_file_changed_on_disk_during_an_analysis_is_seen_by_the_next(
     state = ServerState(Recorder(), debounce=0.0)
     state.workspace_folders = [tmp_path]
     await state.scan()
-    state.open(a.as_uri(), "SELECT 1;\n", 1)
-    folder_state = state.folder_of(a)
-    assert folder_state is not None and folder_state.task is not None
-    await folder_state.task
+    folder_state = await opened(state, a, "SELECT 1;\n")
 
     started, release = threading.Event(), threading.Event()
     real = state_module._analyze
@@ -182,10 +185,7 @@ async def test_a_closed_buffer_is_read_from_disk_again(tmp_path: Path) -> None:
     state = ServerState(Recorder(), debounce=0.0)
     state.workspace_folders = [tmp_path]
     await state.scan()
-    state.open(a.as_uri(), "ALTER TABLE t ADD COLUMN c int;\n", 1)  # unsaved: S002
-    folder_state = state.folder_of(a)
-    assert folder_state is not None and folder_state.task is not None
-    await folder_state.task
+    folder_state = await opened(state, a, "ALTER TABLE t ADD COLUMN c int;\n")  # unsaved: S002
     assert folder_state.result is not None and folder_state.result.by_path[a]
     state.close_document(a.as_uri())
     await folder_state.task
@@ -213,9 +213,6 @@ async def test_cyclic_gc_is_off_while_publishing_and_back_on_after(
     state = ServerState(recorder, debounce=0.0)
     state.workspace_folders = [tmp_path]
     assert gc.isenabled()
-    state.open(a.as_uri(), "ALTER TABLE t ADD COLUMN c int;\n", 1)
-    folder_state = state.folder_of(a)
-    assert folder_state is not None and folder_state.task is not None
-    await folder_state.task
+    await opened(state, a, "ALTER TABLE t ADD COLUMN c int;\n")
     assert during == [False] and gc.isenabled()
     state.close()
