@@ -18,7 +18,7 @@ objects (cattrs needs ~50 ms for 2,000 diagnostics on the client side, which an 
 pay). Two times are taken per publish: when its last byte has been read (what the server
 controls: analysis, encoding, writing) and when it has been parsed by pygls' ``json.loads``
 (plus the client's own decoding, which depends on the client: Python's json needs ~10-20 ms
-for the ~1.1 MB of 2,000 diagnostics on this kind of machine).
+for the ~1.0 MB of 2,000 diagnostics on this kind of machine).
 Edits are spaced wider than the server's debounce, as typing pauses are: each is analysed at once
 (the leading edge of the debounce), so the figure is the server's real latency.
 """
