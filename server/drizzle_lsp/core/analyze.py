@@ -1,8 +1,10 @@
 """The analyzer: runs the rules over a migrations folder, verifies their fixes, and applies
 selection, per-file ignores and suppression comments in one central place.
 
-SQL rules run per chunk and their results are cached by chunk text, so re-analysing an edited
-file re-runs them only on chunks whose text changed; journal rules run on the whole folder.
+SQL rules run per chunk and their results are cached by chunk text; re-analysing an edited file
+splits and lints only the stretch the edit touched, keeping the chunks before it and moving those
+after it (see ``_lint_file``). The rules the settings turn off for a file do not run on it.
+Journal rules run on the whole folder.
 Every fix is verified before it is offered: applied to the text, the result must parse no worse
 and the rule must fire less often. A fix that fails the check is dropped (the diagnostic stays).
 """
