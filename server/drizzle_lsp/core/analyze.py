@@ -101,8 +101,7 @@ class _SqlCodes:
         codes = self.not_s002 if self.scoped and document.tag not in self.risky else self.everywhere
         if not self.settings.per_file_ignores:
             return codes
-        path, tag = document.path, document.tag
-        return frozenset(c for c in codes if self.settings.enabled_for(c, path, tag))
+        return self.settings.enabled_codes(codes, document.path, document.tag)
 
 
 def _in_order(
