@@ -184,8 +184,35 @@ def test_a_base_gives_the_model_after_any_text_edit(
     at, length, new = edit
     at %= len(old) + 1
     text = old[:at] + new + old[at + length :]
-    if _parse_plain(text) is not None:  # most random edits break the JSON
-        _same_as_from_scratch(text, _from_scratch(old))
+    base = _from_scratch(old)
+    if _parse_plain(text) is None:  # most random edits break the JSON: no base may mend it
+        assert _parse_plain(text, base) is None
+    else:
+        _same_as_from_scratch(text, base)
+
+
+_typed = st.text(alphabet='0123456789-+.eE"tfrunlasx ,:}{', max_size=4)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_entries, _layouts, st.integers(min_value=0), st.integers(0, 3), _typed)
+def test_typing_over_a_value_gives_the_model_of_a_parse_from_scratch(
+    entries: list[dict[str, object]], indent: object, which: int, length: int, typed: str
+) -> None:
+    """Typed inside or over one of an entry's values (what the one-value path reads without
+    parsing the rest), valid or not: the same model, or the same refusal, as from scratch."""
+    old = json.dumps({"version": "7", "entries": entries}, indent=indent)  # type: ignore[arg-type]
+    base = _from_scratch(old)
+    spans = [s for e in base.entries for k in e._values if (s := e.value_span(k)) is not None]
+    if not spans:
+        return
+    start, end = spans[which % len(spans)]
+    at = start + which % (end - start + 1)
+    text = old[:at] + typed + old[min(at + length, end) :]
+    if _parse_plain(text) is None:
+        assert _parse_plain(text, base) is None
+    else:
+        _same_as_from_scratch(text, base)
 
 
 def test_a_value_edited_in_the_middle_of_a_long_journal() -> None:
