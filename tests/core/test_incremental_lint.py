@@ -4,6 +4,8 @@ across a breakpoint, making or breaking one)."""
 
 from __future__ import annotations
 
+import copy
+import pickle
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -63,3 +65,13 @@ def test_chunks_after_an_edit_move_and_before_it_stay() -> None:
     assert after[0] is before[0]  # the chunk before the edit: the very same result
     assert after[2].span.start == before[2].span.start + 1  # after it: moved by one
     assert after == lint(typed, fresh=True)
+
+
+def test_violations_placed_or_not_survive_pickle_and_copy() -> None:
+    """Placed violations work out their span and fixes when read; pickling (a forked linter
+    sends its results back so) and copying must neither recurse nor lose them."""
+    found = lint('ALTER TABLE "t" ADD COLUMN "c" integer;\n', fresh=True)
+    assert found and found[0].origin is not None
+    for v in (found[0], found[0].origin):
+        for again in (pickle.loads(pickle.dumps(v)), copy.copy(v)):
+            assert again == v and again.span == v.span and again.fix == v.fix

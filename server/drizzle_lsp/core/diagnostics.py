@@ -117,9 +117,12 @@ class Violation:
         return v
 
     def __getattr__(self, name: str) -> Any:
-        # only called for an attribute not set: the span and fixes of a placed violation
+        # only called for an attribute not set: the span and fixes of a placed violation (or
+        # any attribute of one being unpickled: nothing is set yet, ``origin`` neither)
+        if name not in _PLACED_LATER:
+            raise AttributeError(name)
         origin = self.origin
-        if origin is None or name not in _PLACED_LATER:
+        if origin is None:
             raise AttributeError(name)
         shift, path = self.chunk, self.path
         self.span = Span(origin.span.start + shift, origin.span.end + shift)
