@@ -146,12 +146,16 @@ class DrizzleLanguageServer(LanguageServer):
             )
 
     async def with_progress(self, title: str, work: Any) -> Any:
-        """Run the coroutine ``work`` inside a work-done progress (when the client shows them)."""
+        """Run the coroutine ``work`` inside a work-done progress (when the client shows them).
+
+        The work starts at once: the progress bar is asked of the client meanwhile (a round
+        trip), and what the work reports before the client answers is not shown."""
         window = self.client_capabilities.window
         if not (window and window.work_done_progress) or self._progress_token is not None:
             return await work
         self._progress_count += 1
         token = f"drizzle-lsp-{self._progress_count}"
+        work = asyncio.ensure_future(work)
         try:
             await self.work_done_progress.create_async(token)
         except Exception:  # the client refused: work without a progress bar
@@ -220,17 +224,8 @@ def initialize(ls: DrizzleLanguageServer, params: types.InitializeParams) -> Non
 
 @server.feature(types.INITIALIZED)
 async def initialized(ls: DrizzleLanguageServer, params: types.InitializedParams) -> None:
-    await ls.pull_configuration()
-    workspace = ls.client_capabilities.workspace
-    watched = workspace.did_change_watched_files if workspace else None
-    registered = False
-    if watched and watched.dynamic_registration:
-        try:
-            await ls.client_register_capability_async(watch.registration())
-            registered = True
-            log.info("file changes reported by the client (dynamic registration)")
-        except Exception as error:
-            log.warning("could not register file watchers: %s; watching files ourselves", error)
+    await ls.pull_configuration()  # the settings the scan needs
+    registering = asyncio.ensure_future(_register_watchers(ls))  # answered during the scan
     # the scan allocates a lot and frees little (it fills caches): no cyclic GC passes meanwhile,
     # they cost a third of it
     gc.disable()
@@ -238,10 +233,25 @@ async def initialized(ls: DrizzleLanguageServer, params: types.InitializedParams
         await ls.with_progress("drizzle-lsp: checking migrations", ls.state.scan())
     finally:
         gc.enable()
-    if not registered:
+    if not await registering:
         ls.file_watcher.start()
     log.info("checked %d migrations folders", len(ls.state.folders))
     freeze_memory()
+
+
+async def _register_watchers(ls: DrizzleLanguageServer) -> bool:
+    """Ask the client to report file changes (dynamic registration); whether it will."""
+    workspace = ls.client_capabilities.workspace
+    watched = workspace.did_change_watched_files if workspace else None
+    if not (watched and watched.dynamic_registration):
+        return False
+    try:
+        await ls.client_register_capability_async(watch.registration())
+    except Exception as error:
+        log.warning("could not register file watchers: %s; watching files ourselves", error)
+        return False
+    log.info("file changes reported by the client (dynamic registration)")
+    return True
 
 
 def freeze_memory() -> None:

@@ -37,7 +37,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
 
-from drizzle_lsp.core.analyze import analyze_files, fix_folder, now_ms
+from drizzle_lsp.core.analyze import analyze_files, fix_folder, lint_in_parallel, now_ms
 from drizzle_lsp.core.database import DatabaseView, at_risk_tags, database_view
 from drizzle_lsp.core.diagnostics import Violation
 from drizzle_lsp.core.folder import (
@@ -930,7 +930,10 @@ def _without_cyclic_gc(collect_after: bool = False) -> Iterator[None]:
 def _analyze(snapshot: Snapshot, clock: Callable[[], int], disk: DiskCache) -> Result:
     started = time.perf_counter()
     with _without_cyclic_gc():
+        fresh = snapshot.base is None  # not only buffers changed: many chunks may be new
         folder = _load(snapshot, disk)
+        if fresh:
+            lint_in_parallel(folder, snapshot.settings)  # on both cores, when worth it
         view = _database_view(snapshot, folder)
         at_risk = at_risk_tags(view)
         by_path = analyze_files(folder, snapshot.settings, clock, at_risk, database=view)
