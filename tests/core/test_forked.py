@@ -13,6 +13,12 @@ from drizzle_lsp.core.migration import BREAKPOINT
 from drizzle_lsp.core.settings import Settings
 
 
+@pytest.fixture(autouse=True)
+def two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As on the machines this runs on; a single core starts no child (tested below)."""
+    monkeypatch.setattr(forked, "_cores", lambda: 2)
+
+
 def _boom(item: int) -> int:
     raise RuntimeError(f"bad item {item}")
 
@@ -94,3 +100,16 @@ def test_few_new_chunks_are_linted_here(tmp_path: Path) -> None:
     folder = _folder(tmp_path, 20)
     analyze._lint_chunk.cache_clear()
     assert not analyze.lint_in_parallel(load_folder(folder, Layout.JOURNAL), Settings())
+
+
+def test_on_a_single_core_no_child_is_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(forked, "_cores", lambda: 1)
+    assert forked.Child.start(lambda n: n, [1]) is None
+    folder = _folder(tmp_path, 200)
+    expected = _fresh_analysis(folder)
+    analyze._lint_chunk.cache_clear()
+    loaded = load_folder(folder, Layout.JOURNAL)
+    assert not analyze.lint_in_parallel(loaded, Settings(), min_chunks=100)
+    assert analyze.analyze(loaded, Settings()) == expected

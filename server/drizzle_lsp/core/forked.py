@@ -4,7 +4,8 @@ The child is a copy of this process made by ``fork``, so it needs no start-up an
 inputs: it computes, sends its results back pickled through a pipe, and exits without running
 any clean-up (``os._exit``). Anything going wrong in it (a crash, an exception, a result that
 cannot be pickled, no result within ``timeout``) makes :meth:`Child.results` return None, and
-the caller does the work itself. Where ``fork`` does not exist, nothing is started.
+the caller does the work itself. Where ``fork`` does not exist, or on a single core, nothing is
+started.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ class Child:
 
     @classmethod
     def start(cls, function: Callable[[Any], Any], items: Sequence[Any]) -> Child | None:
-        if not hasattr(os, "fork"):
+        """The child, started; None where it would not help (no ``fork``, a single core)."""
+        if not hasattr(os, "fork") or _cores() < 2:
             return None
         read, write = os.pipe()
         try:
@@ -69,6 +71,13 @@ class Child:
         except Exception:
             return None  # it died halfway (or sent nothing)
         return results if isinstance(results, list) else None
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _compute_and_exit(function: Callable[[Any], Any], items: Sequence[Any], pipe: int) -> None:
