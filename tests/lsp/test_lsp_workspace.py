@@ -123,3 +123,28 @@ async def test_deleted_journal_clears_its_diagnostics(tmp_path: Path, start: Sta
     )
     await s.wait_for(lambda: s.diagnostics(JOURNAL) == [], what="an empty publish")
     assert s.published[-1].uri == journal.as_uri() and list(s.published[-1].diagnostics) == []
+
+
+async def test_a_large_workspace_is_checked_on_two_cores_over_a_clean_protocol(
+    tmp_path: Path, start: Starter
+) -> None:
+    """450 statements not linted yet: a forked child lints half of them (on a machine with two
+    cores). Every file still gets its diagnostics, and nothing of the child's reaches the
+    protocol stream (the session goes on: a later edit is diagnosed)."""
+    files = {
+        f"{i:04d}_m{i}.sql": (
+            f'CREATE TABLE "t{i}" ("id" integer);\n--> statement-breakpoint\n'
+            f'ALTER TABLE "t{i}" ADD COLUMN "c" text;\n--> statement-breakpoint\n'
+            f'CREATE INDEX "t{i}_c" ON "t{i}" ("c");\n'
+        )
+        for i in range(150)
+    }
+    make_folder(tmp_path, files, [(name[:-4], T0 + i) for i, name in enumerate(files)])
+    s = await start(tmp_path)
+    names = sorted(files)
+    await s.wait_for(
+        lambda: all(s.codes(f"drizzle/{n}") == ["S002"] * 3 for n in names),
+        what="three S002 in each of 150 files",
+    )
+    s.open(f"drizzle/{names[0]}", 'CREATE TABLE IF NOT EXISTS "t0" ("id" integer);\n')
+    await s.wait_for(lambda: s.codes(f"drizzle/{names[0]}") == [], what="the edited file clean")
