@@ -113,3 +113,18 @@ def test_on_a_single_core_no_child_is_started(
     loaded = load_folder(folder, Layout.JOURNAL)
     assert not analyze.lint_in_parallel(loaded, Settings(), min_chunks=100)
     assert analyze.analyze(loaded, Settings()) == expected
+
+
+def test_a_child_slower_than_twice_our_half_is_not_waited_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other core busy: we stop waiting (after at least 5 s) and lint its half ourselves."""
+    monkeypatch.setattr(analyze, "_lint_key", _slow)
+    folder = _folder(tmp_path, 200)
+    expected = _fresh_analysis(folder)
+    analyze._lint_chunk.cache_clear()
+    loaded = load_folder(folder, Layout.JOURNAL)
+    started = time.monotonic()
+    assert not analyze.lint_in_parallel(loaded, Settings(), min_chunks=100)
+    assert time.monotonic() - started < 20
+    assert analyze.analyze(loaded, Settings()) == expected

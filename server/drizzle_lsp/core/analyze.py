@@ -89,14 +89,13 @@ def analyze_files(
     return _in_order(_enabled(found, settings), by_file)
 
 
-def lint_in_parallel(
-    folder: MigrationFolder, settings: Settings, min_chunks: int = 400, timeout: float = 120
-) -> bool:
+def lint_in_parallel(folder: MigrationFolder, settings: Settings, min_chunks: int = 400) -> bool:
     """Lint ``folder``'s SQL chunks with two processes when at least ``min_chunks`` of them are
     not linted yet: a forked child takes the second half while this one does the first, and its
     results join the chunk cache, where :func:`analyze` then finds them all. For a first look at
     a large folder (~1 s of rules for 3,000 statements on one core); the child verifies fixes
-    as we do. If the child fails, we lint its half ourselves. Whether a child was used."""
+    as we do. If the child fails, or takes twice as long as we did (the other core is busy), we
+    lint its half ourselves. Whether a child was used."""
     breakpoints, enabled = _breakpoints(folder), _SqlCodes(settings, frozenset())
     keys = [
         key
@@ -109,9 +108,11 @@ def lint_in_parallel(
         return False
     mine, theirs = keys[: len(keys) // 2], keys[len(keys) // 2 :]
     child = Child.start(_lint_key, theirs)
+    started = time.monotonic()
     for key in mine if child is not None else keys:
         _lint_chunk(*key)
-    found = child.results(timeout) if child is not None else None
+    ours = time.monotonic() - started
+    found = child.results(timeout=max(5.0, 2 * ours)) if child is not None else None
     if found is None or len(found) != len(theirs):
         for key in theirs:
             _lint_chunk(*key)
