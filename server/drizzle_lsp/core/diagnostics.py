@@ -48,6 +48,9 @@ class Span:
     def __reduce__(self) -> tuple[Any, ...]:
         return (Span, (self.start, self.end))
 
+    def shifted(self, delta: int) -> Span:
+        return Span(self.start + delta, self.end + delta)
+
 
 @dataclass(slots=True, unsafe_hash=True)
 class Edit:
@@ -85,6 +88,22 @@ class Fix:
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (Fix, (self.title, self.edits, self.applicability, self.isolation))
+
+    def shifted(self, delta: int, into: Path | None = None) -> Fix:
+        """This fix ``delta`` further on; given ``into``, its edits in ``CHUNK_PATH`` (a SQL
+        rule's, in a chunk) are in that file."""
+        edits = [
+            Edit(
+                # SQL rules use the CHUNK_PATH object itself (Path.__eq__ costs microseconds)
+                into
+                if into is not None and (e.path is CHUNK_PATH or e.path == CHUNK_PATH)
+                else e.path,
+                e.span.shifted(delta),
+                e.new_text,
+            )
+            for e in self.edits
+        ]
+        return Fix(self.title, tuple(edits), self.applicability, self.isolation)
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -140,24 +159,10 @@ class Violation:
         if origin is None:
             raise AttributeError(name)
         shift, path = self.chunk, self.path
-        self.span = Span(origin.span.start + shift, origin.span.end + shift)
-        self.fix = _shifted(origin.fix, path, shift) if origin.fix is not None else None
-        self.alternatives = tuple([_shifted(a, path, shift) for a in origin.alternatives])
+        self.span = origin.span.shifted(shift)
+        self.fix = origin.fix.shifted(shift, path) if origin.fix is not None else None
+        self.alternatives = tuple([a.shifted(shift, path) for a in origin.alternatives])
         return getattr(self, name)
 
 
 _PLACED_LATER = frozenset({"span", "fix", "alternatives"})
-
-
-def _shifted(fix: Fix, path: Path, shift: int) -> Fix:
-    """A chunk's ``fix`` in the file ``path``, whose chunk starts at ``shift``."""
-    edits = [
-        Edit(
-            # SQL rules use the CHUNK_PATH object itself (Path.__eq__ costs microseconds)
-            path if e.path is CHUNK_PATH or e.path == CHUNK_PATH else e.path,
-            Span(e.span.start + shift, e.span.end + shift),
-            e.new_text,
-        )
-        for e in fix.edits
-    ]
-    return Fix(fix.title, tuple(edits), fix.applicability, fix.isolation)

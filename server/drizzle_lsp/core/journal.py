@@ -733,7 +733,7 @@ class _Shared:
             if self.shift == 0 and new_position == entry.position:
                 moved.append(entry)  # unchanged: the same model
                 continue
-            span = Span(entry.span.start + self.shift, entry.span.end + self.shift)
+            span = entry.span.shifted(self.shift)
             moved.append(_plain_entry(self.text, new_position, span, values[new_position]))
         return moved
 

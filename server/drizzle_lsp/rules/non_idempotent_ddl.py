@@ -290,9 +290,8 @@ def _remembered(memo: _Memo, text: str, start: int) -> Iterator[_Finding]:
         if delta == 0:
             yield finding
             continue
-        span = Span(finding.span.start + delta, finding.span.end + delta)
-        fix = _shifted(finding.fix, delta) if finding.fix is not None else None
-        yield replace(finding, span=span, fix=fix)
+        fix = finding.fix.shifted(delta) if finding.fix is not None else None
+        yield replace(finding, span=finding.span.shifted(delta), fix=fix)
 
 
 # ---- CREATE ... IF NOT EXISTS -----------------------------------------------------------------
@@ -1125,10 +1124,10 @@ class _DoBlock:
             do = self.stmt.find("DO") or 0
             span = self.stmt.span(do, do)
             return replace(finding, span=span, fix=None, wrap=(), note=note, remedy=remedy)
-        span = Span(finding.span.start + place, finding.span.end + place)
-        fix = _shifted(finding.fix, place) if finding.fix is not None else None
+        fix = finding.fix.shifted(place) if finding.fix is not None else None
         if finding.wrap:
             fix = self._extend_handler(names, local) if names and caught else None
+        span = finding.span.shifted(place)
         return replace(finding, span=span, fix=fix, wrap=(), note=note, remedy=remedy)
 
     def _extend_handler(self, names: list[str], local: list[_Block]) -> Fix | None:
@@ -1156,10 +1155,3 @@ def _index(words: list[str], word: str, start: int) -> int | None:
         return words.index(word, start)
     except ValueError:
         return None
-
-
-def _shifted(fix: Fix, delta: int) -> Fix:
-    edits = tuple(
-        Edit(e.path, Span(e.span.start + delta, e.span.end + delta), e.new_text) for e in fix.edits
-    )
-    return replace(fix, edits=edits)
