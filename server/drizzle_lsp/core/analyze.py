@@ -109,11 +109,11 @@ def lint_in_parallel(folder: MigrationFolder, settings: Settings, min_chunks: in
     mine, theirs = keys[: len(keys) // 2], keys[len(keys) // 2 :]
     child = Child.start(_lint_key, theirs)
     started = time.monotonic()
-    for key in mine if child is not None else keys:
+    for key in mine:
         _lint_chunk(*key)
     ours = time.monotonic() - started
     found = child.results(timeout=max(5.0, 2 * ours)) if child is not None else None
-    if found is None or len(found) != len(theirs):
+    if found is None or len(found) != len(theirs):  # no child, or it failed
         for key in theirs:
             _lint_chunk(*key)
         return False

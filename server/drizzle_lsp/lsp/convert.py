@@ -235,8 +235,8 @@ _NOT_PREFERRED = '"preferred":false,'
 
 @dataclass(slots=True)
 class _Written:
-    """A file's last publish: its text's index and, per SQL-rule violation written,
-    (id(origin), chunk offset) -> (origin, JSON body)."""
+    """A file's last publish: its text's index, the violations written and the JSON body of
+    each (as far as ``data``'s version), for :meth:`DiagnosticWriter.diagnostics` to reuse."""
 
     index: TextIndex
     violations: tuple[Violation, ...]

@@ -711,14 +711,14 @@ class ServerState:
             state.on_read,
             self.disk.generation,
         )
-        last = state.result.snapshot if state.result is not None else None
+        last = state.result
         if (
             last is not None
-            and last.disk_generation == snapshot.disk_generation
-            and last.sql_files == sql_files
-            and last.buffers.keys() == buffers.keys()
+            and last.snapshot.disk_generation == snapshot.disk_generation
+            and last.snapshot.sql_files == sql_files
+            and last.snapshot.buffers.keys() == buffers.keys()
         ):
-            snapshot.base = state.result.folder if state.result is not None else None
+            snapshot.base = last.folder
         return snapshot
 
     # ---- publishing ------------------------------------------------------------------------
@@ -772,10 +772,8 @@ class ServerState:
             self.client.publish(writer.document.uri, version, writer.diagnostics(violations))
             state.published[path] = Published(text, version, violations)
         for path in [p for p in state.published if p not in texts and p not in by_path]:
-            if state.published.pop(path).violations:
-                self.client.publish(
-                    self.uri_for(path), None, convert.NO_DIAGNOSTICS
-                )  # a deleted file: clear it
+            if state.published.pop(path).violations:  # a deleted file: clear it
+                self.client.publish(self.uri_for(path), None, convert.NO_DIAGNOSTICS)
         since = time.monotonic() - state.last_change
         log.debug(
             "%s: %d diagnostics, analysed in %.1f ms%s",
@@ -880,15 +878,7 @@ def _listing(root: Path, layout: Layout) -> list[Path]:
 
 
 def _load(snapshot: Snapshot, disk: DiskCache) -> MigrationFolder:
-    buffers, on_read, base = snapshot.buffers, snapshot.on_read, snapshot.base
-    if base is not None:
-        snapshot.base = None  # not kept alive by the result
-        changed = {
-            path: text
-            for path, (text, _) in buffers.items()
-            if (before := source_of(base, path)) is None or before.text is not text
-        }
-        return with_buffers(base, changed)
+    buffers, on_read = snapshot.buffers, snapshot.on_read
 
     def reader(path: Path) -> SourceText:
         if on_read is not None:
@@ -897,6 +887,17 @@ def _load(snapshot: Snapshot, disk: DiskCache) -> MigrationFolder:
         return SourceText(buffer[0]) if buffer is not None else disk.read(path)
 
     return load_folder(snapshot.root, snapshot.layout, reader, sql_files=snapshot.sql_files)
+
+
+def _changed_buffers(
+    base: MigrationFolder, buffers: Mapping[Path, tuple[str, int]]
+) -> dict[Path, str]:
+    """The buffers whose text is not the one ``base`` was loaded with."""
+    return {
+        path: text
+        for path, (text, _) in buffers.items()
+        if (before := source_of(base, path)) is None or before.text is not text
+    }
 
 
 def _database_view(snapshot: Snapshot, folder: MigrationFolder) -> DatabaseView | None:
@@ -929,10 +930,12 @@ def _without_cyclic_gc(collect_after: bool = False) -> Iterator[None]:
 
 def _analyze(snapshot: Snapshot, clock: Callable[[], int], disk: DiskCache) -> Result:
     started = time.perf_counter()
+    base, snapshot.base = snapshot.base, None  # the result keeps its snapshot, not this too
     with _without_cyclic_gc():
-        fresh = snapshot.base is None  # not only buffers changed: many chunks may be new
-        folder = _load(snapshot, disk)
-        if fresh:
+        if base is not None:
+            folder = with_buffers(base, _changed_buffers(base, snapshot.buffers))
+        else:  # not only buffers changed: many chunks may be new
+            folder = _load(snapshot, disk)
             lint_in_parallel(folder, snapshot.settings)  # on both cores, when worth it
         view = _database_view(snapshot, folder)
         at_risk = at_risk_tags(view)
