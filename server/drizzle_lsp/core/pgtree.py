@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+import orjson
 from pglast import ast, enums
-from pglast.parser import ParseError, parse_sql_json, split
+from pglast.parser import ParseError, parse_plpgsql_json, parse_sql_json, split
 
-__all__ = ["Node", "ParseError", "RawStatement", "bounds", "parse"]
+__all__ = ["Node", "ParseError", "RawStatement", "bounds", "parse", "plpgsql_json", "sql_json"]
 
 Offsets = Callable[[int], int]  # UTF-8 byte offset -> str index
 
@@ -36,9 +37,29 @@ class RawStatement:
     node: Node
 
 
+def sql_json(text: str) -> Any:
+    """libpg_query's parse tree of ``text`` as plain JSON values; raises :class:`ParseError`."""
+    return _loads(parse_sql_json(text))
+
+
+def plpgsql_json(text: str) -> Any:
+    """libpg_query's PL/pgSQL tree of ``text`` (a ``CREATE FUNCTION``) as plain JSON values, as
+    ``pglast.parse_plpgsql`` returns it; raises :class:`ParseError`."""
+    return _loads(parse_plpgsql_json(text))
+
+
+def _loads(data: str) -> Any:
+    """orjson decodes a tree in 40% of ``json``'s time (it is read for every statement linted);
+    ``json`` takes what orjson refuses (an integer beyond 64 bits; libpg_query writes none)."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)
+
+
 def parse(text: str) -> list[RawStatement]:
     """The statements of ``text``; raises :class:`ParseError` (message, str index) as pglast."""
-    tree = json.loads(parse_sql_json(text))
+    tree = sql_json(text)
     offsets = _identity if text.isascii() else _ByteOffsets(text)
     statements = []
     for raw in tree.get("stmts", ()):

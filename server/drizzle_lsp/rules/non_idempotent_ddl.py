@@ -99,13 +99,11 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
-import pglast
 from pglast.enums import AlterTableType, ConstrType, ObjectType
 
 from drizzle_lsp.core import pgtree
@@ -928,7 +926,7 @@ def _do_findings(stmt: _Stmt, outer: tuple[_Block, ...], memo: _Memo) -> Iterato
     token = stmt.tokens[literal]
     quoted = token.text(stmt.text)
     try:
-        tree = pglast.parse_plpgsql(
+        tree = pgtree.plpgsql_json(
             f"CREATE FUNCTION pg_temp.drizzle_lsp_do() RETURNS void LANGUAGE plpgsql AS {quoted}"
         )
     except (ParseError, ValueError):
@@ -1021,7 +1019,7 @@ def _catalog_check(cond: Any) -> bool:
     if not query:
         return False
     try:
-        tree = json.loads(pglast.parser.parse_sql_json(f"SELECT {query}"))
+        tree = pgtree.sql_json(f"SELECT {query}")
     except (ParseError, ValueError):
         return False
     return _looks_up(tree)
