@@ -34,34 +34,37 @@ class Token(NamedTuple):
 # scanned again mostly while its fixes are verified. 65,536 entries held 20 MB of tokens after
 # a 3,000-statement workspace.
 @lru_cache(maxsize=1024)
-def _scan(text: str) -> tuple[Token, ...] | None:
+def _scan(text: str, base: int, code_only: bool) -> tuple[Token, ...] | None:
+    """The tokens of ``text`` at ``base``, built in one pass over pglast's (a statement of a
+    chunk starts after the breakpoint's newline: its tokens are placed, and most are code)."""
     try:
         raw = parser.scan(text)
     except parser.ParseError:
         return None  # an unterminated string or comment
-    # pglast makes two new strings per token: share them (a few hundred distinct names)
-    return tuple([Token(t.start, t.end + 1, intern(t.name), intern(t.kind)) for t in raw])
+    # pglast makes two new strings per token: share them (a few hundred distinct names);
+    # ``tuple.__new__`` skips the named tuple's own ``__new__`` (a Python call per token)
+    new, end = tuple.__new__, base + 1  # pglast's ends are inclusive
+    if code_only:
+        return tuple(
+            [
+                new(Token, (start + base, last + end, intern(name), intern(kind)))
+                for start, last, name, kind in raw
+                if name not in COMMENTS
+            ]
+        )
+    return tuple(
+        [
+            new(Token, (start + base, last + end, intern(name), intern(kind)))
+            for start, last, name, kind in raw
+        ]
+    )
 
 
 def scan(text: str, base: int = 0) -> tuple[Token, ...] | None:
     """All tokens of ``text``, comments included, placed at ``base``; None if it does not scan."""
-    tokens = _scan(text)
-    if tokens is None or base == 0:
-        return tokens
-    return tuple([Token(t.start + base, t.end + base, t.name, t.kind) for t in tokens])
+    return _scan(text, base, False)
 
 
 def code_tokens(text: str, base: int = 0) -> tuple[Token, ...] | None:
     """The tokens of ``text`` without comments, placed at ``base``; None if it does not scan."""
-    tokens = _scan(text)
-    if tokens is None:
-        return None
-    if base == 0:
-        return tuple([t for t in tokens if t.name not in COMMENTS])
-    return tuple(
-        [
-            Token(t.start + base, t.end + base, t.name, t.kind)
-            for t in tokens
-            if t.name not in COMMENTS
-        ]
-    )
+    return _scan(text, base, True)
