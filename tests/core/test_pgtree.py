@@ -17,6 +17,7 @@ import pytest
 from pglast import ast
 
 from drizzle_lsp.core import pgtree
+from drizzle_lsp.core.migration import parse_chunk, parse_chunk_and_trees
 
 SHARED = Path(os.environ.get("DRIZZLE_LSP_SHARED", Path(__file__).parents[3] / "shared"))
 CORPORA = [SHARED / "corpus" / "pg-regression", SHARED / "corpus" / "drizzle"]
@@ -54,6 +55,9 @@ def same(expected: Any, actual: Any, where: str = "") -> None:
 
 
 def check(text: str) -> None:
+    # a chunk about to be linted gets its bounds from the tree's parse: the same as the split's
+    parse_chunk.cache_clear()
+    assert parse_chunk_and_trees(text)[0] == parse_chunk(text)
     try:
         expected = pglast.parse_sql(text)
     except pglast.parser.ParseError as error:

@@ -379,7 +379,7 @@ _lint_chunk = _ChunkResults(65536)
 
 
 def _lint_chunk_now(text: str, breakpoints: bool, codes: frozenset[str]) -> LintResult:
-    ctx = SqlContext(MigrationFile(text), breakpoints)
+    ctx = SqlContext(MigrationFile(text, _reads_trees(codes)), breakpoints)
     found: list[Violation] = []
     for rule in SQL_RULES:
         if rule.code not in codes:
@@ -391,10 +391,15 @@ def _lint_chunk_now(text: str, breakpoints: bool, codes: frozenset[str]) -> Lint
     return tuple(sorted(found, key=lambda v: (v.span.start, v.code)))
 
 
+@cache
+def _reads_trees(codes: frozenset[str]) -> bool:
+    return any(rule.info.reads_trees for rule in SQL_RULES if rule.code in codes)
+
+
 def _sql_fix_holds(rule: Rule, ctx: SqlContext, before: int, fix: Fix) -> bool:
     if any(e.path != CHUNK_PATH for e in fix.edits):
         return True  # edits outside the chunk are checked by the rule that made them
-    fixed = MigrationFile(apply_edits(ctx.file.text, fix.edits))
+    fixed = MigrationFile(apply_edits(ctx.file.text, fix.edits), rule.info.reads_trees)
     if len(fixed.syntax_errors) > len(ctx.file.syntax_errors):
         return False
     after = sum(1 for _ in rule.check(SqlContext(fixed, ctx.breakpoints, memo=ctx.memo)))

@@ -48,12 +48,37 @@ def parse_chunk(text: str) -> ChunkParse:
     try:
         found = pgtree.bounds(text)
     except pgtree.ParseError as error:
-        message, where = ((*error.args, None))[:2]
-        # "syntax error at end of input" carries no index: the error is at the end
-        at = len(text) if where is None else min(int(where), len(text))
-        return ChunkParse((), (str(message), at))
-    statements = tuple(ParsedStatement(start, end, _terminator(text, end)) for start, end in found)
+        return _failed(text, error)
+    return _chunk_parse(text, found)
+
+
+def parse_chunk_and_trees(text: str) -> tuple[ChunkParse, list[pgtree.RawStatement]]:
+    """:func:`parse_chunk` and the statements' trees from one parse, for a chunk whose trees
+    will be read (one about to be linted): the parser runs once instead of twice. Not cached:
+    trees are big, and the analyzer caches what the rules find in the chunk."""
+    try:
+        raw = pgtree.parse(text)
+    except pgtree.ParseError as error:
+        return _failed(text, error), []
+    return _chunk_parse(text, [_trimmed(text, r.start, r.end) for r in raw]), raw
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """``start:end`` without its leading and trailing blanks, as ``pgtree.bounds`` gives it."""
+    piece = text[start:end]
+    return start + len(piece) - len(piece.lstrip()), start + len(piece.rstrip())
+
+
+def _chunk_parse(text: str, bounds: list[tuple[int, int]]) -> ChunkParse:
+    statements = tuple(ParsedStatement(start, end, _terminator(text, end)) for start, end in bounds)
     return ChunkParse(statements, None)
+
+
+def _failed(text: str, error: pgtree.ParseError) -> ChunkParse:
+    message, where = ((*error.args, None))[:2]
+    # "syntax error at end of input" carries no index: the error is at the end
+    at = len(text) if where is None else min(int(where), len(text))
+    return ChunkParse((), (str(message), at))
 
 
 def _terminator(text: str, end: int) -> int | None:
@@ -90,13 +115,19 @@ class SqlSyntaxError:
 class MigrationFile:
     """One ``.sql`` migration: its chunks, statements, syntax errors and ignore comments."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, trees: bool = False) -> None:
+        """``trees``: parse the statements' trees now, with their bounds (the rules will read
+        them); else each chunk's trees are parsed when first read."""
         self.text = text
         self.chunks = tuple(_split(text))
         statements: list[Statement] = []
         errors: list[SqlSyntaxError] = []
+        self._trees: dict[int, list[pgtree.RawStatement]] = {}
         for chunk in self.chunks:
-            parsed = parse_chunk(chunk.text)
+            if trees:
+                parsed, self._trees[chunk.number] = parse_chunk_and_trees(chunk.text)
+            else:
+                parsed = parse_chunk(chunk.text)
             base = chunk.span.start
             if parsed.error is not None:
                 message, where = parsed.error
@@ -108,7 +139,6 @@ class MigrationFile:
                 )
         self.statements = tuple(statements)
         self.syntax_errors = tuple(errors)
-        self._trees: dict[int, list[pgtree.RawStatement]] = {}
 
     def tree(self, statement: Statement) -> pgtree.Node:
         """The parse tree of one of this file's statements (its chunk parsed once per file)."""

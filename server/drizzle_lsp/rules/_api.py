@@ -41,6 +41,9 @@ class RuleInfo:
     fixability: Fixability
     scope: Scope
     summary: str  # one line, for listings
+    # an SQL rule that reads every statement's parse tree: the analyzer parses the trees of the
+    # chunks it runs on with their bounds, in one pass of the parser
+    reads_trees: bool = False
 
     def violation(
         self,

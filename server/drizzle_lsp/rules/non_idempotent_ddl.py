@@ -122,6 +122,7 @@ RULE = RuleInfo(
     fixability=Fixability.SOMETIMES,
     scope=Scope.SQL,
     summary="DDL that fails or changes meaning when run twice",
+    reads_trees=True,
 )
 
 _NAME_OF = {code: name for name, code in reversed(CONDITIONS.items())}
