@@ -957,11 +957,14 @@ def _walk(
     """Every SQL statement of a PL/pgSQL tree, with the exception blocks around it."""
     if isinstance(node, list):
         for item in node:
-            yield from _walk(item, blocks, guarded, owner)
+            if isinstance(item, dict | list):
+                yield from _walk(item, blocks, guarded, owner)
         return
     if not isinstance(node, dict):
         return
     for key, value in node.items():
+        if not isinstance(value, dict | list) or key == "datums":
+            continue  # a scalar, or the variables (their defaults are expressions, no statements)
         if key == "PLpgSQL_stmt_execsql":
             yield value, blocks, guarded
         elif key == "PLpgSQL_stmt_call":  # CALL and DO: the statement is in `expr`
