@@ -957,13 +957,13 @@ def _walk(
     """Every SQL statement of a PL/pgSQL tree, with the exception blocks around it."""
     if isinstance(node, list):
         for item in node:
-            if isinstance(item, dict | list):
+            if _branches(item):
                 yield from _walk(item, blocks, guarded, owner)
         return
     if not isinstance(node, dict):
         return
     for key, value in node.items():
-        if not isinstance(value, dict | list) or key == "datums":
+        if not _branches(value) or key == "datums":
             continue  # a scalar, or the variables (their defaults are expressions, no statements)
         if key == "PLpgSQL_stmt_execsql":
             yield value, blocks, guarded
@@ -990,6 +990,11 @@ def _walk(
             yield from _walk(value, blocks, checked, owner)
         else:
             yield from _walk(value, blocks, guarded, owner)
+
+
+def _branches(value: Any) -> bool:
+    """Whether a value of a PL/pgSQL tree can hold statements (a JSON object or array)."""
+    return isinstance(value, dict | list)
 
 
 def _handler(exception: dict[str, Any]) -> _Handler:
