@@ -1,8 +1,11 @@
-"""Linting on a second core: a forked child's results, or ours when it fails."""
+"""Linting on a second core: a forked child takes items from the back while we take them from
+the front; when it fails or hangs, we do its share ourselves, without waiting for it."""
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,29 +22,73 @@ def two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(forked, "_cores", lambda: 2)
 
 
-def _boom(item: int) -> int:
-    raise RuntimeError(f"bad item {item}")
+PARENT = os.getpid()
 
 
-def _slow(item: int) -> int:
-    time.sleep(30)
-    return item
+def _square(item: int) -> tuple[int, int]:
+    return item * item, os.getpid()
 
 
-def test_the_child_maps_the_function_over_the_items() -> None:
-    child = forked.Child.start(lambda n: n * n, list(range(1000)))
-    assert child is not None
-    assert child.results(timeout=30) == [n * n for n in range(1000)]
+def _slow_square(item: int) -> tuple[int, int]:
+    time.sleep(0.002)
+    return _square(item)
 
 
-def test_a_child_that_fails_or_hangs_gives_no_results() -> None:
-    failing = forked.Child.start(_boom, [1, 2])
-    assert failing is not None and failing.results(timeout=30) is None
-    hanging = forked.Child.start(_slow, [1])
-    assert hanging is not None
+def _fails_in_the_child(item: int) -> tuple[int, int]:
+    if os.getpid() != PARENT:
+        raise RuntimeError(f"bad item {item}")
+    return _square(item)
+
+
+def _hangs_in_the_child(item: int) -> tuple[int, int]:
+    if os.getpid() != PARENT:
+        time.sleep(60)
+    return _square(item)
+
+
+def _no_child_left() -> bool:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 1000])
+def test_both_ends_give_the_map(count: int) -> None:
+    results, theirs = forked.map_from_both_ends(_square, list(range(count)))
+    assert [value for value, _ in results] == [n * n for n in range(count)]
+    assert 0 <= theirs <= count
+    assert _no_child_left()
+
+
+def test_the_child_takes_the_items_from_the_back_until_we_meet() -> None:
+    results, theirs = forked.map_from_both_ends(_slow_square, list(range(300)))
+    assert [value for value, _ in results] == [n * n for n in range(300)]
+    ours = [pid == PARENT for _, pid in results]
+    assert ours == [i < theirs for i in range(300)]  # ours up to the split, the child's after
+    assert 0 < theirs < 300  # each did a share (2 ms an item: 0.6 s for one alone)
+    assert _no_child_left()
+
+
+@pytest.mark.parametrize("function", [_fails_in_the_child, _hangs_in_the_child])
+def test_a_child_that_fails_or_hangs_leaves_us_the_work_and_no_wait(
+    function: Callable[[int], tuple[int, int]],
+) -> None:
     started = time.monotonic()
-    assert hanging.results(timeout=0.5) is None
-    assert time.monotonic() - started < 5  # killed, not waited for
+    results, theirs = forked.map_from_both_ends(function, list(range(50)))
+    assert results == [(n * n, PARENT) for n in range(50)] and theirs == 50
+    assert time.monotonic() - started < 30  # the hanging child (60 s) was not waited for
+    assert _no_child_left()  # killed and reaped
+
+
+def test_a_child_sending_garbage_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+    def garbage(pipe: int, low: int, batch: list[object]) -> None:
+        os.write(pipe, forked._LENGTH.pack(5) + b"junk!")
+
+    monkeypatch.setattr(forked, "_send", garbage)
+    results, theirs = forked.map_from_both_ends(_slow_square, list(range(100)))
+    assert results == [(n * n, PARENT) for n in range(100)] and theirs == 100
 
 
 def _folder(root: Path, files: int) -> Path:
@@ -71,6 +118,12 @@ def _fresh_analysis(folder: Path) -> list[object]:
     return list(analyze.analyze(load_folder(folder, Layout.JOURNAL), Settings()))
 
 
+def _lint_key_failing_in_the_child(key: analyze.ChunkKey) -> analyze.LintResult:
+    if os.getpid() != PARENT:
+        raise RuntimeError("the child fails")
+    return analyze._lint_chunk(*key)
+
+
 @pytest.mark.parametrize("child_fails", [False, True])
 def test_a_folder_linted_on_two_cores_gets_the_diagnostics_of_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, child_fails: bool
@@ -79,7 +132,7 @@ def test_a_folder_linted_on_two_cores_gets_the_diagnostics_of_one(
     expected = _fresh_analysis(folder)
     assert len(expected) == 600 and all(v.fix is not None for v in expected)  # type: ignore[attr-defined]
     if child_fails:
-        monkeypatch.setattr(forked.Child, "results", lambda self, timeout: None)
+        monkeypatch.setattr(analyze, "_lint_key", _lint_key_failing_in_the_child)
     analyze._lint_chunk.cache_clear()
     analyze._lint_text.cache_clear()
     loaded = load_folder(folder, Layout.JOURNAL)
@@ -106,25 +159,11 @@ def test_on_a_single_core_no_child_is_started(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(forked, "_cores", lambda: 1)
-    assert forked.Child.start(lambda n: n, [1]) is None
+    results, theirs = forked.map_from_both_ends(_slow_square, list(range(20)))
+    assert results == [(n * n, PARENT) for n in range(20)] and theirs == 20
     folder = _folder(tmp_path, 200)
     expected = _fresh_analysis(folder)
     analyze._lint_chunk.cache_clear()
     loaded = load_folder(folder, Layout.JOURNAL)
     assert not analyze.lint_in_parallel(loaded, Settings(), min_chunks=100)
-    assert analyze.analyze(loaded, Settings()) == expected
-
-
-def test_a_child_slower_than_twice_our_half_is_not_waited_for(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The other core busy: we stop waiting (after at least 5 s) and lint its half ourselves."""
-    monkeypatch.setattr(analyze, "_lint_key", _slow)
-    folder = _folder(tmp_path, 200)
-    expected = _fresh_analysis(folder)
-    analyze._lint_chunk.cache_clear()
-    loaded = load_folder(folder, Layout.JOURNAL)
-    started = time.monotonic()
-    assert not analyze.lint_in_parallel(loaded, Settings(), min_chunks=100)
-    assert time.monotonic() - started < 20
     assert analyze.analyze(loaded, Settings()) == expected

@@ -31,7 +31,7 @@ from drizzle_lsp.core.folder import (
     source_of,
     with_texts,
 )
-from drizzle_lsp.core.forked import Child
+from drizzle_lsp.core.forked import map_from_both_ends
 from drizzle_lsp.core.migration import BREAKPOINT, MigrationFile
 from drizzle_lsp.core.settings import S002Scope, Settings
 from drizzle_lsp.rules import DATABASE_RULES, FOLDER_RULES, SQL_RULES, Rule, syntax_error
@@ -91,11 +91,11 @@ def analyze_files(
 
 def lint_in_parallel(folder: MigrationFolder, settings: Settings, min_chunks: int = 400) -> bool:
     """Lint ``folder``'s SQL chunks with two processes when at least ``min_chunks`` of them are
-    not linted yet: a forked child takes the second half while this one does the first, and its
-    results join the chunk cache, where :func:`analyze` then finds them all. For a first look at
-    a large folder (~1 s of rules for 3,000 statements on one core); the child verifies fixes
-    as we do. If the child fails, or takes twice as long as we did (the other core is busy), we
-    lint its half ourselves. Whether a child was used."""
+    not linted yet: this one from the first, a forked child from the last, until they meet
+    (:func:`~drizzle_lsp.core.forked.map_from_both_ends`); the child's results join the chunk
+    cache, where :func:`analyze` then finds them all. For a first look at a large folder (~0.7 s
+    of rules for 3,000 statements on one core); the child verifies fixes as we do. Whether the
+    child's results were used."""
     breakpoints, enabled = _breakpoints(folder), _SqlCodes(settings, frozenset())
     keys = [
         key
@@ -106,19 +106,9 @@ def lint_in_parallel(folder: MigrationFolder, settings: Settings, min_chunks: in
     ]
     if len(keys) < min_chunks:
         return False
-    mine, theirs = keys[: len(keys) // 2], keys[len(keys) // 2 :]
-    child = Child.start(_lint_key, theirs)
-    started = time.monotonic()
-    for key in mine:
-        _lint_chunk(*key)
-    ours = time.monotonic() - started
-    found = child.results(timeout=max(5.0, 2 * ours)) if child is not None else None
-    if found is None or len(found) != len(theirs):  # no child, or it failed
-        for key in theirs:
-            _lint_chunk(*key)
-        return False
-    _lint_chunk.seed(zip(theirs, found, strict=True))
-    return True
+    results, theirs = map_from_both_ends(_lint_key, keys)  # ours are cached as they are made
+    _lint_chunk.seed(zip(keys[theirs:], results[theirs:], strict=True))
+    return theirs < len(keys)
 
 
 def _lint_key(key: ChunkKey) -> LintResult:

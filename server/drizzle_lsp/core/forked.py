@@ -1,11 +1,15 @@
-"""Work for a second core: ``function`` mapped over items in a forked child process.
+"""Work for a second core: ``function`` mapped over items by this process from the front and by
+a forked child from the back, until the two meet.
 
 The child is a copy of this process made by ``fork``, so it needs no start-up and no copy of its
-inputs: it computes, sends its results back pickled through a pipe, and exits without running
-any clean-up (``os._exit``). Anything going wrong in it (a crash, an exception, a result that
-cannot be pickled, no result within ``timeout``) makes :meth:`Child.results` return None, and
-the caller does the work itself. Where ``fork`` does not exist, or on a single core, nothing is
-started.
+inputs. It sends its results back pickled through a pipe, a batch every few milliseconds, and
+this process reads what has arrived before each item it takes: where the child's results begin,
+its own work ends. Neither waits for the other, so the split follows the speed of each core (the
+other one may be busy with something else) and a child that fails, hangs or sends garbage
+only leaves this process more to do: it never waits for it. At the meeting point both may have
+done an item; at most a batch's worth of the child's work is thrown away. The child is killed
+then, and leaves without any clean-up of its own (``os._exit``). Where ``fork`` does not exist,
+or on a single core, this process does it all.
 """
 
 from __future__ import annotations
@@ -13,21 +17,52 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
-import select
 import signal
+import struct
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+_BATCH_SECONDS = 0.005  # how much work the child sends at a time
+_LENGTH = struct.Struct("<Q")  # each batch is framed by its length
 
-class Child:
-    """A forked process computing ``[function(item) for item in items]``."""
+
+def map_from_both_ends(
+    function: Callable[[Any], Any], items: Sequence[Any]
+) -> tuple[list[Any], int]:
+    """``[function(item) for item in items]`` on two cores, and where the child's share
+    begins: ``results[i]`` for ``i`` from there on is the child's, the rest were computed
+    here. The results are the same whichever process computed them (``function`` must be
+    pure, and its results picklable)."""
+    results: list[Any] = [None] * len(items)
+    front, back = 0, len(items)  # we compute items[front]; the child delivered items[back:]
+    child = _Child.start(function, items) if len(items) > 1 else None
+    try:
+        while front < back:
+            if child is not None:
+                for low, batch in child.received():
+                    results[low : low + len(batch)] = batch
+                    back = low
+                if front >= back:
+                    break
+            results[front] = function(items[front])
+            front += 1
+    finally:
+        if child is not None:
+            child.stop()
+    return results, max(front, back)
+
+
+class _Child:
+    """A forked process computing ``function`` over ``items`` from the last one down."""
 
     def __init__(self, pid: int, pipe: int) -> None:
         self._pid, self._pipe = pid, pipe
+        self._buffer = bytearray()
+        self._failed = False  # it sent something we cannot read: nothing more is taken
 
     @classmethod
-    def start(cls, function: Callable[[Any], Any], items: Sequence[Any]) -> Child | None:
+    def start(cls, function: Callable[[Any], Any], items: Sequence[Any]) -> _Child | None:
         """The child, started; None where it would not help (no ``fork``, a single core)."""
         if not hasattr(os, "fork") or _cores() < 2:
             return None
@@ -42,35 +77,37 @@ class Child:
             os.close(read)
             _compute_and_exit(function, items, write)
         os.close(write)
+        os.set_blocking(read, False)
         return cls(pid, read)
 
-    def results(self, timeout: float) -> list[Any] | None:
-        """The child's results (waiting up to ``timeout`` seconds), or None if it failed."""
-        deadline = time.monotonic() + timeout
-        chunks: list[bytes] = []
-        try:
-            while (left := deadline - time.monotonic()) > 0:
-                if not select.select([self._pipe], [], [], left)[0]:
-                    break
-                chunk = os.read(self._pipe, 1 << 20)
-                if not chunk:  # the child is done
-                    return self._unpickled(b"".join(chunks))
-                chunks.append(chunk)
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self._pid, signal.SIGKILL)  # too slow: we do the work ourselves
-            return None
-        finally:
-            os.close(self._pipe)
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(self._pid, 0)
+    def received(self) -> Iterator[tuple[int, list[Any]]]:
+        """The batches that have arrived since last asked, without waiting: (index of the
+        batch's first item, results in item order)."""
+        if self._failed:
+            return
+        with contextlib.suppress(BlockingIOError):
+            while chunk := os.read(self._pipe, 1 << 20):
+                self._buffer += chunk
+        while len(self._buffer) >= _LENGTH.size:
+            (size,) = _LENGTH.unpack_from(self._buffer)
+            end = _LENGTH.size + size
+            if len(self._buffer) < end:
+                return  # the rest of this batch is on its way
+            try:
+                low, batch = pickle.loads(self._buffer[_LENGTH.size : end])
+            except Exception:
+                self._failed = True  # not a batch of ours: do without the child
+                return
+            del self._buffer[:end]
+            yield low, batch
 
-    @staticmethod
-    def _unpickled(data: bytes) -> list[Any] | None:
-        try:
-            results = pickle.loads(data)
-        except Exception:
-            return None  # it died halfway (or sent nothing)
-        return results if isinstance(results, list) else None
+    def stop(self) -> None:
+        """Kill the child (done, or doing what this process did already) and reap it."""
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self._pid, signal.SIGKILL)
+        os.close(self._pipe)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self._pid, 0)
 
 
 def _cores() -> int:
@@ -87,10 +124,20 @@ def _compute_and_exit(function: Callable[[Any], Any], items: Sequence[Any], pipe
         null = os.open(os.devnull, os.O_RDWR)
         os.dup2(null, 0)
         os.dup2(null, 1)
-        data = pickle.dumps([function(item) for item in items], pickle.HIGHEST_PROTOCOL)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(pipe, view) :]
+        batch: list[Any] = []
+        sent = time.monotonic()
+        for i in range(len(items) - 1, -1, -1):
+            batch.append(function(items[i]))
+            if i == 0 or time.monotonic() - sent >= _BATCH_SECONDS:
+                _send(pipe, i, batch[::-1])
+                batch, sent = [], time.monotonic()
         code = 0
     finally:
         os._exit(code)
+
+
+def _send(pipe: int, low: int, batch: list[Any]) -> None:
+    data = pickle.dumps((low, batch), pickle.HIGHEST_PROTOCOL)
+    view = memoryview(_LENGTH.pack(len(data)) + data)
+    while view:
+        view = view[os.write(pipe, view) :]
