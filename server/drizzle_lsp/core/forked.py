@@ -41,7 +41,8 @@ def map_from_both_ends(
         while front < back:
             if child is not None:
                 for low, batch in child.received():
-                    results[low : low + len(batch)] = batch
+                    start = max(low, front)  # not those we did meanwhile: ours stay ours
+                    results[start : low + len(batch)] = batch[start - low :]
                     back = low
                 if front >= back:
                     break
