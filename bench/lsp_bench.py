@@ -1,13 +1,18 @@
 """Drive the real language server over stdio and measure what an editor user waits for.
 
     python bench/lsp_bench.py [--edits 60] [--journal-edits 80] [--files 1000] [--statements 2000]
+                              [--scans 5]
 
 Prints:
+* this machine's speed at the time: how long Python's ``json.loads`` takes for a publish of
+  2,000 diagnostics (0.7 MB; median of 20). A shared VM's speed drifts by half and more
+  over a day; figures of runs whose reference differs much do not compare;
 * edit -> diagnostics latency (p50/p95) on one open 2,000-statement migration, every statement
   flagged by S002 (newer drizzle-kit output), so each publish carries 2,000 diagnostics with
   their fixes in ``data``;
 * initial whole-workspace diagnostics time for a generated folder of 1,000 journal entries and
-  1,000 files (``initialized`` -> end of the work-done progress, every file published);
+  1,000 files (``initialized`` -> end of the work-done progress, every file published), for
+  ``--scans`` servers started one after the other on it: median and slowest;
 * re-diagnose time after a journal edit in that workspace (didChange -> the journal's
   diagnostics for that version; the whole folder is re-analysed before anything is published);
   every edit makes a journal text not seen before, so no parse cache answers it;
@@ -236,6 +241,26 @@ def make_workspace(root: Path, files: int) -> Path:
     return folder
 
 
+def json_reference() -> float:
+    """ms for ``json.loads`` of a publish like the 2,000-statement file's (median of 20)."""
+    diagnostic = {
+        "range": {"start": {"line": 1, "character": 0}, "end": {"line": 1, "character": 40}},
+        "severity": 2,
+        "code": "S002",
+        "codeDescription": {"href": "https://example.com/rules/S002"},
+        "source": "drizzle-lsp",
+        "message": "`CREATE TABLE` fails when this migration runs again: add IF NOT EXISTS.",
+        "data": {"fixes": [{"title": "Use IF NOT EXISTS", "edits": [[1, 12, 1, 12, " x"]]}]},
+    }
+    text = json.dumps({"uri": "file:///x.sql", "diagnostics": [diagnostic] * 2000})
+    times = []
+    for _ in range(20):
+        started = time.perf_counter()
+        json.loads(text)
+        times.append((time.perf_counter() - started) * 1000)
+    return percentile(times, 50)
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -291,14 +316,18 @@ async def edit_latency(
     return latencies, count, client
 
 
-async def workspace(tmp: Path, files: int, edits: int) -> dict[str, Any]:
+async def workspace(tmp: Path, files: int, edits: int, scans: int) -> dict[str, Any]:
     root = tmp / "ws"
     folder = make_workspace(root, files)
-    client = Client()
-    began = await client.start(root)
-    ended = await asyncio.wait_for(client.progress_end, 120)
-    initial = (ended - began) * 1000
-    published = sum(1 for e in client.published if e[4])
+    initial = []
+    for scan in range(scans):  # a new server each time; the last one goes on to the edits
+        client = Client()
+        began = await client.start(root)
+        ended = await asyncio.wait_for(client.progress_end, 120)
+        initial.append((ended - began) * 1000)
+        published = sum(1 for e in client.published if e[4])
+        if scan < scans - 1:
+            await client.stop()
     uri = client.open(folder / "meta" / "_journal.json")
     await asyncio.wait_for(client.when_published(lambda u, v, _: u == uri and v == 1), 30)
     await asyncio.sleep(0.15)  # as between the edits: the open was a change too
@@ -341,7 +370,9 @@ async def main() -> None:
     parser.add_argument("--journal-edits", type=int, default=80)
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--statements", type=int, default=2000)
+    parser.add_argument("--scans", type=int, default=5, help="servers timed on the workspace")
     args = parser.parse_args()
+    print(f"machine speed: json.loads of 2,000 diagnostics (0.7 MB): {json_reference():.1f} ms")
     tmp = Path(tempfile.mkdtemp(prefix="drizzle-lsp-bench-"))
     try:
         for guarded in (False, True):
@@ -359,12 +390,16 @@ async def main() -> None:
             print("  " + summary("  of which analysis (server log)", server_times(big.logs)[-n:]))
             print(f"  server peak RSS: {rss:.0f} MB")
             await big.stop()
-        ws = await workspace(tmp, args.files, args.journal_edits)
+        ws = await workspace(tmp, args.files, args.journal_edits, max(1, args.scans))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"workspace of {args.files} journal entries and {args.files} files:")
-    initial = f"{ws['initial']:.0f} ms ({ws['files']} files published)"
-    print(f"  initial workspace diagnostics: {initial}")
+    scans = ws["initial"]
+    print(
+        f"  initial workspace diagnostics: median {percentile(scans, 50):.0f} ms, slowest"
+        f" {max(scans):.0f} ms (n={len(scans)}: {', '.join(f'{t:.0f}' for t in scans)};"
+        f" {ws['files']} files published)"
+    )
     n = len(ws["journal"])
     for parity, what in ((0, "making an entry late (J001 appears)"), (1, "undoing it")):
         print(f"  journal edit {what}:")
