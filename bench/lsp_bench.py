@@ -5,7 +5,7 @@
 
 Prints:
 * this machine's speed at the time: how long Python's ``json.loads`` takes for a publish of
-  2,000 diagnostics (0.7 MB; median of 20). A shared VM's speed drifts by half and more
+  2,000 diagnostics (0.76 MB; median of 20). A shared VM's speed drifts by half and more
   over a day; figures of runs whose reference differs much do not compare;
 * edit -> diagnostics latency (p50/p95) on one open 2,000-statement migration, every statement
   flagged by S002 (newer drizzle-kit output), so each publish carries 2,000 diagnostics with
@@ -372,7 +372,7 @@ async def main() -> None:
     parser.add_argument("--statements", type=int, default=2000)
     parser.add_argument("--scans", type=int, default=5, help="servers timed on the workspace")
     args = parser.parse_args()
-    print(f"machine speed: json.loads of 2,000 diagnostics (0.7 MB): {json_reference():.1f} ms")
+    print(f"machine speed: json.loads of 2,000 diagnostics (0.76 MB): {json_reference():.1f} ms")
     tmp = Path(tempfile.mkdtemp(prefix="drizzle-lsp-bench-"))
     try:
         for guarded in (False, True):
