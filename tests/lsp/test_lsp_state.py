@@ -216,3 +216,27 @@ async def test_cyclic_gc_is_off_while_publishing_and_back_on_after(
     await opened(state, a, "ALTER TABLE t ADD COLUMN c int;\n")
     assert during == [False] and gc.isenabled()
     state.close()
+
+
+async def test_a_deleted_file_is_cleared_and_forgotten_by_the_writer(tmp_path: Path) -> None:
+    """The writer keeps each file's last publish for the next; a deleted file has no next."""
+    files = {
+        "0000_init.sql": "CREATE TABLE a (id int);\n",
+        "0001_b.sql": "CREATE TABLE b (x int);\n",
+    }
+    folder = make_folder(tmp_path, files, [("0000_init", T0), ("0001_b", T0 + 1)])
+    recorder = Recorder()
+    state = ServerState(recorder, debounce=0.01)
+    state.workspace_folders = [tmp_path]
+    await state.scan()
+    gone = folder / "0001_b.sql"
+    written = [key for key in convert._WRITTEN if key[0] == gone]
+    assert written  # its S002 diagnostic was published
+    gone.unlink()
+    state.files_changed([(gone, state_module.Change.DELETED)])
+    folder_state = state.folder_of(folder / "0000_init.sql")
+    assert folder_state is not None and folder_state.task is not None
+    await folder_state.task
+    assert (gone.as_uri(), None) in [(u, v) for u, v, d in recorder.published if not d.bodies]
+    assert not [key for key in convert._WRITTEN if key[0] == gone]
+    state.close()

@@ -247,6 +247,12 @@ class _Written:
 _WRITTEN: dict[tuple[Path, str, Encoding], _Written] = {}
 
 
+def forget_written(path: Path, uri: str, encoding: Encoding) -> None:
+    """Drop what :class:`DiagnosticWriter` kept of ``path``'s last publish (the file is gone,
+    or no longer in a migrations folder: its diagnostics were cleared)."""
+    _WRITTEN.pop((path, uri, encoding), None)
+
+
 @dataclass(frozen=True, slots=True)
 class _Unmoved:
     """Which offsets of a new text are at the line and column they were at in the old text:

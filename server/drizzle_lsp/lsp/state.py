@@ -527,7 +527,7 @@ class ServerState:
             state.task.cancel()
         for path, published in state.published.items():
             if published.violations:
-                self.client.publish(self.uri_for(path), None, convert.NO_DIAGNOSTICS)
+                self._clear(path)
         log.info("migrations folder gone: %s", root)
         self.folders_changed()
 
@@ -723,6 +723,12 @@ class ServerState:
 
     # ---- publishing ------------------------------------------------------------------------
 
+    def _clear(self, path: Path) -> None:
+        """Publish no diagnostics for ``path``, and forget what the writer kept of it."""
+        uri = self.uri_for(path)
+        convert.forget_written(path, uri, self.encoding)
+        self.client.publish(uri, None, convert.NO_DIAGNOSTICS)
+
     def uri_for(self, path: Path) -> str:
         document = self.documents.get(path)
         return document.uri if document is not None else convert.uri_of(path)
@@ -773,7 +779,7 @@ class ServerState:
             state.published[path] = Published(text, version, violations)
         for path in [p for p in state.published if p not in texts and p not in by_path]:
             if state.published.pop(path).violations:  # a deleted file: clear it
-                self.client.publish(self.uri_for(path), None, convert.NO_DIAGNOSTICS)
+                self._clear(path)
         since = time.monotonic() - state.last_change
         log.debug(
             "%s: %d diagnostics, analysed in %.1f ms%s",
