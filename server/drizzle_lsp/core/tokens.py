@@ -42,20 +42,14 @@ def _scan(text: str, base: int, code_only: bool) -> tuple[Token, ...] | None:
     except parser.ParseError:
         return None  # an unterminated string or comment
     # pglast makes two new strings per token: share them (a few hundred distinct names);
-    # ``tuple.__new__`` skips the named tuple's own ``__new__`` (a Python call per token)
-    new, end = tuple.__new__, base + 1  # pglast's ends are inclusive
-    if code_only:
-        return tuple(
-            [
-                new(Token, (start + base, last + end, intern(name), intern(kind)))
-                for start, last, name, kind in raw
-                if name not in COMMENTS
-            ]
-        )
+    # ``tuple.__new__`` skips the named tuple's own ``__new__`` (a Python call per token).
+    # pglast's ends are inclusive: ``last + past`` is the end after the token, placed
+    new, past, left_out = tuple.__new__, base + 1, COMMENTS if code_only else frozenset()
     return tuple(
         [
-            new(Token, (start + base, last + end, intern(name), intern(kind)))
+            new(Token, (start + base, last + past, intern(name), intern(kind)))
             for start, last, name, kind in raw
+            if name not in left_out
         ]
     )
 
