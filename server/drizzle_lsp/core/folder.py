@@ -158,7 +158,7 @@ def sql_paths(root: Path, layout: Layout) -> list[Path]:
             if child.is_dir() and V1_DIR.match(child.name) and (child / V1_FILE).is_file()
         )
     # names sorted as strings, then made paths: as ``sorted(root.glob("*.sql"))`` with its
-    # is_file() stats, in a tenth of the time for a thousand files (the scan's first step)
+    # is_file() stats, in a third of the time for a thousand files (the scan's first step)
     with os.scandir(root) as entries:
         names = sorted(e.name for e in entries if e.name.endswith(".sql") and e.is_file())
     return [root / name for name in names]
