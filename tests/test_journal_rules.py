@@ -14,12 +14,10 @@ import pytest
 from drizzle_lsp.core import analyze as analyze_module
 from drizzle_lsp.core.analyze import analyze, fix_folder, fixable
 from drizzle_lsp.core.diagnostics import Edit, Fix, Severity, Span, Violation
-from drizzle_lsp.core.fixes import apply_fix
 from drizzle_lsp.core.folder import (
     Layout,
     MigrationFolder,
     SqlDocument,
-    folder_texts,
     load_folder,
 )
 from drizzle_lsp.core.settings import S002Scope, Settings
@@ -66,8 +64,10 @@ def test_late_branch_merge_is_fixed(tmp_path: Path) -> None:
     outcome = fix_folder(folder, Settings(), clock=lambda: NOW)
 
     journal_path = root / "meta" / "_journal.json"
-    assert set(outcome.changed) == {journal_path}
+    guarded = {root / "0013_drop_channels.sql", root / "0014_channels.sql"}
+    assert set(outcome.changed) == {journal_path, *guarded}
     _assert_sound(outcome.changed[journal_path], tags)
+    assert all("DO $drizzle_lsp$" in outcome.changed[path] for path in guarded)
     assert not [v for v in outcome.remaining if v.code.startswith("J")]
     # the checked-in expectation says the same
     fixed = MERGE_CASE / "fixed" / "drizzle" / "meta" / "_journal.json"
@@ -79,9 +79,10 @@ def test_all_late_entries_share_one_fix(tmp_path: Path) -> None:
     late = [v for v in analyze(_load(root), Settings(), clock=lambda: NOW) if v.code == "J001"]
     assert len(late) == 3
     assert len({v.fix for v in late}) == 1
-    assert late[0].fix is not None and late[0].fix.title.startswith(
-        "Move 0002_t2, 0004_t4, 0006_t6"
-    )
+    fix = late[0].fix
+    assert fix is not None and fix.title == "Re-date 0002_t2 and 5 later, guarded"
+    assert len(fix.title) < 60
+    assert fix.applicability == "safe"
 
 
 # ---- J001 and S002 ------------------------------------------------------------------------------
@@ -126,49 +127,6 @@ def merge_with_bare_drop(tmp_path: Path) -> Path:
     root = _project(tmp_path)
     (root / "0013_drop_channels.sql").write_text(DROP + "\n")
     return root
-
-
-def test_title_warns_and_alternative_makes_it_idempotent(
-    merge_with_bare_drop: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(analyze_module, "lint_sql", _fake_s002(with_fix=True))
-    folder = _load(merge_with_bare_drop)
-    late = [v for v in analyze(folder, Settings(), clock=lambda: NOW) if v.code == "J001"]
-
-    fix = late[0].fix
-    assert fix is not None and all(v.fix == fix for v in late)
-    assert fix.title == (
-        "Move 0013_drop_channels, 0014_channels to the end of the journal (warning: "
-        "0013_drop_channels.sql is not idempotent and will run again where it was applied)"
-    )
-    assert fix.applicability == "safe"
-    (both,) = late[0].alternatives  # kept by the analyzer's verification
-    assert both.title == (
-        "Make 0013_drop_channels.sql idempotent and move 0013_drop_channels, 0014_channels "
-        "to the end of the journal"
-    )
-    sql_path = merge_with_bare_drop / "0013_drop_channels.sql"
-    assert both.paths == {sql_path, merge_with_bare_drop / "meta" / "_journal.json"}
-
-    texts = apply_fix(folder_texts(folder), both)
-    assert texts[sql_path] == 'DROP TABLE IF EXISTS "channels";\n'
-    _assert_sound(
-        texts[merge_with_bare_drop / "meta" / "_journal.json"],
-        _tags(folder),
-    )
-
-
-def test_no_alternative_when_a_statement_cannot_be_fixed(
-    merge_with_bare_drop: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(analyze_module, "lint_sql", _fake_s002(with_fix=False))
-    late = [
-        v
-        for v in analyze(_load(merge_with_bare_drop), Settings(), clock=lambda: NOW)
-        if v.code == "J001"
-    ]
-    assert late[0].fix is not None and "warning: 0013_drop_channels.sql" in late[0].fix.title
-    assert late[0].alternatives == ()
 
 
 def test_at_risk_scope_checks_only_the_late_migrations(

@@ -41,6 +41,7 @@ from drizzle_lsp.core.database import (
     redact_url,
     scrub,
 )
+from drizzle_lsp.core.diagnostics import Violation
 from drizzle_lsp.core.folder import Layout, MigrationFolder, source_of
 from drizzle_lsp.core.settings import Settings, SettingsError, find_config, load_settings
 from drizzle_lsp.core.source import SourceError, SourceText, write_sources
@@ -229,6 +230,7 @@ def run_check(args: argparse.Namespace) -> int:
     diagnostics: list[Diagnostic] = []
     writes: dict[Path, SourceText] = {}
     fixed = 0
+    notes: list[str] = []
     progress = _Progress(sys.stderr, len(targets), cwd)
     for number, target in enumerate(targets, 1):
         progress.show(number, target.root)
@@ -240,6 +242,7 @@ def run_check(args: argparse.Namespace) -> int:
             )
             writes.update(_sources(folder, outcome.changed))
             fixed += len(outcome.fixed)
+            notes += fix_notes(outcome.fixed, cwd)
             folder, found = outcome.folder, outcome.remaining
         else:
             view = databases.view(folder, settings)
@@ -256,13 +259,29 @@ def run_check(args: argparse.Namespace) -> int:
         fixed=fixed if args.fix else None,
         fixed_files=len(writes),
         color=args.format == "text" and _use_color(sys.stdout),
+        fix_notes=notes,
     )
     sys.stdout.write(FORMATTERS[args.format](report))
     sys.stdout.flush()
     if args.format != "text" and fixed:
         # machine formats keep stdout parseable: say what was fixed on stderr
         print(fixed_summary(fixed, len(writes)), file=sys.stderr)
+        for note in notes:
+            print(f"  {note}", file=sys.stderr)
     return 1 if diagnostics and not args.exit_zero else 0
+
+
+def fix_notes(fixed: list[Violation], cwd: Path) -> list[str]:
+    """One line per applied fix that says more than its title: ``path: CODE title: notes``."""
+    lines = []
+    for v in fixed:
+        fix = v.fix
+        if fix is None or not fix.notes:
+            continue
+        line = f"{display_path(v.path, cwd)}: {v.code} {'; '.join(fix.notes)}"
+        if line not in lines:
+            lines.append(line)
+    return lines
 
 
 class _Databases:

@@ -121,7 +121,7 @@ async def test_only_filters_kinds(tmp_path: Path, start: Starter) -> None:
     assert kinds == {types.CodeActionKind.QuickFix, "source.fixAll.drizzle-lsp"}
 
 
-async def test_j001_bump_and_make_idempotent_workspace_edit(tmp_path: Path, start: Starter) -> None:
+async def test_j001_redate_and_guard_workspace_edit(tmp_path: Path, start: Starter) -> None:
     # two branches merged: 0002's `when` is older than 0001's, and its SQL is not idempotent
     folder = make_folder(
         tmp_path,
@@ -143,34 +143,58 @@ async def test_j001_bump_and_make_idempotent_workspace_edit(tmp_path: Path, star
     await s.wait_for(lambda: s.codes(journal, "J001") == ["J001"], what="J001")
     (j001,) = [d for d in s.diagnostics(journal) if d.code == "J001"]
     uri = s.open(journal)
-    found = await actions(s, uri, [j001])
-    bump = next(a for a in found if a.title.startswith("Move 0002_posts"))
-    assert "not idempotent" in bump.title  # the warning DESIGN.md asks for
-    both = next(a for a in found if a.title.startswith("Make 0002_posts.sql idempotent"))
+    (fix,) = await actions(s, uri, [j001], only=["quickfix"])
+    assert fix.title == "Re-date 0002_posts and 1 later, guarded"
+    assert fix.is_preferred  # safe: the guards keep applied migrations from running twice
     texts = {
         p.as_uri(): p.read_text() for p in [folder / "meta/_journal.json", *folder.glob("*.sql")]
     }
-    only_journal = edits_by_uri(bump.edit)
-    assert list(only_journal) == [(folder / "meta/_journal.json").as_uri()]
-    changes = edits_by_uri(both.edit)
-    sql_uri = (folder / "0002_posts.sql").as_uri()
-    assert set(changes) == {(folder / "meta/_journal.json").as_uri(), sql_uri}
+    changes = edits_by_uri(fix.edit)
+    sql_uris = [(folder / f"{tag}.sql").as_uri() for tag in ("0002_posts", "0003_tags")]
+    assert set(changes) == {(folder / "meta/_journal.json").as_uri(), *sql_uris}
     new = {u: apply_edits(texts[u], e) for u, e in changes.items()}
     entries = json.loads(new[(folder / "meta/_journal.json").as_uri()])["entries"]
-    assert [e["tag"] for e in entries] == ["0000_init", "0001_users", "0003_tags", "0002_posts"]
-    assert [e["idx"] for e in entries] == [0, 1, 2, 3]
-    assert entries[-1]["when"] > entries[-2]["when"]
-    assert 'ADD COLUMN IF NOT EXISTS "bio"' in new[sql_uri]
-    # the journal buffer takes the edit; the .sql file is written as a client would save it
+    assert [e["tag"] for e in entries] == ["0000_init", "0001_users", "0002_posts", "0003_tags"]
+    assert entries[3]["when"] > entries[2]["when"] > T0 + 3000
+    assert all("DO $drizzle_lsp$" in new[u] for u in sql_uris)
+    # the journal buffer takes the edit; the .sql files are written as a client would save them
     s.replace_all(uri, new[(folder / "meta/_journal.json").as_uri()])
-    (folder / "0002_posts.sql").write_text(new[sql_uri])
+    for sql_uri, tag in zip(sql_uris, ("0002_posts", "0003_tags"), strict=True):
+        (folder / f"{tag}.sql").write_text(new[sql_uri])
     s.client.workspace_did_change_watched_files(
         types.DidChangeWatchedFilesParams(
-            changes=[types.FileEvent(uri=sql_uri, type=types.FileChangeType.Changed)]
+            changes=[types.FileEvent(uri=u, type=types.FileChangeType.Changed) for u in sql_uris]
         )
     )
     await s.wait_for(lambda: s.codes(journal, "J") == [], what="J001 gone")
     await s.wait_for(lambda: s002(s, "drizzle/0002_posts.sql") == [], what="S002 gone")
+
+
+@pytest.mark.parametrize("resolve", [True, False], ids=["resolve", "eager"])
+async def test_fix_all_on_the_journal_guards_the_sql_files_too(
+    tmp_path: Path, start: Starter, resolve: bool
+) -> None:
+    folder = make_folder(
+        tmp_path,
+        {
+            "0000_init.sql": 'CREATE TABLE IF NOT EXISTS "users" ("id" int);\n',
+            "0001_a.sql": 'CREATE TABLE IF NOT EXISTS "a" ("id" int);\n',
+            "0002_b.sql": 'ALTER TABLE "users" ADD COLUMN "b" text;\n',
+        },
+        [("0000_init", T0), ("0001_a", T0 + 2000), ("0002_b", T0 + 1000)],
+    )
+    s = await start(tmp_path, caps=capabilities(resolve=resolve))
+    journal = "drizzle/meta/_journal.json"
+    await s.wait_for(lambda: s.codes(journal, "J001") == ["J001"], what="J001")
+    uri = s.open(journal)
+    (fix_all,) = await actions(s, uri, [], only=["source.fixAll"])
+    if resolve:
+        fix_all = await s.client.code_action_resolve_async(fix_all)
+    changes = edits_by_uri(fix_all.edit)
+    sql_uri = (folder / "0002_b.sql").as_uri()
+    assert set(changes) == {uri, sql_uri}
+    guarded = apply_edits((folder / "0002_b.sql").read_text(), changes[sql_uri])
+    assert 'EXECUTE $drizzle_lsp_sql$\nALTER TABLE "users" ADD COLUMN "b" text;\n' in guarded
 
 
 async def test_hover_names_the_colliding_entry(tmp_path: Path, start: Starter) -> None:

@@ -1,29 +1,33 @@
 """`drizzle-lsp check` against the real migrator: what J001/J005 flag is what gets skipped, and
-what `check --fix` writes repairs every database without breaking any.
-
-These need main's `check` (marked ``needs_check``; run them with ``pytest -m needs_check``).
-Scenarios, on each folder:
-- history A, "deploy after every merge": migrate after each journal entry was added, so the
-  out-of-order entries were skipped;
-- history B, "migrated in one go": a fresh database applied the whole unfixed journal (nothing
-  skipped), so every entry the fix moves runs a second time there.
-History B and the run-twice test need S002's fixes (they make the moved SQL re-runnable); while
-S002 is not implemented they are expected to fail (strict xfail, see ``s002_fixes``).
+what `check --fix` writes keeps the fix invariants I1-I4 (see ``invariants.py``) on our folders,
+on folders where a later migration depends on or drops what an out-of-order one touches, on two
+merges that each needed a fix, and on every journal folder of the corpus, each with its history
+replayed state by state through the real migrator.
 """
 
 from __future__ import annotations
 
-import copy
 import json
+import shutil
 import time
 from pathlib import Path
 
 import pytest
+from invariants import (
+    check_invariants,
+    deploy_history,
+    differences,
+    fingerprint,
+    fix_with_cli,
+    journal_prefixes,
+    safe_fixes_left,
+)
 from oracle_support import (
+    CORPUS,
     FOLDERS,
+    JOURNAL,
     check_json,
     copy_folder,
-    deploy_after_every_merge,
     flagged_tags,
     homarr_before_restamp,
     needs_corpus,
@@ -40,48 +44,53 @@ pytestmark = [
     pytest.mark.usefixtures("check_command"),
 ]
 
-CASES = [
+OUR_FOLDERS = [
     "branch-merge",
     "several-out-of-order",
     "future-stamp",
+    "later-uses-redated",
+    "later-drops-redated",
+    "fidelity-late",
     pytest.param("homarr-before-restamp", marks=needs_corpus),
 ]
+# the corpus's journal folders; CopilotKit__OpenBot's first migration needs the `vector`
+# extension, which this PostgreSQL does not have
+CORPUS_FOLDERS = sorted(
+    p.name
+    for p in (CORPUS.iterdir() if CORPUS.is_dir() else ())
+    if (p / JOURNAL).is_file() and p.name != "CopilotKit__OpenBot"
+)
 CLOCK_SKEW_MS = 5 * 60 * 1000
-
-
-@pytest.fixture(scope="session")
-def s002_available() -> bool:
-    """Whether this build's S002 offers fixes (on bare drizzle-kit DDL it always should)."""
-    done = run_cli("check", "--select", "S002", "--format", "json", FOLDERS / "branch-merge")
-    return any(d["fix"] for d in json.loads(done.stdout or "[]") if d["code"] == "S002")
-
-
-@pytest.fixture
-def s002_fixes(request: pytest.FixtureRequest, s002_available: bool) -> None:
-    """Without S002, moved migrations are not made idempotent: these tests must fail."""
-    if not s002_available:
-        reason = "S002 (non-idempotent-ddl) has no fixes in this build yet"
-        request.applymarker(pytest.mark.xfail(reason=reason, strict=True))
+DAY = 86_400_000
+NOW_JAN = {"DRIZZLE_LSP_NOW": "2026-01-01T00:00:00Z"}
+NOW_FEB = {"DRIZZLE_LSP_NOW": "2026-02-01T00:00:00Z"}
 
 
 def source(name: str, into: Path) -> Path:
     """A writable copy of the case's folder."""
     if name == "homarr-before-restamp":
         return homarr_before_restamp(into)
-    return copy_folder(FOLDERS / name, into)
+    if name == "fidelity-late":
+        return fidelity_late(into)
+    if (FOLDERS / name).is_dir():
+        return copy_folder(FOLDERS / name, into)
+    return copy_folder(CORPUS / name, into)
 
 
-def fix(folder: Path) -> set[str]:
-    """Run `check --fix`; the tags whose entry it re-dated."""
-    before = {e["tag"]: e["when"] for e in read_entries(folder)}
-    done = run_cli("check", "--fix", folder)
-    assert done.returncode in (0, 1), done.stderr
-    after = {e["tag"]: e["when"] for e in read_entries(folder)}
-    assert set(after) == set(before), "the fix must keep every entry"
-    return {tag for tag in before if after[tag] != before[tag]}
+def fidelity_late(into: Path) -> Path:
+    """``fidelity`` with its CRLF and non-ASCII migration merged late (after ``0001``), so the
+    guards wrap CRLF text, emoji, a marker on a statement's line, two statements in one chunk
+    and an empty custom migration. Its Latin-1 file and its orphan are left out: a file that is
+    not UTF-8 cannot be guarded."""
+    folder = copy_folder(FOLDERS / "fidelity", into)
+    for name in ("0004_latin1_comment.sql", "0005_orphan_not_in_journal.sql"):
+        (folder / name).unlink()
+    crlf, marker, two, empty = read_entries(folder)[:4]
+    write_entries(folder, [{**marker, "idx": 0}, {**crlf, "idx": 1}, two, empty])
+    return folder
 
 
-@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize("name", OUR_FOLDERS)
 def test_check_flags_what_the_model_predicts(name, tmp_path):
     folder = source(name, tmp_path / "m")
     diagnostics = check_json(folder)
@@ -93,60 +102,112 @@ def test_check_flags_what_the_model_predicts(name, tmp_path):
     assert flagged_tags(folder, diagnostics, "J005") == future
 
 
-@pytest.mark.parametrize("name", CASES)
-def test_fix_catches_up_a_database_that_skipped(name, migrate, new_database, tmp_path):
+@pytest.mark.parametrize("name", OUR_FOLDERS)
+def test_fix_keeps_the_invariants(name, new_database, tmp_path):
     folder = source(name, tmp_path / "m")
     flagged = flagged_tags(folder, check_json(folder), "J001")
-    every_merge = new_database()
-    skipped = deploy_after_every_merge(folder, every_merge, tmp_path)
-    assert skipped == flagged, "J001 must flag exactly what the real migrator skipped"
+    assert flagged, "each of these folders has entries the migrator skips"
+    outcome = check_invariants(journal_prefixes(folder, tmp_path), tmp_path, new_database)
+    assert outcome.fresh_original_ok
+    assert not outcome.failures, "\n".join(outcome.failures)
+    # the first out-of-order entry and every entry after it
+    entries = [e["tag"] for e in read_entries(folder)]
+    first = min(entries.index(tag) for tag in flagged)
+    assert outcome.redated == set(entries[first:])
+    assert flagged_tags(outcome.folder, check_json(outcome.folder), "J001") == set()
 
-    moved = fix(folder)
-    assert moved == flagged
-    assert flagged_tags(folder, check_json(folder), "J001") == set()
 
-    caught_up = migrate(folder, every_merge)
-    assert caught_up.ok, caught_up.error
-    assert skipped <= set(caught_up.applied_tags) <= skipped | moved
+@needs_corpus
+@pytest.mark.parametrize("name", CORPUS_FOLDERS)
+def test_fix_keeps_the_invariants_on_the_corpus(name, new_database, tmp_path):
+    """Each real folder deployed prefix by prefix, then fixed: in-order folders get their
+    other fixes (S002, S003, ...), which must not change what a database ends up with."""
+    folder = source(name, tmp_path / "m")
+    outcome = check_invariants(journal_prefixes(folder, tmp_path), tmp_path, new_database)
+    assert outcome.fresh_original_ok
+    assert not outcome.failures, "\n".join(outcome.failures)
+
+
+def write_journal(folder: Path, entries: list[tuple[str, int]]) -> None:
+    data = {
+        "version": "7",
+        "dialect": "postgresql",
+        "entries": [
+            {"idx": i, "version": "7", "when": when, "tag": tag, "breakpoints": True}
+            for i, (tag, when) in enumerate(entries)
+        ],
+    }
+    (folder / JOURNAL).write_text(json.dumps(data, indent=2) + "\n", "utf-8")
+
+
+def merge_state(into: Path, entries: list[tuple[str, int]], files: Path) -> Path:
+    (into / "meta").mkdir(parents=True)
+    for tag, _ in entries:
+        shutil.copyfile(files / f"{tag}.sql", into / f"{tag}.sql")
+    write_journal(into, entries)
+    return into
+
+
+def test_two_merges_that_each_needed_a_fix(new_database, tmp_path):
+    """Branch b merged after a, older: fixed. Then branch e, older than a, lands before the
+    fixed entry: the second fix re-dates the guarded entry again, and its guard must still
+    know the databases that applied it under either earlier identity."""
+    files = FOLDERS / "merged-twice"
+    jan1 = 1_735_689_600_000
+    init, plan = ("0000_init", jan1), ("0001_plan", jan1 + 4 * DAY)
+    invoices, roles = ("0002_invoices", jan1 + 2 * DAY), ("0003_roles", jan1 + 3 * DAY)
+    first_fix, second_fix = NOW_JAN, NOW_FEB
+
+    s1 = merge_state(tmp_path / "s1", [init], files)
+    s2 = merge_state(tmp_path / "s2", [init, plan], files)
+    s3 = merge_state(tmp_path / "s3", [init, plan, invoices], files)
+    s4 = copy_folder(s3, tmp_path / "s4")
+    assert fix_with_cli(s4, first_fix)[0] == {"0002_invoices"}
+    # the merge puts branch e's entry before the fixed one
+    s5 = copy_folder(s4, tmp_path / "s5")
+    shutil.copyfile(files / "0003_roles.sql", s5 / "0003_roles.sql")
+    head, fixed_invoices = read_entries(s4)[:2], read_entries(s4)[2]
+    merged = {**fixed_invoices, "idx": 2, "tag": roles[0], "when": roles[1]}
+    write_entries(s5, [*head, merged, {**fixed_invoices, "idx": 3}])
+    assert flagged_tags(s5, check_json(s5), "J001") == {"0003_roles"}
+
+    # the database that applied s3 in one go knows 0002_invoices by its first identity only
+    first_identity = new_database()
+    assert deploy_history([s3], first_identity) == [None]
+
+    outcome = check_invariants([s1, s2, s3, s4, s5], tmp_path, new_database, second_fix)
+    assert not outcome.failures, "\n".join(outcome.failures)
+    assert outcome.redated == {"0003_roles", "0002_invoices"}
+    guarded = (outcome.folder / "0002_invoices.sql").read_text("utf-8")
+    assert guarded.count("DO $drizzle_lsp$") == 2, "one guard per chunk, not a guard of a guard"
 
     fresh = new_database()
-    first = migrate(folder, fresh)
-    assert first.ok, first.error
-    assert len(first.applied_tags) == len(read_entries(folder))
-    again = migrate(folder, fresh)
-    assert again.ok and again.applied_tags == ()
+    assert deploy_history([outcome.folder], fresh) == [None]
+    assert deploy_history([outcome.folder], first_identity) == [None]
+    assert differences(fingerprint(fresh), fingerprint(first_identity)) == []
 
 
-@pytest.mark.usefixtures("s002_fixes")
-@pytest.mark.parametrize("name", CASES)
-def test_fix_reruns_the_moved_entries_without_error(name, migrate, scratch_db, tmp_path):
-    """The database that migrated in one go applied every entry: the moved ones run again."""
-    folder = source(name, tmp_path / "m")
-    assert migrate(folder, scratch_db).ok
-    moved = fix(folder)
-    rerun = migrate(folder, scratch_db)
-    assert rerun.ok, rerun.error
-    assert set(rerun.applied_tags) == moved
+def test_a_migration_that_cannot_be_guarded_gets_no_safe_fix(tmp_path):
+    """A re-dated migration holding COMMIT cannot run inside a guard: the fix is unsafe, says
+    so, and `--fix` leaves the folder as it was."""
+    folder = copy_folder(FOLDERS / "branch-merge", tmp_path / "m")
+    (folder / "0002_user_age.sql").write_text(
+        'ALTER TABLE "users" ADD COLUMN "age" integer;\nCOMMIT;\n', "utf-8"
+    )
+    [j001] = [d for d in check_json(folder) if d["code"] == "J001"]
+    assert j001["fix"]["applicability"] == "unsafe"
+    assert "transaction statement" in j001["message"]
+    before = {p.name: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    run_cli("check", "--fix", "--select", "J001", folder)
+    assert {p.name: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
+    done = run_cli("check", "--fix", "--unsafe-fixes", "--select", "J001", folder)
+    assert "not guarded: 0002_user_age.sql: a transaction statement" in done.stdout
 
 
-@pytest.mark.usefixtures("s002_fixes")
-@pytest.mark.parametrize("name", CASES)
-def test_every_fixed_migration_runs_twice_in_a_row(name, migrate, scratch_db, tmp_path):
-    """Each fixed file, run twice back to back by the real migrator on a fresh database.
-
-    On our own folders every migration must survive it. On homarr only the moved one must:
-    its 0007 is a data migration (UPDATE from a column it then drops) that no rewrite can make
-    re-runnable, and the fix does not move it, so it never runs twice.
-    """
-    folder = source(name, tmp_path / "m")
-    moved = fix(folder)
-    twice = moved if name == "homarr-before-restamp" else {e["tag"] for e in read_entries(folder)}
-    doubled = []
-    for entry in read_entries(folder):
-        doubled.append(entry)
-        if entry["tag"] in twice:
-            doubled.append(copy.deepcopy(entry))
-    write_entries(folder, doubled)
-    result = migrate(folder, scratch_db)
-    assert result.ok, result.error
-    assert len(result.rows) == len(doubled)
+def test_fix_says_what_it_did(tmp_path):
+    folder = copy_folder(FOLDERS / "several-out-of-order", tmp_path / "m")
+    done = run_cli("check", "--fix", "--select", "J001", folder)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "J001 re-dated 0002_tags, 0003_unique_name, 0004_drop_legacy and 1 more" in done.stdout
+    assert "added run-once guards to 0002_tags.sql" in done.stdout
+    assert [d["code"] for d in safe_fixes_left(folder) if d["code"] == "J001"] == []

@@ -40,6 +40,7 @@ from drizzle_lsp.rules._api import DatabaseContext, FolderContext, SqlContext
 AT_RISK_CODES = frozenset({"J001", "J005"})
 SYNTAX_CODES = frozenset({"J006", "S001"})
 ALL_SQL_CODES = frozenset(r.code for r in SQL_RULES)
+FOLDER_CODES = frozenset(r.code for r in FOLDER_RULES)
 
 Clock = Callable[[], int]
 
@@ -481,6 +482,9 @@ def fix_folder(
     violations = analyze(folder, settings, clock, at_risk)
     for _ in range(passes):
         candidates = [v for v in fixable(violations, unsafe) if wanted(v)]
+        # journal fixes first: J001's guards wrap a migration's text as it was applied, so an
+        # SQL fix inside it waits for the next pass (and then finds nothing to do there)
+        candidates.sort(key=lambda v: v.code not in FOLDER_CODES)
         chosen = compatible_fixes(v.fix for v in candidates if v.fix is not None)
         if not chosen:
             break

@@ -81,13 +81,15 @@ class Fix:
     # not overlap (ruff's isolation level): e.g. two journal rewrites each computed `idx`/`when`
     # from the journal as it was, so the second must be recomputed after the first
     isolation: str | None = None
+    # what the fix does beyond its title, and what it cannot make safe: the CLI prints them
+    notes: tuple[str, ...] = ()
 
     @property
     def paths(self) -> frozenset[Path]:
         return frozenset(edit.path for edit in self.edits)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Fix, (self.title, self.edits, self.applicability, self.isolation))
+        return (Fix, (self.title, self.edits, self.applicability, self.isolation, self.notes))
 
     def shifted(self, delta: int, into: Path | None = None) -> Fix:
         """This fix ``delta`` further on; given ``into``, its edits in ``CHUNK_PATH`` (a SQL
@@ -103,7 +105,7 @@ class Fix:
             )
             for e in self.edits
         ]
-        return Fix(self.title, tuple(edits), self.applicability, self.isolation)
+        return Fix(self.title, tuple(edits), self.applicability, self.isolation, self.notes)
 
 
 @dataclass(slots=True, unsafe_hash=True)

@@ -1,6 +1,6 @@
 """Rewriting ``meta/_journal.json`` with minimal text edits that keep its formatting.
 
-The journal fixes (J001 move to the end, J003 append, J004 renumber, J005 re-stamp) all come down
+The journal fixes (J001 re-date, J003 append, J004 renumber, J005 re-stamp) all come down
 to one operation: lay out the elements of ``entries`` in a new order, change some of their values,
 maybe append new elements. :func:`rewrite_entries` does that on the text: every element keeps its
 own text (indentation, key order, line endings), only the values that change are replaced, the
@@ -118,6 +118,20 @@ def move_to_end(
         plan.set(position, "when", first + offset)
     _renumber(journal, plan)
     return rewrite_entries(journal, path, plan)
+
+
+def redate_from(
+    journal: Journal, path: Path, position: int, now_ms: int
+) -> tuple[tuple[Edit, ...], dict[int, int]]:
+    """J001's rewrite: the entry at ``position`` and every one after it get new, strictly
+    increasing ``when`` values from :func:`next_when` on, in array order; the edits and each
+    re-dated position's new ``when``."""
+    plan = EntriesPlan(list(range(len(journal.entries))))
+    first = next_when(journal, now_ms)
+    new_whens = {p: first + offset for offset, p in enumerate(range(position, len(plan.order)))}
+    for p, when in new_whens.items():
+        plan.set(p, "when", when)
+    return rewrite_entries(journal, path, plan), new_whens
 
 
 def renumber(journal: Journal, path: Path) -> tuple[Edit, ...]:

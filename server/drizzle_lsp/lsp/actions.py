@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
@@ -21,6 +22,7 @@ from drizzle_lsp.core.diagnostics import Edit
 from drizzle_lsp.core.fixes import minimal_edit
 from drizzle_lsp.core.migration import MigrationFile
 from drizzle_lsp.core.suppress import ignore_edit
+from drizzle_lsp.core.text import TextIndex
 from drizzle_lsp.lsp import convert
 from drizzle_lsp.lsp.state import OpenDocument, ServerState
 
@@ -137,7 +139,7 @@ def _has_safe_fix(state: ServerState, document: OpenDocument) -> bool:
     if result is None:
         return False
     return any(
-        v.fix is not None and v.fix.applicability.value == "safe" and v.fix.paths == {document.path}
+        v.fix is not None and v.fix.applicability.value == "safe"
         for v in result.by_path.get(document.path, ())
     )
 
@@ -153,8 +155,24 @@ async def resolve(state: ServerState, action: types.CodeAction) -> types.CodeAct
     outcome = await state.fix_all(document.path)
     if outcome is None or document.version != data.get("version"):
         return action
-    before, after = outcome
-    if before != document.text:
-        return action
-    action.edit = _document_edit(state, document, minimal_edit(document.path, before, after))
+    changes: list[list[Any]] = []
+    for path, (before, after) in outcome.items():
+        target = _target(state, path, before)
+        if target is None:
+            return action  # a buffer differs from what was fixed: no edit rather than a wrong one
+        edit = minimal_edit(path, before, after)
+        changes += convert.edits_json([edit], target, state.encoding)
+    action.edit = convert.workspace_edit(changes, state.document_changes)
     return action
+
+
+def _target(state: ServerState, path: Path, before: str) -> convert.Document | None:
+    """Where an edit computed on ``before`` goes: the open buffer holding that text, or the
+    file on disk; None when the buffer holds another text."""
+    uri = convert.uri_of(path)
+    document = state.document(uri)
+    if document is None:
+        return convert.Document(uri, None, TextIndex(before))
+    if document.text != before:
+        return None
+    return convert.Document(document.uri, document.version, document.index)

@@ -802,13 +802,14 @@ class ServerState:
             return None
         return state.result
 
-    async def fix_all(self, path: Path) -> tuple[str, str] | None:
-        """Old and new text of ``path`` with every safe fix of its own diagnostics applied."""
+    async def fix_all(self, path: Path) -> dict[Path, tuple[str, str]] | None:
+        """Old and new text of each file that every safe fix of ``path``'s own diagnostics
+        changes (J001's fix on the journal also guards the re-dated ``.sql`` files)."""
         state = self.folder_of(path)
         if state is None:
             return None
         snapshot = self._snapshot(state)
-        # the caller compares the old text with its buffer: other changes do not matter here
+        # the caller compares the old texts with its buffers: other changes do not matter here
         return await self.in_worker(_fix_all, snapshot, self.clock, self.disk, path)  # type: ignore[no-any-return]
 
     # ---- the database ---------------------------------------------------------------------
@@ -951,19 +952,21 @@ def _analyze(snapshot: Snapshot, clock: Callable[[], int], disk: DiskCache) -> R
 
 def _fix_all(
     snapshot: Snapshot, clock: Callable[[], int], disk: DiskCache, path: Path
-) -> tuple[str, str] | None:
-    """Safe fixes of the diagnostics of ``path`` whose edits stay in ``path``, in passes."""
+) -> dict[Path, tuple[str, str]] | None:
+    """Safe fixes of the diagnostics of ``path``, in passes: each changed file's old and new
+    text."""
     folder = _load(snapshot, disk)
 
     def wanted(v: Violation) -> bool:
-        return v.path == path and v.fix is not None and v.fix.paths == {path}
+        return v.path == path and v.fix is not None
 
     view = _database_view(snapshot, folder)
     at_risk = at_risk_tags(view) | (view.status.not_applied if view is not None else frozenset())
     outcome = fix_folder(folder, snapshot.settings, clock, at_risk=at_risk, wanted=wanted)
-    if path not in outcome.changed:
+    if not outcome.changed:
         return None
-    return folder_texts(folder).get(path, ""), outcome.changed[path]
+    before = folder_texts(folder)
+    return {p: (before.get(p, ""), text) for p, text in outcome.changed.items()}
 
 
 def _short(path: Path) -> str:

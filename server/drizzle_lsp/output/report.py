@@ -7,7 +7,7 @@ UTF-16 code units, as LSP counts them, and in code points, as people count them.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from drizzle_lsp.core.analyze import fixable
@@ -47,6 +47,8 @@ class Report:
     fixed: int | None = None  # --fix: how many problems were fixed
     fixed_files: int = 0
     color: bool = False
+    # what the applied fixes did beyond their titles, and what they could not make safe
+    fix_notes: list[str] = field(default_factory=list)
 
     def display_path(self, path: Path) -> str:
         return display_path(path, self.cwd)

@@ -41,6 +41,7 @@ def _line(report: Report, d: Diagnostic) -> str:
 def summary(report: Report) -> list[str]:
     """The closing lines: what was fixed, what remains, which fixes are available."""
     lines = [fixed_summary(report.fixed, report.fixed_files)] if report.fixed else []
+    lines += [f"  {note}" for note in report.fix_notes]
     found = len(report.diagnostics)
     if found == 0:
         lines.append("All checks passed!")

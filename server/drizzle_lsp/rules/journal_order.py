@@ -26,40 +26,53 @@ reported here and not by J004.
 `0012_agent_messages` never runs it.
 
 ## Use instead
-Move the entry to the end of `entries` with a `when` later than every other entry (and not
-before now), and renumber `idx`:
+Keep the order of `entries` and give the entry, and every entry after it, a `when` later than
+every other entry (and not before now), strictly increasing:
 ```json
 {"idx": 12, "when": 1740000000000, "tag": "0012_agent_messages", ...},
 {"idx": 13, "when": 1767225600000, "tag": "0013_drop_channels", ...}
 ```
-Databases that did apply the migration will now run it again, so its SQL must be idempotent
-(`IF NOT EXISTS`, `IF EXISTS`, a `DO` block catching `duplicate_object`): see S002.
+Databases that applied a re-dated migration would now run it again, so each re-dated migration
+also gets a run-once guard: every chunk of its SQL, untouched, inside a generated `DO` block that
+runs it only when the migrations table has no row for the migration's previous identity:
+```sql
+-- drizzle-lsp run-once guard (generated): skipped where this migration ran
+DO $drizzle_lsp$ BEGIN IF NOT EXISTS (SELECT 1 FROM "drizzle"."__drizzle_migrations"
+  WHERE created_at = 1708000000000 OR hash = '9f86d08…') THEN EXECUTE $drizzle_lsp_sql$
+ALTER TABLE "channels" DROP COLUMN "topic";
+$drizzle_lsp_sql$; END IF; END $drizzle_lsp$;
+```
+The previous identity is the entry's old `when` (drizzle stores it as `created_at`) or the sha256
+of its old text (stored as `hash`); a `when` or text that two entries share is used only together
+with the other. The table is `migrations-schema`.`migrations-table` from the configuration.
 
 ## Fix safety
-The fix moves all out-of-order entries at once to the end, keeping their relative order, gives
-them strictly increasing `when` values from max(now, largest `when` + 1) on, and renumbers every
-`idx` to 0..n-1. It only edits `meta/_journal.json` and keeps its formatting. It is safe as an
-edit of the journal, but the moved migrations will run again on databases that had already
-applied them: when one of them is not idempotent (S002 fires on it), the fix title says so,
-and a second action makes its SQL idempotent (S002's fixes) and moves it, in one edit.
-When renumbering would make drizzle-kit reuse an existing migration number (a journal whose
-`idx` do not start at 0), the fix is unsafe. No fix is offered while the journal is not valid
+The fix keeps the array order, so an empty database still runs every migration in the order it
+always did. It re-dates the first out-of-order entry and every entry after it, with strictly
+increasing `when` values from max(now, largest `when` + 1), and guards each of them:
+
+- a database that applied everything skips every guarded statement and records the new dates;
+- a database that skipped an entry runs it now, and skips the guarded entries it had applied;
+- a guarded migration is guarded again, when it has to move again, by adding its new identity to
+  the guard's condition.
+
+The fix is safe. It is unsafe, and says why, when a re-dated migration cannot be guarded: its
+file is not valid UTF-8 or cannot be read, it has a syntax error, or it holds a transaction
+statement (`COMMIT`, `BEGIN`, ...), which cannot run inside a `DO` block. Without a guard, that
+migration runs again wherever it was applied. No fix is offered while the journal is not valid
 JSON (J006).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
+from pathlib import Path
 
 from drizzle_lsp.core.diagnostics import Applicability, Edit, Fix, Severity, Violation
-from drizzle_lsp.core.fixes import compatible_fixes
+from drizzle_lsp.core.folder import SqlDocument
 from drizzle_lsp.core.journal import Journal, JournalEntry, format_when
-from drizzle_lsp.core.journal_edit import (
-    is_rewritable,
-    move_to_end,
-    renumber_hazard,
-    rewrite_isolation,
-)
+from drizzle_lsp.core.journal_edit import is_rewritable, redate_from, rewrite_isolation
+from drizzle_lsp.core.run_once import both, guard_file, identities, migration_hash, quoted_table
 from drizzle_lsp.rules._api import Fixability, FolderContext, RuleInfo, Scope
 
 RULE = RuleInfo(
@@ -71,7 +84,7 @@ RULE = RuleInfo(
     summary="Journal entry whose `when` is not after every earlier entry: the migrator skips it",
 )
 
-S002 = frozenset({"S002"})
+TITLE_MAX = 59  # an editor's quick fix menu shows about this much
 
 
 def check(ctx: FolderContext) -> Iterator[Violation]:
@@ -82,14 +95,13 @@ def check(ctx: FolderContext) -> Iterator[Violation]:
     late = out_of_order(journal)
     if not late:
         return
-    fix, alternatives = _fixes(ctx, journal, [entry for entry, _ in late])
+    fix = _fix(ctx, journal, folder.journal_path, late[0][0])
     for entry, earlier in late:
         yield RULE.violation(
             folder.journal_path,
             entry.fields["when"].value_span,
-            _message(entry, earlier),
+            _message(entry, earlier, journal.entries[-1], fix),
             fix,
-            alternatives,
             tag=entry.tag,
         )
 
@@ -111,82 +123,97 @@ def out_of_order(journal: Journal) -> list[tuple[JournalEntry, JournalEntry]]:
     return found
 
 
-def _message(entry: JournalEntry, earlier: JournalEntry) -> str:
+def _message(
+    entry: JournalEntry, earlier: JournalEntry, last: JournalEntry, fix: Fix | None
+) -> str:
     assert entry.when is not None and earlier.when is not None
     relation = "the same date as" if entry.when == earlier.when else "before"
+    later = " and every later entry" if entry is not last else ""
+    if fix is None or fix.applicability is Applicability.SAFE:
+        remedy = "run-once guards keep databases that applied a migration from running it twice"
+    else:
+        remedy = f"{_not_guarded(fix)}, so review it first"
     return (
-        f"{entry.quoted} is dated {format_when(entry.when)}, {relation} the earlier entry "
-        f"{earlier.quoted} ({format_when(earlier.when)}): the migrator silently skips it on "
-        f"every database that has applied {earlier.quoted}. Move it to the end of the journal "
-        "with a newer `when`; it will then run again where it was applied, so make it idempotent."
+        f"The migrator skips {entry.quoted} on every database that applied {earlier.quoted}: "
+        f"it is dated {format_when(entry.when)}, {relation} {format_when(earlier.when)}. "
+        f"Re-date it{later} ({remedy})."
     )
 
 
-def _fixes(
-    ctx: FolderContext, journal: Journal, late: Sequence[JournalEntry]
-) -> tuple[Fix | None, tuple[Fix, ...]]:
-    """The one fix every J001 violation carries (all late entries move together), and the
-    alternative that also makes their SQL idempotent."""
-    path = ctx.folder.journal_path
+def _not_guarded(fix: Fix) -> str:
+    missing = [note for note in fix.notes if note.startswith("not guarded")]
+    return "; ".join(missing) or "some migrations cannot be guarded"
+
+
+def _fix(ctx: FolderContext, journal: Journal, path: Path, first: JournalEntry) -> Fix | None:
+    """Re-date ``first`` and every later entry, and guard each re-dated migration."""
     # a journal that is not valid JSON cannot be rewritten safely
-    if path is None or not is_rewritable(journal):
-        return None, ()
-    edits = move_to_end(journal, path, [e.position for e in late], ctx.now_ms)
-    hazard = renumber_hazard(journal, len(journal.entries) - 1)
-    applicability = Applicability.UNSAFE if hazard else Applicability.SAFE
-    note = f"; unsafe: {hazard}" if hazard else ""
-    names = ", ".join(e.label for e in late)
-    risky, sql_edits, sql_unsafe = _not_idempotent(ctx, late)
-    isolation = rewrite_isolation(path)
-    fix = Fix(
-        f"Move {names} to the end of the journal{_warning(risky)}{note}",
-        edits,
-        applicability,
-        isolation,
+    if not is_rewritable(journal):
+        return None
+    journal_edits, new_whens = redate_from(journal, path, first.position, ctx.now_ms)
+    redated = journal.entries[first.position :]
+    guard_edits, guarded, problems = _guards(ctx, journal, redated)
+    labels = [e.label for e in redated]
+    notes = [
+        f"re-dated {_listing(labels)} from {format_when(min(new_whens.values()))} on",
+        *([f"added run-once guards to {_listing(guarded)}"] if guarded else []),
+        *(f"not guarded: {problem}; it runs again where it was applied" for problem in problems),
+    ]
+    return Fix(
+        _title(labels, unsafe=bool(problems)),
+        (*journal_edits, *guard_edits),
+        Applicability.UNSAFE if problems else Applicability.SAFE,
+        rewrite_isolation(path),
+        tuple(notes),
     )
-    if not risky or sql_edits is None:
-        return fix, ()
-    files = ", ".join(f"{e.label}.sql" for e in risky)
-    both = Fix(
-        f"Make {files} idempotent and move {names} to the end of the journal{note}",
-        (*sql_edits, *edits),
-        Applicability.UNSAFE if hazard or sql_unsafe else Applicability.SAFE,
-        isolation,
-    )
-    return fix, (both,)
 
 
-def _warning(risky: Sequence[JournalEntry]) -> str:
-    if not risky:
-        return ""
-    files = ", ".join(f"{e.label}.sql" for e in risky)
-    verb, where = ("is", "it was") if len(risky) == 1 else ("are", "they were")
-    return f" (warning: {files} {verb} not idempotent and will run again where {where} applied)"
-
-
-def _not_idempotent(
-    ctx: FolderContext, late: Sequence[JournalEntry]
-) -> tuple[list[JournalEntry], tuple[Edit, ...] | None, bool]:
-    """The late entries whose SQL S002 flags, the edits of S002's fixes for all of them (None
-    when some statement has no fix or fixes collide), and whether any of those fixes is unsafe."""
-    risky: list[JournalEntry] = []
-    fixes: list[Fix] = []
-    complete = True
-    for entry in late:
-        document = ctx.folder.document_for_tag(entry.tag) if entry.tag is not None else None
+def _guards(
+    ctx: FolderContext, journal: Journal, redated: list[JournalEntry]
+) -> tuple[list[Edit], list[str], list[str]]:
+    """The edits guarding the re-dated migrations, their labels, and why some cannot be."""
+    documents = [_document(ctx, entry) for entry in journal.entries]
+    hashes = [migration_hash(d) if d is not None else None for d in documents]
+    known_as = identities([e.when for e in journal.entries], hashes)
+    table = quoted_table(ctx.settings.migrations_schema, ctx.settings.migrations_table)
+    edits: list[Edit] = []
+    guarded: list[str] = []
+    problems: list[str] = []
+    for entry in redated:
+        document = documents[entry.position]
         if document is None:
-            continue  # a missing file is J002's
-        found = [v for v in ctx.lint_sql(document, S002) if v.code == "S002"]
-        if not found:
+            continue  # a missing file is J002's: the migrator throws before running anything
+        position = entry.position
+        condition = known_as[position].condition() or both(entry.when, hashes[position])
+        if not condition:
+            problems.append(f"{entry.label} has no `when` to know it by")
             continue
-        risky.append(entry)
-        for v in found:
-            if v.fix is None:
-                complete = False
-            else:
-                fixes.append(v.fix)
-    if not complete or not fixes or len(compatible_fixes(fixes)) != len(set(fixes)):
-        return risky, None, False
-    edits = tuple(edit for fix in dict.fromkeys(fixes) for edit in fix.edits)
-    unsafe = any(fix.applicability is Applicability.UNSAFE for fix in fixes)
-    return risky, edits, unsafe
+        result = guard_file(document, condition, table)
+        if result.problem is not None:
+            problems.append(result.problem)
+        elif result.edits:
+            edits.extend(result.edits)
+            guarded.append(f"{entry.label}.sql")
+    return edits, guarded, problems
+
+
+def _document(ctx: FolderContext, entry: JournalEntry) -> SqlDocument | None:
+    return ctx.folder.document_for_tag(entry.tag) if entry.tag is not None else None
+
+
+def _title(labels: list[str], unsafe: bool) -> str:
+    suffix = " (unsafe)" if unsafe else ""
+    first, others = labels[0], len(labels) - 1
+    candidates = [
+        f"Re-date {first}, guarded to run once{suffix}"
+        if not others
+        else f"Re-date {first} and {others} later, guarded{suffix}",
+        f"Re-date {len(labels)} entries, guarded to run once{suffix}",
+    ]
+    return next((t for t in candidates if len(t) <= TITLE_MAX), candidates[-1])
+
+
+def _listing(names: list[str], shown: int = 3) -> str:
+    if len(names) <= shown:
+        return ", ".join(names)
+    return f"{', '.join(names[:shown])} and {len(names) - shown} more"

@@ -1,0 +1,181 @@
+"""Run-once guards: a migration's SQL made to run only where it has not been applied before.
+
+Re-dating a journal entry (J001's fix) makes the migrator run it again on every database that
+applied it under its old date. A guard wraps each chunk of the migration, untouched, in a ``DO``
+block that ``EXECUTE``s it only when the migrations table holds no row for the migration's
+previous identity (its old ``when`` as ``created_at``, or the sha256 of its old text as
+``hash``): databases that applied it skip its statements, the others (an empty one, or one that
+skipped it) run them, in journal order. A guard that is guarded again gets the new identity added
+to its condition instead of a second wrapper.
+
+Only the text between a chunk's first and last non-blank characters moves inside the guard: the
+breakpoints, blank lines and comments around it stay where they were.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from drizzle_lsp.core.database import drizzle_hash
+from drizzle_lsp.core.diagnostics import Edit
+from drizzle_lsp.core.folder import SqlDocument
+from drizzle_lsp.core.migration import Chunk, MigrationFile, parse_chunk
+
+GUARD_COMMENT = "-- drizzle-lsp run-once guard (generated): skipped where this migration ran"
+_OUTER = "drizzle_lsp"
+_INNER = "drizzle_lsp_sql"
+
+# the head of a guard as :func:`_wrap` writes it; the condition is what a new identity extends
+_GUARD = re.compile(
+    r"-- drizzle-lsp run-once guard[^\r\n]*\r?\n"
+    r"DO \$(?P<outer>drizzle_lsp\w*)\$ BEGIN IF NOT EXISTS \(SELECT 1 FROM (?P<table>.+?)\r?\n"
+    r"  WHERE (?P<condition>.+?)\) THEN EXECUTE \$(?P<inner>drizzle_lsp\w*)\$\r?\n"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """How the migrations table knows a migration: the ``created_at`` and ``hash`` of its row.
+
+    Either may be left out (None) where it would also match another migration's row.
+    """
+
+    when: int | None
+    hash: str | None
+
+    def condition(self) -> str:
+        parts = []
+        if self.when is not None:
+            parts.append(f"created_at = {self.when}")
+        if self.hash is not None:
+            parts.append(f"hash = '{self.hash}'")
+        return " OR ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Guarded:
+    """The edits that guard one file, or why it cannot be guarded (``edits`` then empty)."""
+
+    edits: tuple[Edit, ...]
+    problem: str | None = None
+
+
+def migration_hash(document: SqlDocument) -> str | None:
+    """The ``hash`` drizzle stores for ``document`` as it is now (its BOM included)."""
+    if document.source is None:
+        return None
+    return drizzle_hash(("\ufeff" if document.source.bom else "") + document.source.text)
+
+
+def identities(whens: Sequence[int | None], hashes: Sequence[str | None]) -> list[Identity]:
+    """Each migration's identity among those of one folder, given every entry's ``when`` and
+    file hash: a ``when`` or hash that two entries share says nothing about which one ran, so
+    it is used only together with the other (and then both must match)."""
+    when_count = _counts(whens)
+    hash_count = _counts(hashes)
+    found = []
+    for when, digest in zip(whens, hashes, strict=True):
+        unique_when = when if when is not None and when_count[when] == 1 else None
+        unique_hash = digest if digest is not None and hash_count[digest] == 1 else None
+        found.append(Identity(unique_when, unique_hash))
+    return found
+
+
+def _counts(values: Sequence[int | str | None]) -> dict[int | str | None, int]:
+    counts: dict[int | str | None, int] = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return counts
+
+
+def both(when: int | None, digest: str | None) -> str | None:
+    """The condition that needs both ``when`` and ``digest`` to match (None without both)."""
+    if when is None or digest is None:
+        return None
+    return f"(created_at = {when} AND hash = '{digest}')"
+
+
+def guard_file(document: SqlDocument, condition: str, table: str) -> Guarded:
+    """Edits that make every chunk of ``document`` with statements run only where no row of
+    ``table`` (a quoted, schema-qualified name) meets ``condition``."""
+    if document.source is None:
+        return Guarded((), f"{document.path.name} cannot be read ({document.error})")
+    migration = document.migration
+    assert migration is not None
+    if migration.syntax_errors:
+        return Guarded((), f"{document.path.name} has a syntax error")
+    newline = document.source.newline
+    edits: list[Edit] = []
+    for chunk in migration.chunks:
+        problem = _unguardable(migration, chunk)
+        if problem is not None:
+            return Guarded((), f"{document.path.name}: {problem}")
+        edits.extend(_guard_chunk(document.path, chunk, condition, table, newline))
+    return Guarded(tuple(edits))
+
+
+def _unguardable(migration: MigrationFile, chunk: Chunk) -> str | None:
+    for statement in migration.statements_in(chunk.number):
+        if migration.tree(statement).type_name == "TransactionStmt":
+            # inside a DO block it would fail instead of ending the migrator's transaction
+            return "a transaction statement cannot run inside a guard"
+    return None
+
+
+def _guard_chunk(
+    path: Path, chunk: Chunk, condition: str, table: str, newline: str
+) -> Iterator[Edit]:
+    text = chunk.text
+    body = text.strip()
+    if not body or not _has_statements(chunk):
+        return
+    start = chunk.span.start + text.index(body[0])
+    existing = _GUARD.match(body)
+    if existing is not None and body.endswith(f"$; END IF; END ${existing['outer']}$;"):
+        at = start + existing.start("condition")
+        end = start + existing.end("condition")
+        terms = existing["condition"].split(" OR ")
+        added = [term for term in condition.split(" OR ") if term not in terms]
+        if added:
+            yield Edit.replace(path, at, end, " OR ".join([*terms, *added]))
+        return
+    # one edit over the whole body: a fix of another rule inside it (a breakpoint inserted by
+    # S003) would tear the guard apart, and overlapping edits wait for the next pass
+    head, tail = _wrap(body, condition, table, newline)
+    yield Edit.replace(path, start, start + len(body), head + body + tail)
+
+
+def _has_statements(chunk: Chunk) -> bool:
+    return bool(parse_chunk(chunk.text).statements)
+
+
+def _wrap(body: str, condition: str, table: str, newline: str) -> tuple[str, str]:
+    outer = _free_tag(body, _OUTER)
+    inner = _free_tag(body, _INNER)
+    head = (
+        f"{GUARD_COMMENT}{newline}"
+        f"DO ${outer}$ BEGIN IF NOT EXISTS (SELECT 1 FROM {table}{newline}"
+        f"  WHERE {condition}) THEN EXECUTE ${inner}${newline}"
+    )
+    tail = f"{newline}${inner}$; END IF; END ${outer}$;"
+    return head, tail
+
+
+def _free_tag(text: str, base: str) -> str:
+    """A dollar-quote tag starting with ``base`` whose ``$tag$`` does not occur in ``text``."""
+    tag, n = base, 0
+    while f"${tag}$" in text:
+        n += 1
+        tag = f"{base}_{n}"
+    return tag
+
+
+def quoted_table(schema: str, table: str) -> str:
+    return f"{_ident(schema)}.{_ident(table)}"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

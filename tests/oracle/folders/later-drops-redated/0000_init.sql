@@ -1,0 +1,4 @@
+CREATE TABLE "steps" (
+	"id" serial PRIMARY KEY NOT NULL,
+	"sequence" integer NOT NULL
+);

@@ -1,0 +1,3 @@
+CREATE TABLE "runs" (
+	"id" serial PRIMARY KEY NOT NULL
+);

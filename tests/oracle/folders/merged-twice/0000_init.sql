@@ -1,0 +1,4 @@
+CREATE TABLE "accounts" (
+	"id" serial PRIMARY KEY NOT NULL,
+	"name" text NOT NULL
+);
