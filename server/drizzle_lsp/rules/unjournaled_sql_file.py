@@ -29,9 +29,10 @@ or delete the file if it is a leftover whose changes live in another migration.
 The fix appends an entry laid out like the last one: the next `idx`, a `when` after every other
 entry and not before now (as J001's fix), `version` and `breakpoints` copied from the last entry,
 `tag` = the file name. The migration then runs on every database at the next `migrate()`.
-It is safe unless a journaled migration has the same number prefix as the file (the signature of
-a merge leftover whose changes were generated again): running it then would likely fail on
-objects that already exist, so the fix is unsafe there. No report while the journal is not valid
+It is always unsafe: a file may be left out of the journal on purpose (a draft, a script run by
+hand, a leftover of a merge whose changes were generated again), and adding it runs it on
+production at the next deploy. It is applied only with `--unsafe-fixes` or from the editor.
+No report while the journal is not valid
 JSON, has no `entries` array or has an entry without a string `tag` (J006): which files it lists
 is not known then; no fix while a key is written twice in one entry (J006).
 """
@@ -127,13 +128,11 @@ def _fix(
     if not is_rewritable(journal):
         return None
     edits = append_entry(journal, journal_path, tag, ctx.now_ms)
-    isolation = rewrite_isolation(journal_path)
-    if sibling is None:
-        return Fix(f"Add {tag} to the end of the journal", edits, isolation=isolation)
+    why = f"a leftover of {sibling}" if sibling is not None else "left out on purpose"
     return Fix(
-        f"Add {tag} to the end of the journal (unsafe: it will run everywhere; check it is not "
-        f"a leftover of {sibling})",
+        f"Add {tag} to the journal (unsafe: runs at the next deploy)",
         edits,
         Applicability.UNSAFE,
-        isolation,
+        rewrite_isolation(journal_path),
+        (f"{tag}.sql runs on every database at the next deploy: check it is not {why}",),
     )
