@@ -95,10 +95,13 @@ async function main() {
   return "error" in report ? 1 : 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    process.stdout.write(`${JSON.stringify({ error: describe(e) })}\n`);
-    process.exit(1);
-  },
-);
+// process.exit() does not wait for a pipe to drain: exit once the report is written, or a
+// report of more than the pipe's 64 KiB is cut short
+function exitAfterWrite(code) {
+  process.stdout.write("", () => process.exit(code));
+}
+
+main().then(exitAfterWrite, (e) => {
+  process.stdout.write(`${JSON.stringify({ error: describe(e) })}\n`);
+  exitAfterWrite(1);
+});
