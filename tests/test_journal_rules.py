@@ -221,3 +221,30 @@ def test_corpus_orphan_appended_with_unsafe_fixes(tmp_path: Path) -> None:
     # an insertion: everything before it and the closing lines are byte-identical
     cut = before.rindex("\n  ]")  # right after the last entry
     assert after.startswith(before[:cut]) and after.endswith(before[cut:])
+
+
+def test_a_tag_listed_twice_gets_one_guard_that_knows_both_entries(tmp_path: Path) -> None:
+    root = tmp_path / "drizzle"
+    (root / "meta").mkdir(parents=True)
+    (root / "0000_init.sql").write_text('CREATE TABLE "a" ("id" int);\n')
+    (root / "0001_a.sql").write_text('CREATE TABLE "a2" ("id" int);\n')
+    (root / "0002_b.sql").write_text('CREATE TABLE "b" ("id" int);\n')
+    entries = [
+        ("0000_init", NOW - 3000),
+        ("0001_a", NOW - 1000),
+        ("0002_b", NOW - 2000),
+        ("0002_b", NOW - 1500),
+    ]
+    journal = {
+        "version": "7",
+        "dialect": "postgresql",
+        "entries": [
+            {"idx": i, "version": "7", "when": when, "tag": tag, "breakpoints": True}
+            for i, (tag, when) in enumerate(entries)
+        ],
+    }
+    (root / "meta" / "_journal.json").write_text(json.dumps(journal, indent=2))
+    outcome = fix_folder(_load(root), Settings(), clock=lambda: NOW, unsafe=True)
+    guarded = outcome.changed[root / "0002_b.sql"]
+    assert guarded.count("DO $drizzle_lsp$") == 1
+    assert f"WHERE created_at = {NOW - 2000} OR created_at = {NOW - 1500})" in guarded

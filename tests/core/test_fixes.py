@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from drizzle_lsp.core.fixes import common_ends
+from drizzle_lsp.core.diagnostics import Edit, Fix
+from drizzle_lsp.core.fixes import common_ends, compatible_fixes
 
 
 def _naive(old: str, new: str) -> tuple[int, int]:
@@ -27,3 +30,14 @@ def test_common_ends_are_the_naive_ones(ends: str, old: str, new: str, repeat: i
     assert common_ends(before, after) == _naive(before, after)
     assert common_ends(after, after) == (len(after), 0)
     assert common_ends("", after) == (0, 0)
+
+
+def test_an_insertion_at_the_edge_of_a_replacement_waits_for_the_next_pass():
+    """Applied together, a DO block's head inserted where another fix replaces the text would
+    wrap that fix's text: the second fix waits for the next pass, which recomputes it."""
+    path = Path("/m/0001_x.sql")
+    guard = Fix("guard", (Edit.replace(path, 0, 10, "DO ... 0123456789 ..."),))
+    wrap = Fix("wrap", (Edit.insert(path, 0, "DO $$ BEGIN\n"), Edit.insert(path, 10, "\nEND $$;")))
+    inside = Fix("inside", (Edit.insert(path, 5, " IF NOT EXISTS"),))
+    after = Fix("after", (Edit.insert(path, 11, ";"),))
+    assert compatible_fixes([guard, wrap, inside, after]) == [guard, after]

@@ -194,7 +194,11 @@ async def test_fix_all_on_the_journal_guards_the_sql_files_too(
     sql_uri = (folder / "0002_b.sql").as_uri()
     assert set(changes) == {uri, sql_uri}
     guarded = apply_edits((folder / "0002_b.sql").read_text(), changes[sql_uri])
-    assert 'EXECUTE $drizzle_lsp_sql$\nALTER TABLE "users" ADD COLUMN "b" text;\n' in guarded
+    # the late migration is also made idempotent inside its guard
+    assert (
+        'EXECUTE $drizzle_lsp_sql$\nALTER TABLE "users" ADD COLUMN IF NOT EXISTS "b" text;\n'
+        in guarded
+    )
 
 
 async def test_hover_names_the_colliding_entry(tmp_path: Path, start: Starter) -> None:

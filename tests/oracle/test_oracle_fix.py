@@ -50,6 +50,7 @@ OUR_FOLDERS = [
     "future-stamp",
     "later-uses-redated",
     "later-drops-redated",
+    "later-reapplies",
     "fidelity-late",
     pytest.param("homarr-before-restamp", marks=needs_corpus),
 ]

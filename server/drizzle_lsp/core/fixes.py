@@ -39,8 +39,11 @@ def apply_fix(texts: dict[Path, str], fix: Fix) -> dict[Path, str]:
 
 
 def _overlaps(a: Span, b: Span) -> bool:
-    if a.start == a.end == b.start == b.end:
-        return True  # two insertions at one point: their order would be arbitrary
+    if a.start == a.end or b.start == b.end:
+        # an insertion at the edge of another edit (or at the same point as another insertion)
+        # lands inside or outside it depending on their order: a DO block's head inserted where
+        # J001's guard replaces the text would wrap the guard
+        return a.start <= b.end and b.start <= a.end
     return a.start < b.end and b.start < a.end
 
 

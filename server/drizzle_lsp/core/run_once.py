@@ -21,6 +21,7 @@ from pathlib import Path
 
 from drizzle_lsp.core.database import drizzle_hash
 from drizzle_lsp.core.diagnostics import Edit
+from drizzle_lsp.core.fixes import apply_edits
 from drizzle_lsp.core.folder import SqlDocument
 from drizzle_lsp.core.migration import Chunk, MigrationFile, parse_chunk
 
@@ -98,9 +99,12 @@ def both(when: int | None, digest: str | None) -> str | None:
     return f"(created_at = {when} AND hash = '{digest}')"
 
 
-def guard_file(document: SqlDocument, condition: str, table: str) -> Guarded:
+def guard_file(
+    document: SqlDocument, condition: str, table: str, inside: Sequence[Edit] = ()
+) -> Guarded:
     """Edits that make every chunk of ``document`` with statements run only where no row of
-    ``table`` (a quoted, schema-qualified name) meets ``condition``."""
+    ``table`` (a quoted, schema-qualified name) meets ``condition``; ``inside`` are edits of
+    the statements (that do not overlap) to make as they go inside the guard."""
     if document.source is None:
         return Guarded((), f"{document.path.name} cannot be read ({document.error})")
     migration = document.migration
@@ -113,7 +117,7 @@ def guard_file(document: SqlDocument, condition: str, table: str) -> Guarded:
         problem = _unguardable(migration, chunk)
         if problem is not None:
             return Guarded((), f"{document.path.name}: {problem}")
-        edits.extend(_guard_chunk(document.path, chunk, condition, table, newline))
+        edits.extend(_guard_chunk(document.path, chunk, condition, table, newline, inside))
     return Guarded(tuple(edits))
 
 
@@ -126,13 +130,14 @@ def _unguardable(migration: MigrationFile, chunk: Chunk) -> str | None:
 
 
 def _guard_chunk(
-    path: Path, chunk: Chunk, condition: str, table: str, newline: str
+    path: Path, chunk: Chunk, condition: str, table: str, newline: str, inside: Sequence[Edit]
 ) -> Iterator[Edit]:
     text = chunk.text
     body = text.strip()
     if not body or not _has_statements(chunk):
         return
     start = chunk.span.start + text.index(body[0])
+    end = start + len(body)
     existing = _GUARD.match(body)
     if existing is not None and body.endswith(f"$; END IF; END ${existing['outer']}$;"):
         at = start + existing.start("condition")
@@ -144,8 +149,10 @@ def _guard_chunk(
         return
     # one edit over the whole body: a fix of another rule inside it (a breakpoint inserted by
     # S003) would tear the guard apart, and overlapping edits wait for the next pass
+    mine = [e for e in inside if start <= e.span.start and e.span.end <= end]
+    body = apply_edits(body, [Edit(e.path, e.span.shifted(-start), e.new_text) for e in mine])
     head, tail = _wrap(body, condition, table, newline)
-    yield Edit.replace(path, start, start + len(body), head + body + tail)
+    yield Edit.replace(path, start, end, head + body + tail)
 
 
 def _has_statements(chunk: Chunk) -> bool:

@@ -54,7 +54,10 @@ increasing `when` values from max(now, largest `when` + 1), and guards each of t
 - a database that applied everything skips every guarded statement and records the new dates;
 - a database that skipped an entry runs it now, and skips the guarded entries it had applied;
 - a guarded migration is guarded again, when it has to move again, by adding its new identity to
-  the guard's condition.
+  the guard's condition;
+- an out-of-order migration also gets S002's safe fixes (`IF NOT EXISTS`, ...) inside its guard:
+  a database that skipped it runs it after the later ones, and a team that noticed something
+  missing has often written a later migration that makes it.
 
 The fix is safe. It is unsafe, and says why, when a re-dated migration cannot be guarded: its
 file is not valid UTF-8 or cannot be read, it has a syntax error, or it holds a transaction
@@ -69,6 +72,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from drizzle_lsp.core.diagnostics import Applicability, Edit, Fix, Severity, Violation
+from drizzle_lsp.core.fixes import compatible_fixes
 from drizzle_lsp.core.folder import SqlDocument
 from drizzle_lsp.core.journal import Journal, JournalEntry, format_when
 from drizzle_lsp.core.journal_edit import is_rewritable, redate_from, rewrite_isolation
@@ -84,6 +88,7 @@ RULE = RuleInfo(
     summary="Journal entry whose `when` is not after every earlier entry: the migrator skips it",
 )
 
+S002 = frozenset({"S002"})
 TITLE_MAX = 59  # an editor's quick fix menu shows about this much
 
 
@@ -95,7 +100,7 @@ def check(ctx: FolderContext) -> Iterator[Violation]:
     late = out_of_order(journal)
     if not late:
         return
-    fix = _fix(ctx, journal, folder.journal_path, late[0][0])
+    fix = _fix(ctx, journal, folder.journal_path, [entry for entry, _ in late])
     for entry, earlier in late:
         yield RULE.violation(
             folder.journal_path,
@@ -145,18 +150,22 @@ def _not_guarded(fix: Fix) -> str:
     return "; ".join(missing) or "some migrations cannot be guarded"
 
 
-def _fix(ctx: FolderContext, journal: Journal, path: Path, first: JournalEntry) -> Fix | None:
-    """Re-date ``first`` and every later entry, and guard each re-dated migration."""
+def _fix(ctx: FolderContext, journal: Journal, path: Path, late: list[JournalEntry]) -> Fix | None:
+    """Re-date the first late entry and every later one, and guard each re-dated migration."""
     # a journal that is not valid JSON cannot be rewritten safely
     if not is_rewritable(journal):
         return None
+    first = late[0]
     journal_edits, new_whens = redate_from(journal, path, first.position, ctx.now_ms)
     redated = journal.entries[first.position :]
-    guard_edits, guarded, problems = _guards(ctx, journal, redated)
+    guard_edits, guarded, idempotent, problems = _guards(
+        ctx, journal, redated, {e.position for e in late}
+    )
     labels = [e.label for e in redated]
     notes = [
         f"re-dated {_listing(labels)} from {format_when(min(new_whens.values()))} on",
         *([f"added run-once guards to {_listing(guarded)}"] if guarded else []),
+        *([f"made {_listing(idempotent)} idempotent inside its guard"] if idempotent else []),
         *(f"not guarded: {problem}; it runs again where it was applied" for problem in problems),
     ]
     return Fix(
@@ -169,9 +178,14 @@ def _fix(ctx: FolderContext, journal: Journal, path: Path, first: JournalEntry) 
 
 
 def _guards(
-    ctx: FolderContext, journal: Journal, redated: list[JournalEntry]
-) -> tuple[list[Edit], list[str], list[str]]:
-    """The edits guarding the re-dated migrations, their labels, and why some cannot be."""
+    ctx: FolderContext, journal: Journal, redated: list[JournalEntry], late: set[int]
+) -> tuple[list[Edit], list[str], list[str], list[str]]:
+    """The edits guarding the re-dated migrations, the files guarded, those also made
+    idempotent, and why some cannot be guarded.
+
+    A late migration also gets S002's safe fixes inside its guard: a database that skipped it
+    runs it after the later ones, which may have made some of its objects already (a team that
+    found a column missing often adds a migration that makes it)."""
     documents = [_document(ctx, entry) for entry in journal.entries]
     hashes = [migration_hash(d) if d is not None else None for d in documents]
     known_as = identities([e.when for e in journal.entries], hashes)
@@ -179,22 +193,50 @@ def _guards(
     edits: list[Edit] = []
     guarded: list[str] = []
     problems: list[str] = []
-    for entry in redated:
-        document = documents[entry.position]
-        if document is None:
-            continue  # a missing file is J002's: the migrator throws before running anything
-        position = entry.position
-        condition = known_as[position].condition() or both(entry.when, hashes[position])
-        if not condition:
-            problems.append(f"{entry.label} has no `when` to know it by")
+    idempotent: list[str] = []
+    for document, entries in _by_file(redated, documents):
+        terms = [
+            known_as[e.position].condition() or both(e.when, hashes[e.position]) for e in entries
+        ]
+        label = entries[0].label
+        if not all(terms):
+            problems.append(f"{label} has no `when` to know it by")
             continue
-        result = guard_file(document, condition, table)
+        condition = " OR ".join(dict.fromkeys(t for t in terms if t))
+        is_late = any(e.position in late for e in entries)
+        inside = _idempotent_edits(ctx, document) if is_late else ()
+        result = guard_file(document, condition, table, inside)
         if result.problem is not None:
             problems.append(result.problem)
         elif result.edits:
             edits.extend(result.edits)
-            guarded.append(f"{entry.label}.sql")
-    return edits, guarded, problems
+            guarded.append(f"{label}.sql")
+            if inside:
+                idempotent.append(f"{label}.sql")
+    return edits, guarded, idempotent, problems
+
+
+def _by_file(
+    redated: list[JournalEntry], documents: list[SqlDocument | None]
+) -> list[tuple[SqlDocument, list[JournalEntry]]]:
+    """The re-dated entries of each file: a tag listed twice names one file, guarded once."""
+    found: dict[Path, tuple[SqlDocument, list[JournalEntry]]] = {}
+    for entry in redated:
+        document = documents[entry.position]
+        # a missing file is J002's: the migrator throws before running anything
+        if document is not None:
+            found.setdefault(document.path, (document, []))[1].append(entry)
+    return list(found.values())
+
+
+def _idempotent_edits(ctx: FolderContext, document: SqlDocument) -> tuple[Edit, ...]:
+    """The edits of S002's safe fixes of ``document`` that can be made together."""
+    fixes = [
+        v.fix
+        for v in ctx.lint_sql(document, S002)
+        if v.code == "S002" and v.fix is not None and v.fix.applicability is Applicability.SAFE
+    ]
+    return tuple(edit for fix in compatible_fixes(fixes) for edit in fix.edits)
 
 
 def _document(ctx: FolderContext, entry: JournalEntry) -> SqlDocument | None:

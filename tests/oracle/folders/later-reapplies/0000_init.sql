@@ -1,0 +1,3 @@
+CREATE TABLE "devices" (
+	"id" serial PRIMARY KEY NOT NULL
+);

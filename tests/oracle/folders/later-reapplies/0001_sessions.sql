@@ -1,0 +1,3 @@
+CREATE TABLE "sessions" (
+	"id" serial PRIMARY KEY NOT NULL
+);
