@@ -76,7 +76,9 @@ def test_conflict_markers_yield_both_sides() -> None:
     text = "\n".join(lines)
     journal = parse_journal(text)
     assert [e.tag for e in journal.entries] == ["0000_init", "0001_ours", "0001_théirs"]
-    assert [text[p.span.start : p.span.end] for p in journal.syntax_errors] == markers
+    (conflict,) = journal.syntax_errors  # one conflict, reported at its first marker
+    assert text[conflict.span.start : conflict.span.end] == start
+    assert f"`{start}` to `{end}`" in conflict.message
 
 
 def test_a_repeated_key_resolves_to_the_last_as_json_parse_does() -> None:

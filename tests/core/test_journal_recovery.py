@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from drizzle_lsp.core.diagnostics import Span
 from drizzle_lsp.core.journal import parse_journal
 
 JOURNAL = """{
@@ -47,3 +50,44 @@ def test_wrong_types_read_as_none() -> None:
     (entry,) = journal.entries
     assert (entry.idx, entry.when, entry.tag) == (None, None, None)
     assert entry.fields["when"].value == "soon"
+
+
+def _excerpt(text: str, span: Span) -> str:
+    return text[span.start : span.end]
+
+
+@pytest.mark.parametrize(
+    ("broken", "message"),
+    [
+        ("true}\n", "invalid JSON: missing `,` before `{`"),  # the comma after entry 0
+        ("true\n", "invalid JSON: missing `},` before `{`"),  # the whole `},`
+    ],
+)
+def test_one_repaired_error_keeps_exact_ranges_after_non_ascii(broken: str, message: str) -> None:
+    text = JOURNAL.replace("true},\n", broken, 1)
+    journal = parse_journal(text)
+    (problem,) = journal.syntax_errors
+    assert problem.message == message
+    assert problem.span == Span(text.index('{"idx": 1'), text.index('{"idx": 1') + 1)
+    # read as written, every range in the journal's own text (the repair added characters)
+    assert [e.tag for e in journal.entries] == ["0000_café_☕", "0001_😀"]
+    tag = journal.entries[1].fields["tag"]
+    assert _excerpt(text, tag.value_span) == '"0001_😀"'
+    assert _excerpt(text, journal.entries[1].span).endswith('"breakpoints": true}')
+    assert journal.unread_from is None
+
+
+def test_a_comment_is_one_syntax_error() -> None:
+    text = JOURNAL + "  // generated"
+    (problem,) = parse_journal(text).syntax_errors
+    assert "comments are not allowed" in problem.message
+    assert _excerpt(text, problem.span) == "// generated"
+
+
+def test_a_mangled_value_is_one_error_and_not_read() -> None:
+    text = JOURNAL.replace("1700000000001", "17000x00000001")
+    journal = parse_journal(text)
+    (problem,) = journal.syntax_errors
+    assert _excerpt(text, problem.span) == "x00000001"
+    assert journal.entries[1].when is None  # not 17000, the part tree-sitter reads of it
+    assert journal.unread_from == problem.span.start

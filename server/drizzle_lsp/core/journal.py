@@ -2,10 +2,13 @@
 
 Parsed with tree-sitter-json, which is error tolerant: a half-typed journal, a trailing comma or
 git conflict markers still yield every entry that can be read, plus the syntax errors with their
-positions (reported by rule J006). A journal cut off in the middle (where tree-sitter gives up on
-the whole document) is parsed again with its missing closing brackets appended, so the entries
-before the cut are still read. A key repeated in one object resolves to its last occurrence, as
-``JSON.parse`` (and so the migrator) does; the shadowed occurrences are kept for J006.
+positions (reported by rule J006). The syntax errors are first repaired one at a time, where
+``JSON.parse`` meets them (``journal_repair``): left to itself, tree-sitter may read one missing
+comma as a cascade of misread entries. A journal cut off in the middle (where tree-sitter gives
+up on the whole document) is parsed again with its missing closing brackets appended, so the
+entries before the cut are still read. A key repeated in one object resolves to its last
+occurrence, as ``JSON.parse`` (and so the migrator) does; the shadowed occurrences are kept for
+J006.
 
 A journal as drizzle-kit writes it (valid JSON, no key twice, entries of plain values) takes a
 faster path that gives the same model: ``json.loads`` for the values and a regular expression
@@ -34,6 +37,7 @@ import tree_sitter_json
 
 from drizzle_lsp.core.diagnostics import Span
 from drizzle_lsp.core.fixes import common_ends
+from drizzle_lsp.core.journal_repair import Repaired, repair
 from drizzle_lsp.core.text import TextIndex
 
 JSONValue = Any
@@ -209,6 +213,12 @@ class Journal:
     root_span: Span | None = None  # the top-level value, whatever its type
     root_kind: str | None = None  # its tree-sitter node type (``object`` for a journal)
     root_shadowed: list[Field] = field(default_factory=list)
+    # where reading became guesswork: the first syntax error no repair got past (what follows
+    # it is read as tree-sitter can, so its shape proves nothing)
+    unread_from: int | None = None
+    # each unresolved merge conflict, from its first marker line to its last: what is read
+    # there is both sides at once (a key twice, say), not what anyone wrote
+    conflicts: list[Span] = field(default_factory=list)
     _breakpoints: bool | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -267,20 +277,26 @@ def _parse_tolerant(text: str) -> Journal:
     # git conflict markers: parse both sides (markers blanked, offsets unchanged), report markers
     conflicts, left_out = _conflict_markers(index)
     source = _blank(text, left_out)
-    source_index = TextIndex(source) if conflicts else index
-    data = source.encode("utf-8", "surrogatepass")
+    # syntax errors repaired one by one, so that tree-sitter reads the entries as written
+    repaired = repair(source)
+    readable = repaired.text
+    readable_index = TextIndex(readable) if readable != text else index
+    data = readable.encode("utf-8", "surrogatepass")
     root = _parser().parse(data).root_node
     truncated: SyntaxProblem | None = None
     if _top_value(root) is None and root.has_error:
         # tree-sitter gives up on a document cut off mid-way: close what is open and retry
-        closers = _closers(source)
+        closers = _closers(readable)
         completed = _parser().parse(data + closers.encode()).root_node if closers else None
         if completed is not None and _top_value(completed) is not None:
             root, truncated = completed, _truncation(source)
 
     def span(node: tree_sitter.Node) -> Span:
         start, end = min(node.start_byte, len(data)), min(node.end_byte, len(data))
-        return Span(source_index.byte_to_index(start), source_index.byte_to_index(end))
+        to_index = readable_index.byte_to_index
+        if not repaired.added:  # the common case, every node of the text: skip the mapping
+            return Span(to_index(start), to_index(end))
+        return Span(repaired.original(to_index(start)), repaired.original(to_index(end)))
 
     def decode(node: tree_sitter.Node) -> JSONValue:
         if node.type in ("object", "array") or node.has_error or node.end_byte > len(data):
@@ -290,6 +306,8 @@ def _parse_tolerant(text: str) -> Journal:
             return json.loads(raw)
         except ValueError:
             return None
+
+    stuck_at = repaired.stuck.span.start if repaired.stuck is not None else None
 
     def pairs(obj: tree_sitter.Node, shadowed: list[Field]) -> dict[str, Field]:
         found: dict[str, Field] = {}
@@ -304,7 +322,11 @@ def _parse_tolerant(text: str) -> Journal:
                 continue
             if name in found:  # JSON.parse keeps the last one
                 shadowed.append(found.pop(name))
-            found[name] = Field(name, span(key), span(value), decode(value), value.type)
+            where = span(value)
+            # a value glued to the text where reading stopped is part of a mangled token
+            # (`17195x47174326`): what tree-sitter reads of it is not what was written
+            decoded = decode(value) if where.end != stuck_at else None
+            found[name] = Field(name, span(key), where, decoded, value.type)
         return found
 
     top = _top_value(root)
@@ -325,24 +347,21 @@ def _parse_tolerant(text: str) -> Journal:
             if entry.is_object:
                 entry.fields = pairs(element, entry.shadowed)
             entries.append(entry)
-    errors = _syntax_errors(root, span)
-    if truncated is None and any(_at_end(e, source) for e in errors):
+    misread = _syntax_errors(root, span)  # where tree-sitter still could not follow
+    if truncated is None and any(_at_end(e, source) for e in misread):
         truncated = _truncation(source)  # tree-sitter filled in what is missing at the end
-    if truncated is not None:
-        # what goes wrong on the last line is the cut itself
-        cut = truncated.span.start
-        errors = [e for e in errors if not _at_end(e, source) and e.span.start < cut]
-        errors.append(truncated)
-    if conflicts:
-        # other syntax errors are most likely the two sides not fitting together
-        errors = [
-            SyntaxProblem(
-                f"git conflict marker `{_excerpt_text(text[m.start : m.end])}` left by a merge: "
-                "resolve the conflict",
-                m,
-            )
-            for m in conflicts
-        ]
+    blocks = _conflict_blocks(conflicts, text)
+    # the errors in and around a conflict are most likely its two sides not fitting together
+    located = [
+        e
+        for e in _reported(repaired, misread, truncated, source)
+        if not any(_near(e, block) for block in blocks)
+    ]
+    located += [_unresolved(block, text, index) for block in blocks]
+    errors = [e.problem for e in sorted(located, key=lambda e: e.problem.span.start)]
+    unread = [e.span.start for e in misread]
+    if repaired.stuck is not None:
+        unread.append(repaired.stuck.span.start)
     return Journal(
         text,
         index,
@@ -353,7 +372,34 @@ def _parse_tolerant(text: str) -> Journal:
         root_span=span(top) if top is not None else None,
         root_kind=top.type if top is not None else None,
         root_shadowed=root_shadowed,
+        unread_from=min(unread, default=None),
+        conflicts=[Span(block[0].start, block[-1].end) for block in blocks],
     )
+
+
+def _reported(
+    repaired: Repaired, misread: list[SyntaxProblem], truncated: SyntaxProblem | None, source: str
+) -> list[_Located]:
+    """One problem per syntax error: each one repaired, then the first one no repair got past
+    (what follows it is not reported: tree-sitter's reading of it is guesswork)."""
+    found = [_Located(SyntaxProblem(r.message, r.span), r.around) for r in repaired.repairs]
+    stuck = repaired.stuck
+    if stuck is None or not repaired.text.strip():  # (an empty journal is its own problem)
+        # what the strict parser reads but tree-sitter (and JSON.parse) do not: NaN, Infinity
+        return found + [_Located(e, e.span) for e in misread]
+    if truncated is None and stuck.span.start >= len(source.rstrip()):
+        truncated = _truncation(source)
+    if truncated is not None and stuck.span.start >= truncated.span.start:
+        return [*found, _Located(truncated, Span(stuck.around.start, truncated.span.end))]
+    return [*found, _Located(SyntaxProblem(stuck.message, stuck.span), stuck.around)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Located:
+    """A syntax problem and the text it involves (from the end of the token before it)."""
+
+    problem: SyntaxProblem
+    around: Span
 
 
 def _top_value(root: tree_sitter.Node) -> tree_sitter.Node | None:
@@ -403,6 +449,43 @@ def _conflict_markers(index: TextIndex) -> tuple[list[Span], list[Span]]:
             continue
         blanked.append(Span(start, start + len(text)))
     return markers, blanked
+
+
+def _conflict_blocks(markers: list[Span], text: str) -> list[list[Span]]:
+    """The markers grouped by conflict: from ``<<<<<<<`` (or the first marker left without
+    it) to ``>>>>>>>``."""
+    blocks: list[list[Span]] = []
+    is_open = False
+    for marker in markers:
+        if text.startswith("<<<<<<<", marker.start) or not is_open:
+            blocks.append([])
+        blocks[-1].append(marker)
+        is_open = not text.startswith(">>>>>>>", marker.start)
+    return blocks
+
+
+def _near(located: _Located, block: list[Span]) -> bool:
+    """Whether the text of ``located`` overlaps the conflict ``block``."""
+    around = located.around
+    return around.start <= block[-1].end and block[0].start <= around.end
+
+
+def _unresolved(block: list[Span], text: str, index: TextIndex) -> _Located:
+    """The problem of one conflict, at its first marker."""
+    first, last = block[0], block[-1]
+    opening, closing = (_excerpt_text(text[m.start : m.end]) for m in (first, last))
+    if len(block) == 1:
+        message = (
+            f"git conflict marker `{opening}` left by a merge: finish resolving the conflict and "
+            "delete the line"
+        )
+    else:
+        message = (
+            f"unresolved merge conflict from `{opening}` to `{closing}` (line "
+            f"{index.line_of(last.start) + 1}): keep the entries of both sides, in order, and "
+            "delete the marker lines"
+        )
+    return _Located(SyntaxProblem(message, first), Span(first.start, last.end))
 
 
 def _blank(text: str, spans: list[Span]) -> str:

@@ -4,14 +4,22 @@
 Reports, at the offending token, everything in `meta/_journal.json` that the migrator or
 drizzle-kit cannot read as a journal:
 - a file that cannot be read, or is not UTF-8;
-- invalid JSON: a syntax error, a file cut off in the middle, git conflict markers
-  (`<<<<<<<`, `=======`, `>>>>>>>`) left by a merge;
+- invalid JSON: a syntax error (a comma missing or one too many, a missing `}`, a comment), a
+  file cut off in the middle, an unresolved merge conflict (git's `<<<<<<<`, `=======`,
+  `>>>>>>>` lines);
 - a top level that is not an object with `version` (string), `dialect` (string) and `entries`
   (array of objects);
 - a `dialect` other than `postgresql` or `pg` (this tool checks PostgreSQL migrations);
 - an entry without `idx` (integer), `version` (string), `when` (integer, epoch milliseconds),
   `tag` (non-empty string) or `breakpoints` (boolean), or with a value of the wrong type;
 - a key written twice in one object (`JSON.parse` keeps the last one, silently).
+
+Each syntax error is reported once, where `JSON.parse` stops reading, and the journal is read
+on as if it were repaired (the comma added or removed, the bracket closed): a comma missing
+between two entries is one diagnostic, and the entries on both sides are read as written. An
+unresolved merge conflict is one diagnostic, at its `<<<<<<<` line, and both of its sides are
+read. After an error no such repair explains (a mangled value, say) the rest of the journal is
+read as well as it can be, but no further syntax error is reported until that one is fixed.
 
 The other journal rules still check the rest of the journal: they skip the values reported here.
 
@@ -166,13 +174,15 @@ def _root(path: Path, journal: Journal, complete: bool) -> Iterator[Violation]:
                 "migrations only (`postgresql`, or `pg` in older journals); its rules do not apply "
                 "to this folder.",
             )
-    yield from _shadowed(path, journal.root_shadowed, None)
+    yield from _shadowed(path, journal, journal.root_shadowed, None)
 
 
 def _entry(
     path: Path, journal: Journal, entry: JournalEntry, complete: bool
 ) -> Iterator[Violation]:
     if not entry.is_object:
+        if _misread(journal, entry.span):
+            return  # not an element anyone wrote: reported as the syntax error it comes from
         yield RULE.violation(
             path,
             entry.span,
@@ -200,7 +210,15 @@ def _entry(
                 found.value_span,
                 "`tag` is empty: the migrator loads `.sql`, which is not a migration.",
             )
-    yield from _shadowed(path, entry.shadowed, entry)
+    yield from _shadowed(path, journal, entry.shadowed, entry)
+
+
+def _misread(journal: Journal, span: Span) -> bool:
+    """Whether ``span`` is read from a merge conflict, or past the syntax error where reading
+    became guesswork."""
+    if journal.unread_from is not None and span.end > journal.unread_from:
+        return True
+    return any(c.start <= span.start and span.end <= c.end for c in journal.conflicts)
 
 
 def _conforms(entry: JournalEntry) -> bool:
@@ -242,9 +260,13 @@ def _excerpt(raw: str) -> str:
     return raw if len(raw) <= 40 else raw[:39] + "…"
 
 
-def _shadowed(path: Path, shadowed: list[Field], entry: JournalEntry | None) -> Iterator[Violation]:
+def _shadowed(
+    path: Path, journal: Journal, shadowed: list[Field], entry: JournalEntry | None
+) -> Iterator[Violation]:
     owner = f"{entry.quoted}" if entry is not None else "the journal"
     for found in shadowed:
+        if _misread(journal, found.key_span):
+            continue  # both sides of a conflict read as one object: the conflict is reported
         yield RULE.violation(
             path,
             found.key_span,
