@@ -205,9 +205,18 @@ def _describe(entry: EntryStatus, report: Report) -> str:
         label = f"will be skipped: {_skip_reason(entry, report)}"
     elif entry.reruns and row is not None:
         label = f"pending: runs again although row {row.id} recorded it ({_rerun_reason(report)})"
+    elif entry.state is State.PENDING and (earlier := _former_row(entry, report)) is not None:
+        label = (
+            f"pending: migrate() records it; its run-once guard skips its SQL, applied before "
+            f"it was re-dated (row {earlier.id})"
+        )
     if entry.file_missing:
         label += f" [{entry.tag}.sql is missing: migrate() will throw before running anything]"
     return label
+
+
+def _former_row(entry: EntryStatus, report: Report) -> AppliedRow | None:
+    return next((row for row, tag in report.status.former_rows if tag == entry.tag), None)
 
 
 def _skip_reason(entry: EntryStatus, report: Report) -> str:
@@ -291,6 +300,9 @@ def _json(report: Report) -> str:
             "table_found": report.applied.table_found,
             "entries": entries,
             "unknown_rows": [_row_json(r) for r in report.status.unknown_rows],
+            "former_rows": [
+                {**(_row_json(row) or {}), "tag": tag} for row, tag in report.status.former_rows
+            ],
             "counts": _counts(report),
         },
         indent=2,

@@ -13,7 +13,9 @@ from drizzle_lsp.core.fixes import apply_edits
 from drizzle_lsp.core.folder import SqlDocument
 from drizzle_lsp.core.migration import BREAKPOINT, MigrationFile
 from drizzle_lsp.core.run_once import (
+    Former,
     Identity,
+    former_identities,
     guard_file,
     identities,
     migration_hash,
@@ -113,3 +115,12 @@ def test_the_hash_is_drizzles_of_the_file_with_its_bom():
     # the migrator hashes the file's UTF-8 bytes, BOM included
     expected = hashlib.sha256("\ufeffSELECT 1;\n".encode()).hexdigest()
     assert migration_hash(document) == expected
+
+
+def test_the_identities_a_guard_names_are_read_back():
+    once = guarded('CREATE TABLE "a" ("id" integer);\n', "created_at = 1 OR hash = 'ab'")
+    twice = guarded(once, "(created_at = 2 AND hash = 'cd')")
+    assert former_identities(twice) == (Former(1, None), Former(None, "ab"), Former(2, "cd"))
+    assert Former(2, "cd").matches(2, "cd") and not Former(2, "cd").matches(2, "ab")
+    assert Former(1, None).matches(1, "anything")
+    assert former_identities('CREATE TABLE "a" ("id" integer);\n') == ()

@@ -19,8 +19,9 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 
-from drizzle_lsp.core.database import AppliedRow, drizzle_hash, read_migration_text
+from drizzle_lsp.core.database import AppliedRow, read_migration_text
 from drizzle_lsp.core.journal import parse_journal
+from drizzle_lsp.core.migration import drizzle_hash
 from drizzle_lsp.core.text import Position
 
 ORACLE = Path(__file__).parent

@@ -13,7 +13,8 @@ import psycopg
 import pytest
 from oracle_support import FOLDERS, copy_folder, read_entries, write_entries
 
-from drizzle_lsp.core.database import drizzle_hash, read_migration_text
+from drizzle_lsp.core.database import read_migration_text
+from drizzle_lsp.core.migration import drizzle_hash
 
 pytestmark = [pytest.mark.postgres, pytest.mark.node]
 

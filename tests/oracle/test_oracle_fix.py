@@ -212,3 +212,26 @@ def test_fix_says_what_it_did(tmp_path):
     assert "J001 re-dated 0002_tags, 0003_unique_name, 0004_drop_legacy and 1 more" in done.stdout
     assert "added run-once guards to 0002_tags.sql" in done.stdout
     assert [d["code"] for d in safe_fixes_left(folder) if d["code"] == "J001"] == []
+
+
+def test_status_knows_the_rows_of_a_migration_before_it_was_redated(
+    migrate, new_database, tmp_path
+):
+    """A database that applied everything, then the fix: the rows of the old dates belong to
+    the re-dated entries (no D003), and `status` says the guard will skip their SQL."""
+    folder = copy_folder(FOLDERS / "branch-merge", tmp_path / "m")
+    url = new_database()
+    assert migrate(folder, url).ok
+    # J001's fix alone: S002's fixes of the applied files would be D002 (file changed since)
+    assert run_cli("check", "--fix", "--select", "J001", folder).returncode == 0
+
+    done = run_cli("status", "--format", "json", "--database-url", url, folder)
+    report = json.loads(done.stdout)
+    assert report["unknown_rows"] == []
+    assert [row["tag"] for row in report["former_rows"]] == ["0002_user_age"]
+    (entry,) = [e for e in report["entries"] if e["tag"] == "0002_user_age"]
+    assert entry["state"] == "pending" and "run-once guard skips its SQL" in entry["message"]
+
+    assert migrate(folder, url).ok
+    checked = run_cli("check", "--format", "json", "--database-url", url, folder)
+    assert [d["code"] for d in json.loads(checked.stdout) if d["code"].startswith("D")] == []

@@ -15,7 +15,6 @@ the database goes through :func:`redact_url`.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import threading
@@ -27,6 +26,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from drizzle_lsp.core.journal import Journal, JournalEntry
+from drizzle_lsp.core.migration import drizzle_hash
+from drizzle_lsp.core.run_once import Former, former_identities
 
 if TYPE_CHECKING:
     import psycopg
@@ -302,6 +303,9 @@ class EntryStatus:
 class FolderStatus:
     entries: tuple[EntryStatus, ...]
     unknown_rows: tuple[AppliedRow, ...]  # rows that belong to no journal entry
+    # rows of migrations applied before J001's fix re-dated them (their guards name the rows),
+    # each with its entry's tag
+    former_rows: tuple[tuple[AppliedRow, str], ...] = ()
 
     @property
     def skipped(self) -> tuple[EntryStatus, ...]:
@@ -326,15 +330,6 @@ class DatabaseView:
 
     status: FolderStatus
     label: str
-
-
-def drizzle_hash(text: str) -> str:
-    """The hash drizzle stores: sha256 of the file text re-encoded as UTF-8.
-
-    The migrator hashes ``fs.readFileSync(path).toString()``: BOM and CRLF kept, invalid UTF-8
-    replaced by U+FFFD; :func:`read_migration_text` decodes the same way.
-    """
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def read_migration_text(path: Path) -> str | None:
@@ -366,15 +361,18 @@ def migration_status(
     missing). Pure: the same journal, files and rows always give the same answer.
     """
     digests = {tag: _digest(text) for tag, text in file_texts.items()}
-    return status_from_digests(journal, digests, rows)
+    former = {tag: former_identities(text) for tag, text in file_texts.items() if text}
+    return status_from_digests(journal, digests, rows, former)
 
 
 def status_from_digests(
     journal: Journal,
     file_digests: Mapping[str, str | None],
     rows: Sequence[AppliedRow],
+    former: Mapping[str, tuple[Former, ...]] | None = None,
 ) -> FolderStatus:
-    """:func:`migration_status` given each tag's :func:`drizzle_hash` instead of its text."""
+    """:func:`migration_status` given each tag's :func:`drizzle_hash` instead of its text, and
+    the identities its guards name (``former``: the rows of its runs before a re-dating)."""
     newest = newest_row(rows)
     # Number(null) is 0 in the migrator's comparison
     threshold = None if newest is None else (newest.created_at or 0)
@@ -387,7 +385,30 @@ def status_from_digests(
     statuses = tuple(
         replace(s, blocker=newest) if s.state is State.WILL_BE_SKIPPED else s for s in statuses
     )
-    return FolderStatus(statuses, unmatched)
+    unknown, earlier = _former_rows(unmatched, former or {})
+    return FolderStatus(statuses, unknown, earlier)
+
+
+def _former_rows(
+    rows: Sequence[AppliedRow], former: Mapping[str, tuple[Former, ...]]
+) -> tuple[tuple[AppliedRow, ...], tuple[tuple[AppliedRow, str], ...]]:
+    """``rows`` that no guard names, and those that one does, with the guarded tag."""
+    unknown: list[AppliedRow] = []
+    earlier: list[tuple[AppliedRow, str]] = []
+    for row in rows:
+        tag = next(
+            (
+                t
+                for t, ids in former.items()
+                if any(f.matches(row.created_at, row.hash) for f in ids)
+            ),
+            None,
+        )
+        if tag is None:
+            unknown.append(row)
+        else:
+            earlier.append((row, tag))
+    return tuple(unknown), tuple(earlier)
 
 
 def _digest(text: str | None) -> str | None:
@@ -493,6 +514,7 @@ def folder_status(
     journal: Journal,
     rows: Sequence[AppliedRow],
     digest_of: Callable[[Path], str | None] = file_digest,
+    former: Mapping[str, tuple[Former, ...]] | None = None,
 ) -> FolderStatus:
     """The status of ``journal`` (of the migrations folder ``folder``) against ``rows``.
 
@@ -500,7 +522,7 @@ def folder_status(
     kept), not an editor's unsaved buffer, since that is what ``migrate()`` will read.
     """
     digests = {e.tag: digest_of(folder / f"{e.tag}.sql") for e in journal.entries if e.tag}
-    return status_from_digests(journal, digests, rows)
+    return status_from_digests(journal, digests, rows, former)
 
 
 def database_view(
@@ -519,7 +541,12 @@ def database_view(
         return None
     if folder.journal_source is not None and folder.journal_source.bom:
         return None
-    return DatabaseView(folder_status(folder.root, journal, rows, digest_of), label)
+    former = {
+        document.tag: former_identities(document.source.text)
+        for document in folder.sql.values()
+        if document.source is not None
+    }
+    return DatabaseView(folder_status(folder.root, journal, rows, digest_of, former), label)
 
 
 def at_risk_tags(view: DatabaseView | None) -> frozenset[str]:

@@ -13,6 +13,7 @@ than kept for every chunk ever seen.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -200,3 +201,12 @@ def _split(text: str) -> list[Chunk]:
         chunks.append(Chunk(number, Span(start, start + len(piece)), piece))
         start += len(piece) + len(BREAKPOINT)
     return chunks
+
+
+def drizzle_hash(text: str) -> str:
+    """The hash drizzle stores: sha256 of the file text re-encoded as UTF-8.
+
+    The migrator hashes ``fs.readFileSync(path).toString()``: BOM and CRLF kept, invalid UTF-8
+    replaced by U+FFFD; :func:`read_migration_text` decodes the same way.
+    """
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

@@ -19,11 +19,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from drizzle_lsp.core.database import drizzle_hash
 from drizzle_lsp.core.diagnostics import Edit
 from drizzle_lsp.core.fixes import apply_edits
 from drizzle_lsp.core.folder import SqlDocument
-from drizzle_lsp.core.migration import Chunk, MigrationFile, parse_chunk
+from drizzle_lsp.core.migration import Chunk, MigrationFile, drizzle_hash, parse_chunk
 
 GUARD_COMMENT = "-- drizzle-lsp run-once guard (generated): skipped where this migration ran"
 _OUTER = "drizzle_lsp"
@@ -62,6 +61,43 @@ class Guarded:
 
     edits: tuple[Edit, ...]
     problem: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Former:
+    """A migration's identity before it was re-dated, as its guard names it: a row of the
+    migrations table is that migration's when each value given here matches."""
+
+    when: int | None
+    hash: str | None
+
+    def matches(self, created_at: int | None, digest: str) -> bool:
+        return (self.when is None or created_at == self.when) and (
+            self.hash is None or digest == self.hash
+        )
+
+
+_TERM = re.compile(
+    r"\(created_at = (?P<both_when>\d+) AND hash = '(?P<both_hash>[0-9a-f]+)'\)"
+    r"|created_at = (?P<when>\d+)|hash = '(?P<hash>[0-9a-f]+)'"
+)
+
+
+def former_identities(text: str) -> tuple[Former, ...]:
+    """The identities the guards of a migration's ``text`` name: the rows that mean it ran
+    before it was re-dated."""
+    if GUARD_COMMENT not in text:
+        return ()  # most files: no guard to read
+    found: dict[Former, None] = {}
+    for guard in _GUARD.finditer(text):
+        for term in _TERM.finditer(guard["condition"]):
+            if term["both_when"] is not None:
+                found[Former(int(term["both_when"]), term["both_hash"])] = None
+            elif term["when"] is not None:
+                found[Former(int(term["when"]), None)] = None
+            else:
+                found[Former(None, term["hash"])] = None
+    return tuple(found)
 
 
 def migration_hash(document: SqlDocument) -> str | None:

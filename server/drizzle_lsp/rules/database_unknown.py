@@ -2,7 +2,8 @@
 
 ## What it does
 Reports each row of the configured database's migrations table that matches no journal entry
-(no entry has its `created_at` as `when`).
+(no entry has its `created_at` as `when`). A row that a run-once guard names (a migration the
+database applied before J001's fix re-dated it) belongs to that migration and is not reported.
 
 ## Why is this bad?
 Either the database was migrated from another branch (its migrations are not merged here), or
