@@ -7,11 +7,13 @@ tests/oracle/README.md lists the source lines each fact comes from.
 from __future__ import annotations
 
 import json
+import subprocess
+import time
 from pathlib import Path
 
 import psycopg
 import pytest
-from oracle_support import FOLDERS, copy_folder, read_entries, write_entries
+from oracle_support import FOLDERS, ORACLE, copy_folder, read_entries, write_entries
 
 from drizzle_lsp.core.database import read_migration_text
 from drizzle_lsp.core.migration import drizzle_hash
@@ -179,3 +181,20 @@ def test_schema_and_table_are_configurable(migrate, scratch_db, tmp_path):
     result = migrate(folder, scratch_db, schema="ops", table="applied")
     assert result.ok and result.applied_tags == ("0000_init",)
     assert "ops.applied" in tables(scratch_db)
+
+
+def test_a_batch_report_larger_than_a_pipe_reaches_a_slow_reader(node, scratch_db):
+    """migrate.mjs --batch waits for its report to be read: 250 runs print ~90 KB, more than a
+    pipe holds (64 KiB), and a reader that starts late still gets all of it."""
+    jobs = json.dumps([{"folder": str(FOLDERS / "branch-merge"), "url": scratch_db}] * 250)
+    command = ["node", str(ORACLE / "migrate.mjs"), "--batch"]
+    with subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    ) as process:
+        assert process.stdin is not None and process.stdout is not None
+        process.stdin.write(jobs)
+        process.stdin.close()
+        time.sleep(3)  # all 250 runs are done by then: only the pipe holds it back
+        reports = json.loads(process.stdout.read())
+    assert len(reports) == 250
+    assert all("error" not in r and len(r["rows"]) == 3 for r in reports)
