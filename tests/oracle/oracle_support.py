@@ -212,11 +212,9 @@ def out_of_order(whens: list[int]) -> set[int]:
 
 
 def homarr_before_restamp(into: Path) -> Path:
-    """homarr as it was before its maintainers re-dated 0004 (a merge left it older than 0003).
-
-    Their journal has 0004 at a round ``1775400000000``, 37 s after 0003: the trace of a manual
-    fix. Swapping the two ``when``s gives back the state that needed it.
-    """
+    """homarr with the ``when``s of 0003 and 0004 swapped: a merge that left 0004 older than
+    0003 (constructed: homarr's own history never had J001; its round ``when``s were picked by
+    hand before they were committed)."""
     folder = copy_folder(CORPUS / "homarr-labs__homarr", into)
     entries = read_entries(folder)
     entries[3]["when"], entries[4]["when"] = entries[4]["when"], entries[3]["when"]
