@@ -16,9 +16,9 @@ The database applied `0012_agent_messages` (`created_at` = 2025-03-01); the jour
 `0013_channels` says `"when": 1709287200000` (2024-03-01) and has no row.
 
 ## Use instead
-Give the entry a `when` newer than every row the database holds (J001's fix moves it to the end
-of the journal with a fresh timestamp) and make its SQL idempotent, because databases that did
-apply it will run it again.
+Give the entry, and every entry after it, a `when` newer than every row the database holds.
+Databases that did apply them will then run them again, so guard them: J001's fix does both
+(re-dating and run-once guards) when the journal itself is out of order.
 
 ## Fix safety
 No fix here: J001 and J005 carry the journal fix. Nothing is ever written to the database.
@@ -58,7 +58,7 @@ def check(ctx: DatabaseContext) -> Iterator[Violation]:
             when.value_span,
             f"`{status.tag}` was never applied on {ctx.database} and never will be: its `when` "
             f"({format_when(status.when)}) is not after the newest migration there "
-            f"({newest_text}). Move it to the end of the journal with a newer `when` (J001's "
-            "fix) and make it idempotent.",
+            f"({newest_text}). Re-date it and every later entry after that, with run-once guards "
+            "(J001's fix, when the journal is out of order).",
             tag=status.tag,
         )
