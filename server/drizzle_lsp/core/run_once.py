@@ -17,14 +17,21 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
+from drizzle_lsp.core import pgtree
 from drizzle_lsp.core.diagnostics import Edit
 from drizzle_lsp.core.fixes import apply_edits
 from drizzle_lsp.core.folder import SqlDocument
 from drizzle_lsp.core.migration import Chunk, MigrationFile, drizzle_hash, parse_chunk
+from drizzle_lsp.core.source import SourceText
 
 GUARD_COMMENT = "-- drizzle-lsp run-once guard (generated): skipped where this migration ran"
+# the words a transaction statement starts with (BEGIN, COMMIT, ROLLBACK, ...)
+_TRANSACTION_WORD = re.compile(
+    r"\b(begin|start|commit|end|rollback|abort|savepoint|release|prepare)\b", re.IGNORECASE
+)
 _OUTER = "drizzle_lsp"
 _INNER = "drizzle_lsp_sql"
 
@@ -104,7 +111,13 @@ def migration_hash(document: SqlDocument) -> str | None:
     """The ``hash`` drizzle stores for ``document`` as it is now (its BOM included)."""
     if document.source is None:
         return None
-    return drizzle_hash(("\ufeff" if document.source.bom else "") + document.source.text)
+    return _hash(document.source.text, document.source.bom)
+
+
+@lru_cache(maxsize=16384)
+def _hash(text: str, bom: bool) -> str:
+    # cached: J001's fix hashes every file of the folder on each analysis of a late journal
+    return drizzle_hash(("\ufeff" if bom else "") + text)
 
 
 def identities(whens: Sequence[int | None], hashes: Sequence[str | None]) -> list[Identity]:
@@ -143,23 +156,32 @@ def guard_file(
     the statements (that do not overlap) to make as they go inside the guard."""
     if document.source is None:
         return Guarded((), f"{document.path.name} cannot be read ({document.error})")
-    migration = document.migration
-    assert migration is not None
+    return _guarded(document.path, document.source, condition, table, tuple(inside))
+
+
+@lru_cache(maxsize=8192)
+def _guarded(
+    path: Path, source: SourceText, condition: str, table: str, inside: tuple[Edit, ...]
+) -> Guarded:
+    # cached: while a journal is out of order, every analysis (each keystroke in the editor)
+    # guards every migration from the first late one on, and the files do not change
+    migration = MigrationFile(source.text)
     if migration.syntax_errors:
-        return Guarded((), f"{document.path.name} has a syntax error")
-    newline = document.source.newline
+        return Guarded((), f"{path.name} has a syntax error")
     edits: list[Edit] = []
     for chunk in migration.chunks:
         problem = _unguardable(migration, chunk)
         if problem is not None:
-            return Guarded((), f"{document.path.name}: {problem}")
-        edits.extend(_guard_chunk(document.path, chunk, condition, table, newline, inside))
+            return Guarded((), f"{path.name}: {problem}")
+        edits.extend(_guard_chunk(path, chunk, condition, table, source.newline, inside))
     return Guarded(tuple(edits))
 
 
 def _unguardable(migration: MigrationFile, chunk: Chunk) -> str | None:
-    for statement in migration.statements_in(chunk.number):
-        if migration.tree(statement).type_name == "TransactionStmt":
+    if not _TRANSACTION_WORD.search(chunk.text):
+        return None  # no statement can be one: spare the parse
+    for statement in pgtree.parse(chunk.text):
+        if statement.node.type_name == "TransactionStmt":
             # inside a DO block it would fail instead of ending the migrator's transaction
             return "a transaction statement cannot run inside a guard"
     return None
