@@ -156,7 +156,7 @@ def _fix(ctx: FolderContext, journal: Journal, path: Path, late: list[JournalEnt
     if not is_rewritable(journal):
         return None
     first = late[0]
-    journal_edits, new_whens = redate_from(journal, path, first.position, ctx.now_ms)
+    journal_edits, new_whens = redate_from(journal, path, first.position, _minute(ctx.now_ms))
     redated = journal.entries[first.position :]
     guard_edits, guarded, idempotent, problems = _guards(
         ctx, journal, redated, {e.position for e in late}
@@ -175,6 +175,13 @@ def _fix(ctx: FolderContext, journal: Journal, path: Path, late: list[JournalEnt
         rewrite_isolation(path),
         tuple(notes),
     )
+
+
+def _minute(now_ms: int) -> int:
+    """``now_ms`` rounded down to the minute: the re-dated entries then stay the same from one
+    analysis to the next (each keystroke in the editor), and so does their cached text. Any
+    migration generated from now on is still dated after them."""
+    return now_ms - now_ms % 60_000
 
 
 def _guards(
