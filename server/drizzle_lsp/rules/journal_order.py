@@ -49,7 +49,8 @@ with the other. The table is `migrations-schema`.`migrations-table` from the con
 ## Fix safety
 The fix keeps the array order, so an empty database still runs every migration in the order it
 always did. It re-dates the first out-of-order entry and every entry after it, with strictly
-increasing `when` values from max(now, largest `when` + 1), and guards each of them:
+increasing `when` values from max(now, largest `when` + 1), now rounded down to the minute,
+and guards each of them:
 
 - a database that applied everything skips every guarded statement and records the new dates;
 - a database that skipped an entry runs it now, and skips the guarded entries it had applied;
