@@ -240,3 +240,28 @@ async def test_journal_edit_rediagnoses_sql_files(tmp_path: Path, start: Starter
     await s.wait_for(lambda: s.codes(orphan, "J003") == [], what="J003 cleared by the journal")
     s.replace_all(uri, journal_text([("0000_init", T0)]))
     await s.wait_for(lambda: s.codes(orphan, "J003") == ["J003"], what="J003 back")
+
+
+async def test_a_fix_over_many_files_is_sent_without_its_edits(
+    tmp_path: Path, start: Starter
+) -> None:
+    """J001 re-dating 40 migrations guards 40 files: the publish carries the fix's title only,
+    and the code action works its edits out."""
+    files = {
+        f"{i:04d}_t{i}.sql": f'CREATE TABLE IF NOT EXISTS "t{i}" ("id" int);\n' for i in range(42)
+    }
+    entries = [(f"{i:04d}_t{i}", T0 + 1000 * i) for i in range(42)]
+    entries[1] = (entries[1][0], T0 - 1)  # the second entry is late: it and all after it move
+    entries[0] = (entries[0][0], T0)
+    folder = make_folder(tmp_path, files, entries)
+    s = await start(tmp_path)
+    journal = "drizzle/meta/_journal.json"
+    await s.wait_for(lambda: s.codes(journal, "J001") == ["J001"], what="J001")
+    (j001,) = [d for d in s.diagnostics(journal) if d.code == "J001"]
+    assert isinstance(j001.data, dict)
+    assert j001.data["fixes"][0].get("resolve") is True and "edits" not in j001.data["fixes"][0]
+    uri = s.open(journal)
+    (fix,) = await actions(s, uri, [j001], only=["quickfix"])
+    changes = edits_by_uri(fix.edit)
+    assert len(changes) == 1 + 41  # the journal and every re-dated migration
+    assert (folder / "0041_t41.sql").as_uri() in changes

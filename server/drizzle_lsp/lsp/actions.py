@@ -48,8 +48,9 @@ async def code_actions(
         for diagnostic in params.context.diagnostics:
             if diagnostic.source != convert.SOURCE:
                 continue
-            if diagnostic.data is None and document is not None:
-                diagnostic.data = _data_of(state, document, diagnostic)  # client dropped it
+            if document is not None and _incomplete(diagnostic.data):
+                # the client dropped it, or a fix was sent without its edits (many files)
+                diagnostic.data = _data_of(state, document, diagnostic)
             uri = params.text_document.uri
             found.extend(quick_fixes(diagnostic, uri, state.document_changes))
             if document is not None:
@@ -86,13 +87,22 @@ def quick_fixes(
     ]
 
 
+def _incomplete(data: Any) -> bool:
+    if data is None:
+        return True
+    fixes = data.get("fixes", []) if isinstance(data, Mapping) else []
+    return any(isinstance(fix, Mapping) and fix.get("resolve") for fix in fixes)
+
+
 def _data_of(state: ServerState, document: OpenDocument, diagnostic: types.Diagnostic) -> Any:
-    """``data`` of a diagnostic whose client did not keep it (no ``dataSupport``): the one we
-    published for the same code and range, from the last analysis of this text."""
+    """``data`` of a diagnostic, every fix with its edits: the one we published for the same
+    code and range (or would have, for a fix sent without its edits), from the last analysis of
+    this text. For a client that did not keep it (no ``dataSupport``), and for big fixes."""
     result = state.current_result(document.path)
     if result is None:
         return None
-    writer = convert.DiagnosticWriter(document.path, state.document_for(result), state.encoding)
+    document_of = state.document_for(result)
+    writer = convert.DiagnosticWriter(document.path, document_of, state.encoding, lazy=False)
     for v in result.by_path.get(document.path, ()):
         if v.code != diagnostic.code:
             continue

@@ -7,14 +7,17 @@ action only reads them back. ``data`` is plain JSON::
 
     {"fixes": [{"title", ("preferred": false,)
                 "edits": [[start line, start character, end line, end character, newText]
-                          | [... newText, uri, version]]}],
+                          | [... newText, uri, version]]
+                | "resolve": true}],
      "version": int}
 
 It is kept small, as a publish can carry thousands of diagnostics and the client decodes all
 of them on each edit: edits are arrays, not ``TextEdit`` objects, a fix is preferred unless it
 says otherwise, and nothing the server can tell from the diagnostic itself is repeated (whether
 it can be ignored follows from its code).
-An edit without a URI is in the diagnostic's own document, at ``data.version``. Diagnostics
+An edit without a URI is in the diagnostic's own document, at ``data.version``. A fix with
+many edits in other files says ``"resolve": true`` instead of listing them: the code action
+request works them out from the analysis (``LAZY_EDITS``). Diagnostics
 are written as JSON text (:class:`DiagnosticWriter`), not typed objects: see there why.
 """
 
@@ -125,8 +128,11 @@ class DiagnosticWriter:
     new version by the kernel (:mod:`drizzle_lsp.lsp.transport`).
     """
 
-    def __init__(self, path: Path, document_of: DocumentOf, encoding: Encoding) -> None:
+    def __init__(
+        self, path: Path, document_of: DocumentOf, encoding: Encoding, lazy: bool = True
+    ) -> None:
         self.path = path
+        self.lazy = lazy
         self.document = document_of(path)
         self.document_of = document_of
         self.encoding = encoding
@@ -210,6 +216,10 @@ class DiagnosticWriter:
         )
 
     def _fix(self, fix: Fix, preferred: bool) -> str:
+        preferred = preferred and fix.applicability.value == "safe"
+        head = f'{{"title":{_string(fix.title)},{"" if preferred else _NOT_PREFERRED}'
+        if self.lazy and _elsewhere(fix, self.path) > LAZY_EDITS:
+            return head + '"resolve":true}'
         edits = []
         for e in fix.edits:
             new_text = _string(e.new_text)
@@ -223,14 +233,18 @@ class DiagnosticWriter:
             version = "null" if other.version is None else str(other.version)
             positions = span_positions(other.index, e.span, self.encoding)
             edits.append(f"[{_numbers(positions)},{new_text},{_string(other.uri)},{version}]")
-        preferred = preferred and fix.applicability.value == "safe"
-        return (
-            f'{{"title":{_string(fix.title)},{"" if preferred else _NOT_PREFERRED}'
-            f'"edits":[{",".join(edits)}]}}'
-        )
+        return f'{head}"edits":[{",".join(edits)}]}}'
 
 
 _NOT_PREFERRED = '"preferred":false,'
+# a fix with more edits than that in other files (J001's guards of hundreds of migrations) is
+# sent as its title only, and its edits are worked out when a code action asks for them: on a
+# 1,000-entry journal they were most of each publish
+LAZY_EDITS = 32
+
+
+def _elsewhere(fix: Fix, path: Path) -> int:
+    return sum(1 for e in fix.edits if not (e.path is path or e.path == path))
 
 
 @dataclass(slots=True)
