@@ -248,3 +248,30 @@ def test_a_tag_listed_twice_gets_one_guard_that_knows_both_entries(tmp_path: Pat
     guarded = outcome.changed[root / "0002_b.sql"]
     assert guarded.count("DO $drizzle_lsp$") == 1
     assert f"WHERE created_at = {NOW - 2000} OR created_at = {NOW - 1500})" in guarded
+
+
+def test_a_redated_entry_without_a_when_is_not_guarded_and_the_fix_is_unsafe(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "drizzle"
+    (root / "meta").mkdir(parents=True)
+    for tag in ("0000_a", "0001_b", "0002_c", "0003_d"):
+        (root / f"{tag}.sql").write_text(f'CREATE TABLE "{tag}" ("id" int);\n')
+    (root / "0004_e.sql").write_text('CREATE TABLE "0003_d" ("id" int);\n')  # 0003's text too
+    journal = {
+        "version": "7",
+        "dialect": "postgresql",
+        "entries": [
+            {"idx": 0, "version": "7", "when": NOW - 3000, "tag": "0000_a", "breakpoints": True},
+            {"idx": 1, "version": "7", "when": NOW - 1000, "tag": "0001_b", "breakpoints": True},
+            {"idx": 2, "version": "7", "when": NOW - 2000, "tag": "0002_c", "breakpoints": True},
+            {"idx": 3, "version": "7", "when": "soon", "tag": "0003_d", "breakpoints": True},
+            {"idx": 4, "version": "7", "when": NOW - 500, "tag": "0004_e", "breakpoints": True},
+        ],
+    }
+    (root / "meta" / "_journal.json").write_text(json.dumps(journal, indent=2))
+    late = [v for v in analyze(_load(root), Settings(), clock=lambda: NOW) if v.code == "J001"]
+    fix = late[0].fix
+    assert fix is not None and fix.applicability == "unsafe"
+    assert "not guarded: 0003_d has no `when` to know it by" in "; ".join(fix.notes)
+    assert root / "0003_d.sql" not in fix.paths
