@@ -6,13 +6,17 @@ for the check and dropped after it:
 - the statements before it (earlier migrations of the case first, then earlier statements of its
   file) run once, as preconditions;
 - the statement as fixed (all of its S002 fixes applied, as ``check --fix`` would) runs twice in a
-  row, and both runs must succeed;
+  row, and both runs must succeed; so does each alternative fix (offered in the editor);
 - in a fresh scratch database, the statement as written runs twice, and the second run must fail
-  (so the fixture is meaningful) with one of the SQLSTATEs its messages name.
+  (so the fixture is meaningful) with one of the SQLSTATEs its messages name. An UPDATE's second
+  run comes after the rest of its migration ran (S002 flags it for a column a later statement
+  drops).
 
 Statements S002 flags without a fix are checked the same way for the SQLSTATE (or, for an
-unnamed index or constraint, for silently succeeding a second time), which is what the rule's
-DO-block judgement rests on.
+unnamed index or constraint, or an INSERT that adds its rows again, for silently succeeding a
+second time), which is what the rule's DO-block judgement rests on. S002 reads a statement among
+the other statements of its file (a DROP ... IF EXISTS before it, a table's keys), so it is
+checked and fixed there. The ``ok-drop-then-create`` case runs whole, twice.
 
 Needs ``DATABASE_URL`` (default ``postgresql://postgres@127.0.0.1:5432/postgres``) and a role that
 may create databases. Skipped when the server cannot be reached, except under CI (``CI`` set),
@@ -27,7 +31,7 @@ import re
 import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -39,7 +43,7 @@ from drizzle_lsp.core.analyze import analyze
 from drizzle_lsp.core.diagnostics import Fix, Violation
 from drizzle_lsp.core.fixes import apply_edits, compatible_fixes
 from drizzle_lsp.core.folder import MigrationFolder
-from drizzle_lsp.core.migration import MigrationFile, Statement
+from drizzle_lsp.core.migration import BREAKPOINT, MigrationFile, Statement
 from drizzle_lsp.core.settings import settings_from_mapping
 from drizzle_lsp.core.workspace import discover, load_target
 from drizzle_lsp.rules import non_idempotent_ddl
@@ -67,6 +71,8 @@ class Target:
     setup: tuple[str, ...]
     written: str
     violations: tuple[Violation, ...]
+    before: tuple[str, ...]  # the statements of its file before it (the end of ``setup``)
+    after: tuple[str, ...]  # and after it
 
     @property
     def id(self) -> str:
@@ -103,29 +109,38 @@ def _targets() -> Iterator[Target]:
                 migration = folder.sql[path].migration
                 if migration is None:
                     continue
-                for statement in migration.statements:
+                texts = [_run_text(s, migration.text) for s in migration.statements]
+                for k, statement in enumerate(migration.statements):
                     mine = tuple(
                         v
                         for v in found
                         if v.path == path and migration.statement_at(v.span.start) == statement
                     )
-                    text = _run_text(statement, migration.text)
                     if mine:
                         line = migration.index.line_of(statement.span.start) + 1
                         rel = path.relative_to(case).as_posix()
-                        yield Target(case, rel, line, tuple(done), text, mine)
-                    done.append(text)
+                        yield Target(
+                            case,
+                            rel,
+                            line,
+                            tuple(done),
+                            texts[k],
+                            mine,
+                            tuple(texts[:k]),
+                            tuple(texts[k + 1 :]),
+                        )
+                    done.append(texts[k])
 
 
 TARGETS = list(_targets())
 FIXABLE = [t for t in TARGETS if t.fixable]
 
 
-def fix_statement(text: str) -> str:
+def fix_statement(target: Target) -> str:
     """The statement with every S002 fix applied, pass after pass as ``check --fix`` does."""
+    text = target.written
     for _ in range(10):
-        ctx = SqlContext(MigrationFile(text), breakpoints=True)
-        fixes: list[Fix] = [v.fix for v in non_idempotent_ddl.check(ctx) if v.fix is not None]
+        fixes: list[Fix] = [v.fix for v in remaining(target, text) if v.fix is not None]
         chosen = compatible_fixes(fixes)
         if not chosen:
             break
@@ -134,8 +149,24 @@ def fix_statement(text: str) -> str:
     return text
 
 
-def remaining(text: str) -> list[Violation]:
-    return list(non_idempotent_ddl.check(SqlContext(MigrationFile(text), breakpoints=True)))
+def remaining(target: Target, text: str) -> list[Violation]:
+    """S002's violations of the statement ``text`` among the other statements of its file
+    (offsets and fixes relative to ``text``)."""
+    head = "".join(f"{s}{_BREAK}" for s in target.before)
+    tail = "".join(f"{_BREAK}{s}" for s in target.after)
+    start, end = len(head), len(head) + len(text)
+    whole = MigrationFile(head + text + tail)  # a statement a chunk, as drizzle-kit writes them
+    found = non_idempotent_ddl.check(SqlContext(whole, breakpoints=True))
+    return [_within(v, start) for v in found if start <= v.span.start < end]
+
+
+_BREAK = f"\n{BREAKPOINT}\n"
+
+
+def _within(v: Violation, start: int) -> Violation:
+    fix = v.fix.shifted(-start) if v.fix is not None else None
+    alternatives = tuple(a.shifted(-start) for a in v.alternatives)
+    return replace(v, span=v.span.shifted(-start), fix=fix, alternatives=alternatives)
 
 
 # ---- the server --------------------------------------------------------------------------------
@@ -264,6 +295,14 @@ def _setup(conn: psycopg.Connection, target: Target) -> None:
             pytest.fail(f"{target.id}: precondition failed: {text!r}: {error}")
 
 
+def _run_between(target: Target) -> tuple[str, ...]:
+    """What runs between an UPDATE's two runs: the rest of its migration, where S002 found the
+    column it uses dropped. Other statements run twice in a row."""
+    migration = MigrationFile(target.written)
+    kinds = {migration.tree(s).type_name for s in migration.statements}
+    return target.after if kinds == {"UpdateStmt"} else ()
+
+
 def _named_states(target: Target) -> set[str]:
     return {m[1] for v in target.violations for m in SQLSTATE.findall(v.message)}
 
@@ -283,9 +322,9 @@ def test_fixed_statement_runs_twice(
     server_info: tuple[int, frozenset[str]],
 ) -> None:
     _needs(target, server_info)
-    fixed = fix_statement(target.written)
+    fixed = fix_statement(target)
     assert fixed != target.written
-    left = [v for v in remaining(fixed) if SQLSTATE.search(v.message)]
+    left = [v for v in remaining(target, fixed) if SQLSTATE.search(v.message)]
     assert not left, f"still not idempotent after its fixes: {[v.message for v in left]}"
     fixed_file = target.case / "fixed" / target.file
     if fixed_file.exists() and all(
@@ -300,6 +339,59 @@ def test_fixed_statement_runs_twice(
                 _execute(conn, fixed)
             except psycopg.Error as error:
                 pytest.fail(f"{run} run of the fixed statement failed: {error}\n{fixed}")
+
+
+ALTERNATIVES = [(t, a) for t in TARGETS for v in t.violations for a in v.alternatives]
+
+
+def test_fixtures_offer_alternative_fixes() -> None:
+    assert any(a.title == "Use CREATE OR REPLACE VIEW" for _, a in ALTERNATIVES)
+
+
+@pytest.mark.parametrize(
+    ("target", "alternative"), ALTERNATIVES, ids=lambda x: getattr(x, "id", getattr(x, "title", ""))
+)
+def test_alternative_fix_runs_twice(
+    target: Target,
+    alternative: Fix,
+    server: str,
+    shared: psycopg.Connection,
+    server_info: tuple[int, frozenset[str]],
+) -> None:
+    _needs(target, server_info)
+    (mine,) = [
+        a
+        for v in remaining(target, target.written)
+        for a in v.alternatives
+        if a.title == alternative.title
+    ]
+    fixed = apply_edits(target.written, sorted(mine.edits, key=lambda e: e.span.start))
+    with isolated(target, server, shared) as conn:
+        _setup(conn, target)
+        for run in ("first", "second"):
+            try:
+                _execute(conn, fixed)
+            except psycopg.Error as error:
+                pytest.fail(f"{run} run of {alternative.title!r} failed: {error}\n{fixed}")
+
+
+PAIRS_CASE = FIXTURES / "S002" / "ok-drop-then-create"
+
+
+@pytest.mark.parametrize(
+    "folder",
+    sorted(p.parent.parent for p in PAIRS_CASE.glob("*/meta/_journal.json")),
+    ids=lambda p: p.name,
+)
+def test_drop_if_exists_then_create_runs_twice(folder: Path, server: str) -> None:
+    """What S002 takes as idempotent pairs: each migration of the case, run whole twice."""
+    with Scratch(server) as conn:
+        for run in ("first", "second"):
+            for path in sorted(folder.glob("*.sql")):
+                try:
+                    _execute(conn, path.read_text())
+                except psycopg.Error as error:
+                    pytest.fail(f"{run} run of {path.name} failed: {error}")
 
 
 @pytest.mark.parametrize("target", TARGETS, ids=lambda t: t.id)
@@ -321,6 +413,8 @@ def test_written_statement_fails_second_run(
             # an unnamed index or constraint: the second run succeeds and duplicates it
             _execute(conn, target.written)
             return
+        for later in _run_between(target):
+            _execute(conn, later)
         with pytest.raises(psycopg.Error) as raised:
             _execute(conn, target.written)
     assert isinstance(raised.value, errors.Error)

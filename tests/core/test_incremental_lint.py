@@ -25,6 +25,11 @@ STATEMENTS = [
     'ALTER TABLE "t" ADD COLUMN IF NOT EXISTS "d" text;',
     "SELECT 1;",
     "CREATE TABLE oops (",  # a syntax error
+    # S002 reads them together across chunks: an edit in one changes another's diagnostics
+    'DROP INDEX IF EXISTS "t_idx";',
+    'INSERT INTO "t" ("id") VALUES (1);',
+    'UPDATE "t" SET "c" = "d";',
+    'ALTER TABLE "t" DROP COLUMN IF EXISTS "d";',
 ]
 # what an edit inserts: a statement, a breakpoint or a piece of one, a newline, a letter
 INSERTS = [*STATEMENTS, f"\n{BREAKPOINT}\n", BREAKPOINT[:9], BREAKPOINT[9:], "\n", "x", ""]

@@ -3,7 +3,10 @@ selection, per-file ignores and suppression comments in one central place.
 
 SQL rules run per chunk and their results are cached by chunk text; re-analysing an edited file
 splits and lints only the stretch the edit touched, keeping the chunks before it and moving those
-after it (see ``_lint_file``). The rules the settings turn off for a file do not run on it.
+after it (see ``_lint_file``). A rule that must know what the file's other chunks say (S002:
+`DROP ... IF EXISTS` in one, `CREATE` of the same object in a later one) lints again the few
+chunks they tell something (``_tell_chunks``). The rules the settings turn off for a file do not
+run on it.
 Journal rules run on the whole folder.
 Every fix is verified before it is offered: applied to the text, the result must parse no worse
 and the rule must fire less often. A fix that fails the check is dropped (the diagnostic stays).
@@ -14,11 +17,12 @@ from __future__ import annotations
 import bisect
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, replace
 from functools import cache, partial
 from itertools import chain
 from pathlib import Path
+from typing import Any
 
 from drizzle_lsp.core.database import DatabaseView
 from drizzle_lsp.core.diagnostics import CHUNK_PATH, Fix, Span, Violation
@@ -35,7 +39,7 @@ from drizzle_lsp.core.forked import map_from_both_ends
 from drizzle_lsp.core.migration import BREAKPOINT, MigrationFile
 from drizzle_lsp.core.settings import S002Scope, Settings
 from drizzle_lsp.rules import DATABASE_RULES, FOLDER_RULES, SQL_RULES, Rule, syntax_error
-from drizzle_lsp.rules._api import DatabaseContext, FolderContext, SqlContext
+from drizzle_lsp.rules._api import Across, DatabaseContext, FolderContext, SqlContext
 
 AT_RISK_CODES = frozenset({"J001", "J005"})
 SYNTAX_CODES = frozenset({"J006", "S001"})
@@ -209,6 +213,9 @@ class _FileLint:
     found: list[LintResult]  # each chunk's violations as found in the chunk (``_lint_chunk``)
     placed: list[LintResult]  # the same, placed in the file
     result: LintResult  # all of them, suppression comments applied
+    told: list[Around]  # what each was told by the other chunks when linted (``_tell_chunks``)
+    # what each tells the other chunks: a list for each rule that listens (``_tell_chunks``)
+    says: list[list[Any]]
 
 
 class _LastTextPerFile:
@@ -254,20 +261,24 @@ def _lint_file(
     """The SQL-rule violations of ``text``. Chunks of the ``previous`` text before the edit are
     kept as they are, those after it are moved; only the edited stretch is split and linted."""
     head, tail = _kept_chunks(previous, text) if previous is not None else (0, 0)
-    linted = _FileLint(text, [], [], [], [], ())
+    linted = _FileLint(text, [], [], [], [], (), [], [[] for _ in _listening(codes)])
     if previous is not None:
         linted.pieces, linted.starts = previous.pieces[:head], previous.starts[:head]
         linted.found, linted.placed = previous.found[:head], previous.placed[:head]
+        linted.told = previous.told[:head]
+        linted.says = [said[:head] for said in previous.says]
     offset = linted.starts[-1] + len(linted.pieces[-1]) + _BREAK if head else 0
     end = len(text)
     if previous is not None and tail:
         end = previous.starts[tail] + len(text) - len(previous.text) - _BREAK
     for piece in text[offset:end].split(BREAKPOINT):
         found = _lint_chunk(piece, breakpoints, codes)
-        _add_chunk(linted, piece, offset, found, _placed(found, path, offset, tag))
+        placed = _placed(found, path, offset, tag)
+        _add_chunk(linted, piece, offset, found, placed, _said(piece, codes))
         offset += len(piece) + _BREAK
     if previous is not None and tail:
         _add_moved(linted, previous, tail, offset - previous.starts[tail], path, tag)
+    _tell_chunks(linted, path, tag, breakpoints, codes)
     linted.result = tuple(chain.from_iterable(linted.placed))
     if linted.result and _IGNORE_MARK in text:
         migration = MigrationFile(text)
@@ -276,11 +287,19 @@ def _lint_file(
 
 
 def _add_chunk(
-    linted: _FileLint, piece: str, offset: int, found: LintResult, placed: LintResult
+    linted: _FileLint,
+    piece: str,
+    offset: int,
+    found: LintResult,
+    placed: LintResult,
+    said: Said,
 ) -> None:
     linted.pieces.append(piece)
     linted.starts.append(offset)
     linted.found.append(found)
+    linted.told.append(())
+    for summaries, summary in zip(linted.says, said, strict=True):
+        summaries.append(summary)
     linted.placed.append(placed)
 
 
@@ -291,6 +310,9 @@ def _add_moved(
     operation each, not a call per chunk: they are most of a file's thousands of chunks)."""
     linted.pieces.extend(previous.pieces[tail:])
     linted.found.extend(previous.found[tail:])
+    linted.told.extend(previous.told[tail:])
+    for summaries, before in zip(linted.says, previous.says, strict=True):
+        summaries.extend(before[tail:])
     if not delta:
         linted.starts.extend(previous.starts[tail:])
         linted.placed.extend(previous.placed[tail:])
@@ -305,6 +327,45 @@ def _add_moved(
             for f, s in zip(found, starts, strict=True)
         ]
     )
+
+
+def _tell_chunks(
+    linted: _FileLint, path: Path, tag: str, breakpoints: bool, codes: frozenset[str]
+) -> None:
+    """Lint again each chunk whose rules the other chunks now tell something else than when it
+    was linted (most are told nothing, before and after)."""
+    if not _listening(codes):
+        return
+    told = _told(linted.says, codes)
+    if not told and not any(linted.told):
+        return  # the common case: nothing told, now or before (`any` is one C loop)
+    before = [i for i, around in enumerate(linted.told) if around]
+    for i in sorted(told.keys() | set(before)):
+        around = told.get(i, ())
+        if around == linted.told[i]:
+            continue
+        found = _lint_chunk(linted.pieces[i], breakpoints, codes, around)
+        linted.found[i], linted.told[i] = found, around
+        linted.placed[i] = _placed(found, path, linted.starts[i], tag)
+
+
+def _told(says: list[list[Any]], codes: frozenset[str]) -> dict[int, Around]:
+    """What each chunk of a file is told by the others (from what each says), by number."""
+    told: dict[int, list[tuple[str, Hashable]]] = {}
+    for (code, across), summaries in zip(_listening(codes), says, strict=True):
+        for i, around in across.arounds(summaries).items():
+            told.setdefault(i, []).append((code, around))
+    return {i: tuple(arounds) for i, arounds in told.items()}
+
+
+def _said(piece: str, codes: frozenset[str]) -> Said:
+    return tuple(across.summary(piece) for _, across in _listening(codes))
+
+
+@cache
+def _listening(codes: frozenset[str]) -> tuple[tuple[str, Across], ...]:
+    """The rules of ``codes`` that must know what a chunk's file says elsewhere."""
+    return tuple((r.code, r.across) for r in SQL_RULES if r.across is not None and r.code in codes)
 
 
 def _placed(found: LintResult, path: Path, offset: int, tag: str) -> LintResult:
@@ -328,7 +389,11 @@ def _suppressed(migration: MigrationFile, v: Violation) -> bool:
     return ignored is not None and (not ignored or v.code in ignored)
 
 
-ChunkKey = tuple[str, bool, frozenset[str]]
+# what the other chunks of its file tell a chunk: (rule code, what) for each rule told something
+Around = tuple[tuple[str, Hashable], ...]
+Said = tuple[Any, ...]  # what a chunk tells the others: a summary for each rule that listens
+# a chunk told nothing has no `Around` in its key: the keys of `lint_in_parallel` find it
+ChunkKey = tuple[str, bool, frozenset[str]] | tuple[str, bool, frozenset[str], Around]
 
 
 class _ChunkResults:
@@ -340,11 +405,13 @@ class _ChunkResults:
         self._size = size
         self._results: OrderedDict[ChunkKey, LintResult] = OrderedDict()
 
-    def __call__(self, text: str, breakpoints: bool, codes: frozenset[str]) -> LintResult:
-        key = (text, breakpoints, codes)
+    def __call__(
+        self, text: str, breakpoints: bool, codes: frozenset[str], around: Around = ()
+    ) -> LintResult:
+        key: ChunkKey = (text, breakpoints, codes, around) if around else (text, breakpoints, codes)
         found = self._results.get(key)
         if found is None:
-            found = self._keep(key, _lint_chunk_now(text, breakpoints, codes))
+            found = self._keep(key, _lint_chunk_now(text, breakpoints, codes, around))
         else:
             self._results.move_to_end(key)
         return found
@@ -369,8 +436,10 @@ class _ChunkResults:
 _lint_chunk = _ChunkResults(65536)
 
 
-def _lint_chunk_now(text: str, breakpoints: bool, codes: frozenset[str]) -> LintResult:
-    ctx = SqlContext(MigrationFile(text, _reads_trees(codes)), breakpoints)
+def _lint_chunk_now(
+    text: str, breakpoints: bool, codes: frozenset[str], around: Around = ()
+) -> LintResult:
+    ctx = SqlContext(MigrationFile(text, _reads_trees(codes)), breakpoints, around=dict(around))
     found: list[Violation] = []
     for rule in SQL_RULES:
         if rule.code not in codes:
@@ -393,7 +462,8 @@ def _sql_fix_holds(rule: Rule, ctx: SqlContext, before: int, fix: Fix) -> bool:
     fixed = MigrationFile(apply_edits(ctx.file.text, fix.edits), rule.info.reads_trees)
     if len(fixed.syntax_errors) > len(ctx.file.syntax_errors):
         return False
-    after = sum(1 for _ in rule.check(SqlContext(fixed, ctx.breakpoints, memo=ctx.memo)))
+    fixed_ctx = SqlContext(fixed, ctx.breakpoints, memo=ctx.memo, around=ctx.around)
+    after = sum(1 for _ in rule.check(fixed_ctx))
     return after < before
 
 

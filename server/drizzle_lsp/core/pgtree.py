@@ -114,6 +114,13 @@ class Node:
     def __repr__(self) -> str:
         return f"<{self.type_name} {self._data!r}>"
 
+    @property
+    def json(self) -> dict[str, Any]:
+        """The node's fields as libpg_query's JSON holds them, unconverted (locations count
+        UTF-8 bytes, empty values are left out): for a walk over a whole subtree, or a few
+        fields of many nodes, without wrapping each one."""
+        return self._data
+
     def _constant(self) -> Node | None:
         for key, type_name in _CONSTANTS.items():
             if key in self._data:

@@ -3,12 +3,14 @@
 A rule is a module: its docstring is the user documentation (``drizzle-lsp rule CODE`` prints
 it), ``RULE`` names it, and ``check(ctx)`` yields :class:`Violation` s, written as guard clauses.
 Journal rules (scope FOLDER) see the whole migrations folder; SQL rules (scope SQL) see one chunk
-of one file at a time, which is what lets the analyzer cache their results per chunk text.
+of one file at a time, which is what lets the analyzer cache their results per chunk text. An SQL
+rule that must know what the file's other chunks say (``ACROSS``, an :class:`Across`) is told it
+in ``SqlContext.around``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -64,6 +66,7 @@ class Rule:
     info: RuleInfo
     check: Callable[..., Iterator[Violation]]
     doc: str
+    across: Across | None = None  # how it sees beyond its chunk (SQL rules)
 
     @property
     def code(self) -> str:
@@ -72,6 +75,23 @@ class Rule:
     @property
     def name(self) -> str:
         return self.info.name
+
+
+@dataclass(frozen=True, slots=True)
+class Across:
+    """How an SQL rule learns what the other chunks of its file say (S002: a `DROP ... IF EXISTS`
+    in one chunk makes the `CREATE` of the same object in a later chunk idempotent).
+
+    The analyzer lints each chunk alone, as always, then reads every chunk's ``summary`` and lints
+    again, with ``SqlContext.around``, the few chunks that ``arounds`` tells something. A chunk's
+    results still depend only on its text and what it was told, and are cached by both.
+    """
+
+    # a chunk's text -> what it says to the others and asks of them (pure; cached by the rule)
+    summary: Callable[[str], Any]
+    # the summaries of a file's chunks, in order -> what each chunk is told (by chunk number;
+    # a chunk told nothing is left out); hashable, compared to know when to lint again
+    arounds: Callable[[Sequence[Any]], Mapping[int, Hashable]]
 
 
 @dataclass(slots=True)
@@ -84,6 +104,8 @@ class SqlContext:
     # what a rule found, kept by it (under its code) for the checks of this chunk's fixes: a fix
     # leaves most statements as they were, and a rule may reuse what it found in those
     memo: dict[str, Any] = field(default_factory=dict)
+    # what the file's other chunks tell a rule with ``ACROSS`` (under its code; see `Across`)
+    around: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

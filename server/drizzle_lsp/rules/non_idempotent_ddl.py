@@ -9,8 +9,10 @@ time on the same database:
 - `CREATE SCHEMA` (`duplicate_schema`, 42P06), `CREATE EXTENSION` (`duplicate_object`, 42710).
   Fix: `IF NOT EXISTS`.
 - `CREATE INDEX` without a name: builds a second, identical index. No fix: name it.
-- `CREATE VIEW` (42P07), `CREATE FUNCTION` / `PROCEDURE` (`duplicate_function`, 42723),
-  `CREATE TRIGGER` (42710). Fix: `OR REPLACE` (unsafe, see below; triggers need PostgreSQL 14).
+- `CREATE VIEW` (42P07). Fix: wrap in a `DO` block catching `duplicate_table`, which keeps the
+  existing view; `OR REPLACE` is offered too (unsafe, see below).
+- `CREATE FUNCTION` / `PROCEDURE` (`duplicate_function`, 42723), `CREATE TRIGGER` (42710).
+  Fix: `OR REPLACE` (unsafe, see below; triggers need PostgreSQL 14).
 - `CREATE TYPE` (enum, composite, range), `CREATE DOMAIN`, `CREATE POLICY`, `CREATE ROLE`,
   `CREATE CONSTRAINT TRIGGER`: `duplicate_object` (42710), and no `IF NOT EXISTS` exists.
   Fix: wrap in a `DO` block.
@@ -29,6 +31,27 @@ time on the same database:
 - `ALTER TYPE ... ADD VALUE` (`duplicate_object`, 42710). Fix: `IF NOT EXISTS`.
 - `RENAME` (of a table, column, constraint, type, enum value, ...) and `SET SCHEMA`: the old name
   no longer exists. No fix.
+- `UPDATE` of a table a later statement of the migration drops a column of, when the UPDATE sets
+  or reads that column (`UPDATE t SET a = b || c` before `ALTER TABLE t DROP COLUMN b`): the
+  column is gone on the second run (`undefined_column`, 42703). No fix.
+- `INSERT` without `ON CONFLICT` into a table the migration creates, or declares a PRIMARY KEY,
+  UNIQUE constraint or unique index of: when the inserted columns hold a whole key, the second
+  run fails (`unique_violation`, 23505; fix: `ON CONFLICT DO NOTHING`, unsafe, see below);
+  otherwise it inserts the rows again (no fix). A key column given a new value each run
+  (`gen_random_uuid()`, `nextval()`, `now()`, `DEFAULT`) holds no key. Not reported: an INSERT
+  whose SELECT reads the table it fills (`WHERE NOT EXISTS (SELECT ... FROM t ...)`), and one
+  into a table only earlier migrations create (its keys are not in sight).
+
+S002 reads each statement with the others of its migration file, across breakpoints (not other
+files). A `DROP ... IF EXISTS` of an object before its `CREATE` makes the pair idempotent, and
+the `CREATE` is not reported: for views, materialized views, indexes, functions, procedures,
+triggers, policies, `ADD CONSTRAINT`, types, domains and roles. Names compare as PostgreSQL
+stores them (unquoted names folded to lower case); a schema only when both statements write one;
+a trigger, policy or constraint on the same table; a function by its argument types (`integer`
+is `int4`), or by its name alone when the `DROP` lists no types and one version of the function
+is created in the file. Tables, sequences, schemas and extensions do not pair: dropped again on
+a second run, they lose what they hold. (A `DROP` of an object other objects depend on fails
+anyway, `dependent_objects_still_exist`: drop the dependants first.)
 
 A statement inside a `DO` block is fine when an `EXCEPTION` handler around it catches the error
 its second run raises: `WHEN duplicate_object`, `WHEN SQLSTATE '42710'`, a whole class such as
@@ -37,16 +60,21 @@ or `RAISE EXCEPTION`) catches nothing. drizzle-kit 0.2x wraps foreign keys and e
 `EXCEPTION WHEN duplicate_object`, which is right for them, but a UNIQUE constraint's second run
 raises `duplicate_table` and a PRIMARY KEY's `invalid_table_definition`, which that handler lets
 through: those are reported, with a fix that adds the missing condition to the handler.
-Statements under an `IF` whose condition looks the object up in the catalog (an `EXISTS (...)`
-subquery or a `to_regclass()`-style function) are taken as guarded; drizzle-lsp does not check
-that the condition tests the right object. Dynamic SQL (`EXECUTE '...'`) is not checked. Temporary
-objects are ignored.
+A statement under an `IF` whose condition looks an object up in the catalog (an `EXISTS (...)`
+subquery or a `to_regclass()`-style function) is taken as guarded when a string constant in the
+condition is the name the statement creates, drops or renames, as the catalog holds it:
+`typname = 'message_role'` guards `CREATE TYPE "message_role"` and `CREATE TYPE Message_Role`
+(folded), `typname = 'role'` guards neither, and is reported; text given to `to_regclass()` or
+cast to a `reg...` type is read as a name (`'public."Users"'` is `Users`). A condition that
+compares with a variable names nothing. Statements that name no catalog object (`INSERT`,
+`UPDATE`) are guarded by any lookup, such as `IF NOT EXISTS (SELECT 1 FROM settings WHERE ...)`.
+Dynamic SQL (`EXECUTE '...'`) is not checked. Temporary objects are ignored.
 
 ## Why is this bad?
 The drizzle-orm migrator runs a migration again when its journal entry has to be re-dated (J001,
 J005): every database that already applied it then runs it a second time, and the first
 non-idempotent statement aborts the whole batch. Statements that do not fail are no better: an
-unnamed index or constraint is silently created twice.
+unnamed index or constraint is silently created twice, an INSERT's rows are added again.
 
 ## Example
 ```sql
@@ -56,6 +84,8 @@ ALTER TABLE "posts" ADD CONSTRAINT "posts_author_fk" FOREIGN KEY ("author_id")
   REFERENCES "users"("id");
 CREATE TYPE "mood" AS ENUM ('sad', 'happy');
 DROP INDEX "posts_title_idx";
+CREATE VIEW "post_titles" AS SELECT "id", "title" FROM "posts";
+INSERT INTO "users" ("id") VALUES (1);
 ```
 
 ## Use instead
@@ -74,35 +104,46 @@ EXCEPTION
  WHEN duplicate_object OR duplicate_table THEN null;
 END $$;
 DROP INDEX IF EXISTS "posts_title_idx";
+DO $$ BEGIN
+CREATE VIEW "post_titles" AS SELECT "id", "title" FROM "posts";
+EXCEPTION
+ WHEN duplicate_table THEN null;
+END $$;
+INSERT INTO "users" ("id") VALUES (1) ON CONFLICT DO NOTHING;
 ```
 
 ## Fix safety
-The fixes splice the fewest words into your text (` IF NOT EXISTS`, ` IF EXISTS`, ` OR REPLACE`)
-or wrap the statement, untouched, in a `DO` block whose handler catches `duplicate_object OR
-duplicate_table` (plus `invalid_table_definition` for a PRIMARY KEY): PostgreSQL has no `IF NOT
-EXISTS` for constraints and types. Each is verified to parse and was run twice against
-PostgreSQL 15 in the test suite. They only change what happens when the object already exists:
-the statement is skipped instead of failing. When the existing object differs from the one the
-statement would create (a later migration changed it), it stays as it is.
+The fixes splice the fewest words into your text (` IF NOT EXISTS`, ` IF EXISTS`, ` OR REPLACE`,
+` ON CONFLICT DO NOTHING`) or wrap the statement, untouched, in a `DO` block whose handler
+catches `duplicate_object OR duplicate_table` (plus `invalid_table_definition` for a PRIMARY
+KEY; `duplicate_table` alone for a view): PostgreSQL has no `IF NOT EXISTS` for constraints,
+types and views. Each is verified to parse and was run twice against PostgreSQL 15 in the test
+suite. They only change what happens when the object already exists: the statement is skipped
+instead of failing. When the existing object differs from the one the statement would create (a
+later migration changed it), it stays as it is.
 
 `OR REPLACE` fixes are unsafe: on a second run they replace the view, function or trigger with
 this migration's version, silently reverting any later migration that redefined it (and a view
 whose later version has more columns makes the replacement fail). Review them, or apply them
-with `--unsafe-fixes`.
+with `--unsafe-fixes`. For a view, the `DO` block is the fix and `OR REPLACE` the alternative.
 
-RENAME and SET SCHEMA have no safe rewrite: guard them in a `DO` block with an `EXCEPTION WHEN
-undefined_column` (or `undefined_table`, `undefined_object`) handler, or make sure the migration
-never runs twice.
+`ON CONFLICT DO NOTHING` is unsafe too: it is what a second run needs, but on the first run as
+well it skips, silently, each row whose key is already there (a row another migration or a user
+inserted), where the statement as written fails and tells you.
+
+RENAME and SET SCHEMA, and an UPDATE of a column dropped later, have no safe rewrite: guard them
+in a `DO` block with an `EXCEPTION WHEN undefined_column` (or `undefined_table`,
+`undefined_object`) handler, or make sure the migration never runs twice.
 """
 
 from __future__ import annotations
 
 import bisect
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 from pglast.enums import AlterTableType, ConstrType, ObjectType
 
@@ -112,7 +153,8 @@ from drizzle_lsp.core.migration import MigrationFile, Statement
 from drizzle_lsp.core.pgtree import ParseError
 from drizzle_lsp.core.text import TextIndex
 from drizzle_lsp.core.tokens import Token, code_tokens
-from drizzle_lsp.rules._api import CHUNK_PATH, Fixability, RuleInfo, Scope, SqlContext
+from drizzle_lsp.rules import _migration_facts as facts
+from drizzle_lsp.rules._api import CHUNK_PATH, Across, Fixability, RuleInfo, Scope, SqlContext
 from drizzle_lsp.rules._sqlstate import CONDITIONS
 
 RULE = RuleInfo(
@@ -134,19 +176,60 @@ _OWNERS = itertools.count(1)  # tells the exception blocks of nested DO statemen
 
 
 def check(ctx: SqlContext) -> Iterator[Violation]:
-    for statement in ctx.file.statements:
+    memory = ctx.memo.setdefault(RULE.code, _Memory())
+    if memory.sight is None:
+        memory.sight = facts.Sight(_summary_of(ctx.file), ctx.around.get(RULE.code))
+    sight, memo = memory.sight, memory.findings
+    for number, statement in enumerate(ctx.file.statements):
         node = ctx.file.tree(statement)
         if node.type_name not in _CHECKS and node.type_name != "DoStmt":
             continue  # not DDL we know: no need for its tokens
         stmt = _Stmt.of_file(ctx.file, statement, node)
         try:
-            findings = list(_findings(stmt, (), ctx.memo.setdefault(RULE.code, {})))
+            findings = list(_findings(stmt, (), memo, _Where(sight, number)))
         except _NoTokens:
             continue  # nothing to point at
         wrap = _wrap_fix(stmt, findings)
         for finding in findings:
             fix = finding.fix if finding.fix is not None else (wrap if finding.wrap else None)
-            yield RULE.violation(ctx.path, finding.span, finding.message, fix)
+            yield RULE.violation(ctx.path, finding.span, finding.message, fix, finding.alternatives)
+
+
+# ---- what the other statements of the migration tell a statement ---------------------------------
+
+# chunk text -> its summary; the oldest go first (a plain dict: a chunk's summary is asked for
+# on every edit of its file, and an LRU's bookkeeping costs more than a summary now and then)
+_SUMMARIES: dict[str, facts.Summary | None] = {}
+_SUMMARIES_KEPT = 65536
+
+
+def _summary(text: str) -> facts.Summary | None:
+    """What the statements of a chunk tell the other chunks of its file, and need from them. The
+    check of a chunk leaves its summary here: the analyzer asks right after (only a chunk whose
+    result came from elsewhere, a forked linter, is parsed again)."""
+    if text in _SUMMARIES:
+        return _SUMMARIES[text]
+    return _summary_of(MigrationFile(text, trees=True))
+
+
+def _summary_of(file: MigrationFile) -> facts.Summary | None:
+    if file.text in _SUMMARIES:
+        return _SUMMARIES[file.text]
+    if len(_SUMMARIES) >= _SUMMARIES_KEPT:
+        del _SUMMARIES[next(iter(_SUMMARIES))]
+    summary = _SUMMARIES[file.text] = facts.summarize(file.tree(s) for s in file.statements)
+    return summary
+
+
+ACROSS = Across(_summary, facts.arounds)
+
+
+class _Where(NamedTuple):
+    """A statement's place in its migration: what the rest tells it, and its number in its text
+    (a named tuple: one is made for every statement checked)."""
+
+    sight: facts.Sight
+    number: int
 
 
 # ---- statements and their tokens ----------------------------------------------------------------
@@ -252,7 +335,9 @@ class _Finding:
     errors: frozenset[str]  # SQLSTATEs the second run raises; empty: it raises none
     fix: Fix | None = None  # a splice, in the coordinates of the statement's text
     wrap: tuple[str, ...] = ()  # conditions a DO block around the statement must catch
-    note: str = ""  # what a surrounding DO block's handler misses
+    note: str = ""  # what a surrounding DO block's handler or IF misses
+    alternatives: tuple[Fix, ...] = ()  # further fixes, offered in the editor
+    needs: _Need | None = None  # whether it holds depends on the rest of the migration
 
     @property
     def message(self) -> str:
@@ -268,17 +353,43 @@ def _fails(what: str, why: str, code: str) -> str:
 _Memo = dict[str, tuple[int, tuple[_Finding, ...]]]
 
 
-def _findings(stmt: _Stmt, handlers: tuple[_Block, ...], memo: _Memo) -> Iterator[_Finding]:
+@dataclass(slots=True)
+class _Memory:
+    """What S002 keeps of a chunk's check (``SqlContext.memo``) for the checks of its fixes: the
+    findings of each statement, and what the migration tells the chunk (a fix moves no
+    statement, and verifying it needs no new summary)."""
+
+    findings: _Memo = field(default_factory=dict)
+    sight: facts.Sight | None = None
+
+
+def _findings(
+    stmt: _Stmt, handlers: tuple[_Block, ...], memo: _Memo, where: _Where
+) -> Iterator[_Finding]:
     if stmt.node.type_name == "DoStmt":
-        yield from _do_findings(stmt, handlers, memo)
+        yield from _do_findings(stmt, handlers, memo, where)
         return
     checker = _CHECKS.get(stmt.node.type_name)
-    if checker is None:
+    if checker is None or not _may_hold(stmt.node.type_name, where.sight):
         return
     text = stmt.text[stmt.start : stmt.end]
     if text not in memo:
         memo[text] = (stmt.start, tuple(checker(stmt)))
-    yield from _remembered(memo, text, stmt.start)
+    found = _remembered(memo, text, stmt.start)
+    if any(f.needs is not None for f in memo[text][1]):
+        found = _resolved(found, where)
+    yield from found
+
+
+def _may_hold(kind: str, sight: facts.Sight) -> bool:
+    """Whether a statement can be a finding, given what the rest of the migration does: an
+    INSERT only where a table's keys are in sight, an UPDATE only where a column is dropped
+    (most migrations: neither, and its tokens are not even scanned)."""
+    if kind == "InsertStmt":
+        return sight.declares_tables
+    if kind == "UpdateStmt":
+        return sight.drops_columns
+    return True
 
 
 def _remembered(memo: _Memo, text: str, start: int) -> Iterator[_Finding]:
@@ -290,7 +401,99 @@ def _remembered(memo: _Memo, text: str, start: int) -> Iterator[_Finding]:
             yield finding
             continue
         fix = finding.fix.shifted(delta) if finding.fix is not None else None
-        yield replace(finding, span=finding.span.shifted(delta), fix=fix)
+        alternatives = tuple(a.shifted(delta) for a in finding.alternatives)
+        span = finding.span.shifted(delta)
+        yield replace(finding, span=span, fix=fix, alternatives=alternatives)
+
+
+def _resolved(findings: Iterable[_Finding], where: _Where) -> Iterator[_Finding]:
+    """The findings that hold, given what the rest of the migration does (see ``_Need``)."""
+    for finding in findings:
+        if finding.needs is None:
+            yield finding
+            continue
+        resolved = finding.needs.resolve(finding, where)
+        if resolved is not None:
+            yield resolved
+
+
+def _pair_of(stmt: _Stmt) -> _Paired | None:
+    """What a CREATE's finding needs: no DROP ... IF EXISTS of its object before it."""
+    named = facts.created(stmt.node)
+    return _Paired(named) if named is not None else None
+
+
+class _Need(Protocol):
+    """What decides, from the rest of the migration, whether a finding holds."""
+
+    def resolve(self, finding: _Finding, where: _Where) -> _Finding | None:
+        """The finding as it holds at ``where`` (None: it does not)."""
+        ...
+
+
+class _Paired(NamedTuple):
+    """A CREATE: idempotent when an earlier statement of the migration drops the object with
+    `IF EXISTS` (the second run drops it, then creates it again)."""
+
+    named: facts.Named
+    command: int = 0  # its command's number in an ALTER TABLE
+
+    def resolve(self, finding: _Finding, where: _Where) -> _Finding | None:
+        dropped = where.sight.dropped_before(self.named, (where.number, self.command))
+        return None if dropped else finding
+
+
+class _UsesColumns(NamedTuple):
+    """An UPDATE: its second run fails when a later statement drops a column it sets or reads."""
+
+    table: str
+    columns: frozenset[str]
+    what: str  # the statement's head, for the message
+
+    def resolve(self, finding: _Finding, where: _Where) -> _Finding | None:
+        column = where.sight.dropped_later(self.table, self.columns, (where.number, 0))
+        if column is None:
+            return None
+        why = f"a later statement of this migration drops its column `{column}`"
+        return replace(finding, problem=_fails(self.what, why, "42703"), needs=None)
+
+
+class _FillsTable(NamedTuple):
+    """An INSERT without ON CONFLICT into a table the migration creates or declares a unique key
+    of: its second run fails on the key (when it inserts the key's columns) or adds its rows
+    again. Tables only earlier migrations know are left alone: their keys are not in sight."""
+
+    table: str
+    columns: tuple[str, ...] | None  # None: all, in order
+    what: str
+
+    def resolve(self, finding: _Finding, where: _Where) -> _Finding | None:
+        keys, created = where.sight.keys(self.table)
+        if not keys and not created:
+            return None
+        given = None if self.columns is None else set(self.columns)
+        if keys and (given is None or any(key <= given for key in keys)):
+            return replace(finding, needs=None)  # as found: unique_violation, ON CONFLICT
+        return self._added_again(finding, keyed=bool(keys))
+
+    def _added_again(self, finding: _Finding, keyed: bool) -> _Finding:
+        """The INSERT adds its rows again: no error to catch, and ON CONFLICT would not help."""
+        why = (
+            f"no unique key of `{self.table}` stops them (its columns are not inserted, or get "
+            "new values each run: `gen_random_uuid()`, `nextval()`, `DEFAULT`)"
+            if keyed
+            else f"`{self.table}` has no unique key to stop them"
+        )
+        first = "Insert a unique key's values" if keyed else "Give it a unique key"
+        return replace(
+            finding,
+            problem=f"`{self.what}` inserts its rows again each time this migration runs: {why}.",
+            remedy=f"{first} and add `ON CONFLICT DO NOTHING`, or insert only the rows that are "
+            "missing (`INSERT ... SELECT ... WHERE NOT EXISTS (...)`).",
+            errors=frozenset(),
+            fix=None,
+            needs=None,
+        )
 
 
 # ---- CREATE ... IF NOT EXISTS -----------------------------------------------------------------
@@ -310,6 +513,7 @@ def _create_if_not_exists(
         f"Write `{head} IF NOT EXISTS`.",
         frozenset({code}),
         stmt.insert_after(keyword, " IF NOT EXISTS", f"Use {head} IF NOT EXISTS"),
+        needs=_pair_of(stmt),
     )
 
 
@@ -425,16 +629,29 @@ def _or_replace(stmt: _Stmt, keyword: int | None, name: int | None, code: str) -
         f"Write `{head}`.",
         frozenset({code}),
         stmt.insert_after(0, " OR REPLACE", f"Use {head}", unsafe=True),
+        needs=_pair_of(stmt),
     )
 
 
 def _create_view(stmt: _Stmt) -> Iterator[_Finding]:
+    """Safe fix: a DO block that keeps an existing view as it is; OR REPLACE, the alternative,
+    puts this migration's definition back."""
     node = stmt.node
-    if node.replace or _temporary(node.view):
+    keyword = stmt.find("VIEW")
+    if node.replace or _temporary(node.view) or keyword is None:
         return
-    found = _or_replace(stmt, stmt.find("VIEW"), stmt.at(node.view.location), "42P07")
-    if found is not None:
-        yield found
+    found = _or_replace(stmt, keyword, stmt.at(node.view.location), "42P07")
+    if found is None or found.fix is None:
+        return
+    yield replace(
+        found,
+        remedy="Wrap the statement in `DO $$ BEGIN ... EXCEPTION WHEN duplicate_table THEN null; "
+        "END $$` (an existing view stays as it is), or write "
+        f"`CREATE OR REPLACE {stmt.words(1, keyword)}` (it puts this definition back).",
+        fix=None,
+        wrap=("duplicate_table",),
+        alternatives=(found.fix,),
+    )
 
 
 def _create_function(stmt: _Stmt) -> Iterator[_Finding]:
@@ -476,6 +693,7 @@ def _wrapped(
         "`DO $$ BEGIN ... EXCEPTION WHEN duplicate_object OR duplicate_table THEN null; END $$`.",
         frozenset({code}),
         wrap=_WRAP_CONDITIONS,
+        needs=_pair_of(stmt),
     )
 
 
@@ -522,7 +740,7 @@ def _alter_table(stmt: _Stmt) -> Iterator[_Finding]:
                 stmt, cmd, first, "CONSTRAINT", "the constraint is already gone", "42704"
             )
         elif cmd.subtype == AlterTableType.AT_AddConstraint:
-            yield from _add_constraint(stmt, cmd, first)
+            yield from _add_constraint(stmt, cmd, first, n)
 
 
 def _command_tokens(stmt: _Stmt) -> list[int] | None:
@@ -614,7 +832,7 @@ def _drop_subobject(
     )
 
 
-def _add_constraint(stmt: _Stmt, cmd: Any, first: int | None) -> Iterator[_Finding]:
+def _add_constraint(stmt: _Stmt, cmd: Any, first: int | None, n: int) -> Iterator[_Finding]:
     constraint = cmd.def_
     contype = constraint.contype
     primary = contype == ConstrType.CONSTR_PRIMARY
@@ -641,6 +859,7 @@ def _add_constraint(stmt: _Stmt, cmd: Any, first: int | None) -> Iterator[_Findi
         )
         return
     conditions = (*_WRAP_CONDITIONS, _PK_CONDITION) if primary else _WRAP_CONDITIONS
+    named = facts.constraint_object(stmt.node.relation.relname, constraint.conname or "")
     yield _Finding(
         span,
         _fails(what, why, code),
@@ -648,6 +867,7 @@ def _add_constraint(stmt: _Stmt, cmd: Any, first: int | None) -> Iterator[_Findi
         f"`DO $$ BEGIN ... EXCEPTION WHEN {' OR '.join(conditions)} THEN null; END $$`.",
         frozenset({code}),
         wrap=conditions,
+        needs=_Paired(named, n),
     )
 
 
@@ -813,6 +1033,82 @@ def _moved(stmt: _Stmt, keyword_name: str, code: str) -> Iterator[_Finding]:
     )
 
 
+# ---- UPDATE and INSERT: what the rest of the migration makes of them -------------------------
+
+
+def _update(stmt: _Stmt) -> Iterator[_Finding]:
+    """A candidate: it holds when a later statement drops a column the UPDATE uses."""
+    table, columns = facts.update_columns(stmt.node)
+    head = _dml_head(stmt, "UPDATE")
+    if not columns or head is None:
+        return
+    what = stmt.quote(*head)
+    yield _Finding(
+        stmt.span(*head),
+        "",  # written by `_UsesColumns` with the column's name
+        "It has no `IF EXISTS` form: put it in a DO block with an `EXCEPTION WHEN "
+        "undefined_column THEN null;` handler, or make sure this migration never runs twice.",
+        frozenset({"42703"}),
+        needs=_UsesColumns(table, columns, what),
+    )
+
+
+def _insert(stmt: _Stmt) -> Iterator[_Finding]:
+    """A candidate: it holds when the migration creates the table or declares a key of it."""
+    target = facts.insert_target(stmt.node)
+    head = _dml_head(stmt, "INSERT")
+    if target is None or head is None:
+        return
+    what = stmt.quote(*head)
+    yield _Finding(
+        stmt.span(*head),
+        _fails(what, "its rows are already there", "23505"),
+        "Add `ON CONFLICT DO NOTHING`.",
+        frozenset({"23505"}),
+        _on_conflict(stmt, head[0]),
+        needs=_FillsTable(*target, what),
+    )
+
+
+def _dml_head(stmt: _Stmt, keyword: str) -> tuple[int, int] | None:
+    """Tokens of `UPDATE "t"` / `INSERT INTO "t"`: the keyword before the table, to its name
+    (the statement may start with a WITH whose queries have keywords of their own)."""
+    relation = stmt.at(stmt.node.relation.location)
+    if relation is None:
+        return None
+    for first in range(relation - 1, max(relation - 4, -1), -1):
+        if stmt.is_(first, keyword):
+            return first, stmt.name_end(relation)
+    return None
+
+
+def _on_conflict(stmt: _Stmt, keyword: int) -> Fix:
+    """`ON CONFLICT DO NOTHING` at the end of the INSERT, or before its RETURNING. Unsafe: on a
+    first run too it skips a row whose key exists, where the statement as written fails."""
+    words = "ON CONFLICT DO NOTHING"
+    if stmt.tokens[keyword].text(stmt.text).islower():
+        words = words.lower()
+    returning = _top_level(stmt, "RETURNING")
+    if returning is None:
+        edit = Edit.insert(CHUNK_PATH, stmt.tokens[-1].end, f" {words}")
+    else:
+        edit = Edit.insert(CHUNK_PATH, stmt.tokens[returning].start, f"{words} ")
+    return Fix("Add ON CONFLICT DO NOTHING", (edit,), Applicability.UNSAFE)
+
+
+def _top_level(stmt: _Stmt, name: str) -> int | None:
+    """Index of the last token named ``name`` outside any parentheses."""
+    depth, found = 0, None
+    for i, token in enumerate(stmt.tokens):
+        if token.name == "ASCII_40":
+            depth += 1
+        elif token.name == "ASCII_41":
+            depth -= 1
+        elif depth == 0 and token.name == name:
+            found = i
+    return found
+
+
 _CHECKS: dict[str, Callable[[_Stmt], Iterator[_Finding]]] = {
     "CreateStmt": _create_table,
     "CreateTableAsStmt": _create_table_as,
@@ -835,6 +1131,8 @@ _CHECKS: dict[str, Callable[[_Stmt], Iterator[_Finding]]] = {
     "DropRoleStmt": _drop_role,
     "RenameStmt": _rename,
     "AlterObjectSchemaStmt": _set_schema,
+    "UpdateStmt": _update,
+    "InsertStmt": _insert,
 }
 
 
@@ -914,7 +1212,9 @@ def _caught(code: str, blocks: tuple[_Block, ...]) -> bool:
     return any(block.catches(code) for block in reversed(blocks))
 
 
-def _do_findings(stmt: _Stmt, outer: tuple[_Block, ...], memo: _Memo) -> Iterator[_Finding]:
+def _do_findings(
+    stmt: _Stmt, outer: tuple[_Block, ...], memo: _Memo, where: _Where
+) -> Iterator[_Finding]:
     node = stmt.node
     body_arg = next((a for a in node.args or () if a.defname == "as"), None)
     language = next((a for a in node.args or () if a.defname == "language"), None)
@@ -933,10 +1233,9 @@ def _do_findings(stmt: _Stmt, outer: tuple[_Block, ...], memo: _Memo) -> Iterato
     except (ParseError, ValueError):
         return  # PostgreSQL rejects the body when the block runs; not ours to report
     body_at = _body_offset(stmt, token, body)
-    do = _DoBlock(stmt, body, body_at, outer, next(_OWNERS), memo)
-    for execsql, blocks, guarded in _walk(tree, outer, False, do.owner):
-        if not guarded:
-            yield from do.inner_findings(execsql, blocks)
+    do = _DoBlock(stmt, body, body_at, outer, next(_OWNERS), memo, where)
+    for execsql, blocks, guard in _walk(tree, outer, None, do.owner):
+        yield from do.inner_findings(execsql, blocks, guard)
 
 
 def _body_offset(stmt: _Stmt, token: Token, body: str) -> int | None:
@@ -951,14 +1250,18 @@ def _body_offset(stmt: _Stmt, token: Token, body: str) -> int | None:
     return at if stmt.text[at : at + len(body)] == body else None
 
 
+Guard = frozenset[str] | None  # the strings the catalog lookups of the IFs around compare with
+
+
 def _walk(
-    node: Any, blocks: tuple[_Block, ...], guarded: bool, owner: int
-) -> Iterator[tuple[dict[str, Any], tuple[_Block, ...], bool]]:
-    """Every SQL statement of a PL/pgSQL tree, with the exception blocks around it."""
+    node: Any, blocks: tuple[_Block, ...], guard: Guard, owner: int
+) -> Iterator[tuple[dict[str, Any], tuple[_Block, ...], Guard]]:
+    """Every SQL statement of a PL/pgSQL tree, with the exception blocks and the catalog
+    lookups (None: none) around it."""
     if isinstance(node, list):
         for item in node:
             if _branches(item):
-                yield from _walk(item, blocks, guarded, owner)
+                yield from _walk(item, blocks, guard, owner)
         return
     if not isinstance(node, dict):
         return
@@ -966,9 +1269,9 @@ def _walk(
         if not _branches(value) or key == "datums":
             continue  # a scalar, or the variables (their defaults are expressions, no statements)
         if key == "PLpgSQL_stmt_execsql":
-            yield value, blocks, guarded
+            yield value, blocks, guard
         elif key == "PLpgSQL_stmt_call":  # CALL and DO: the statement is in `expr`
-            yield {"sqlstmt": value.get("expr"), "lineno": value.get("lineno")}, blocks, guarded
+            yield {"sqlstmt": value.get("expr"), "lineno": value.get("lineno")}, blocks, guard
         elif key == "PLpgSQL_stmt_dynexecute":
             continue  # EXECUTE '...': not checked
         elif key == "PLpgSQL_stmt_block":
@@ -979,17 +1282,16 @@ def _walk(
                 inner = (*blocks, _Block(handlers, owner))
                 for e in exceptions.get("exc_list", []):
                     yield from _walk(
-                        e.get("PLpgSQL_exception", {}).get("action"), blocks, guarded, owner
+                        e.get("PLpgSQL_exception", {}).get("action"), blocks, guard, owner
                     )
-            yield from _walk(value.get("body"), inner, guarded, owner)
+            yield from _walk(value.get("body"), inner, guard, owner)
         elif key == "PLpgSQL_stmt_if":
             conditions = [value.get("cond")] + [
                 e.get("PLpgSQL_if_elsif", {}).get("cond") for e in value.get("elsif_list", [])
             ]
-            checked = guarded or any(_catalog_check(c) for c in conditions)
-            yield from _walk(value, blocks, checked, owner)
+            yield from _walk(value, blocks, _guard(guard, conditions), owner)
         else:
-            yield from _walk(value, blocks, guarded, owner)
+            yield from _walk(value, blocks, guard, owner)
 
 
 def _branches(value: Any) -> bool:
@@ -1022,16 +1324,84 @@ def _raises(node: Any) -> bool:
     return False
 
 
-def _catalog_check(cond: Any) -> bool:
-    """Does an IF condition look an object up: `EXISTS (SELECT ...)`, `to_regclass(...)`?"""
+def _guard(guard: Guard, conditions: list[Any]) -> Guard:
+    """``guard`` with the strings of those of an IF's conditions that look an object up."""
+    looked_up = [found for c in conditions if (found := _lookup_strings(c)) is not None]
+    if not looked_up:
+        return guard
+    return frozenset().union(guard or (), *looked_up)
+
+
+def _lookup_strings(cond: Any) -> frozenset[str] | None:
+    """The string constants of an IF condition that looks an object up (`EXISTS (SELECT ...)`,
+    `to_regclass(...)`), as the catalog would hold the names they spell; None for another
+    condition."""
     query = (cond or {}).get("PLpgSQL_expr", {}).get("query")
     if not query:
-        return False
+        return None
     try:
         tree = pgtree.sql_json(f"SELECT {query}")
     except (ParseError, ValueError):
-        return False
-    return _looks_up(tree)
+        return None
+    if not _looks_up(tree):
+        return None
+    found: set[str] = set()
+    _string_constants(tree, found, False)
+    return frozenset(found)
+
+
+def _string_constants(node: Any, found: set[str], object_name: bool) -> None:
+    """Collect the string constants of a condition's tree; those given to a `to_reg...()`
+    function or cast to a `reg...` type are object names (`'public."Users"'` is `Users`)."""
+    if isinstance(node, list):
+        for item in node:
+            _string_constants(item, found, object_name)
+        return
+    if not isinstance(node, dict):
+        return
+    constant = node.get("A_Const")
+    if isinstance(constant, dict):
+        value = constant.get("sval", {}).get("sval")
+        if isinstance(value, str):
+            found.add(_catalog_name(value) if object_name else value)
+        return
+    if "FuncCall" in node:
+        object_name = _last_string(node["FuncCall"].get("funcname")).startswith("to_reg")
+    elif "TypeCast" in node:
+        type_names = node["TypeCast"].get("typeName", {}).get("names")
+        object_name = _last_string(type_names).startswith("reg")
+    for value in node.values():
+        if _branches(value):
+            _string_constants(value, found, object_name)
+
+
+def _last_string(names: Any) -> str:
+    strings = [n.get("String", {}).get("sval", "") for n in names or () if isinstance(n, dict)]
+    return str(strings[-1]).lower() if strings else ""
+
+
+def _catalog_name(text: str) -> str:
+    """The last name of a qualified name written as text (`'public.users'`, `'f(int)'`), as the
+    catalog holds it: folded to lower case unless double-quoted."""
+    name: list[str] = []
+    quoted, i = False, 0
+    while i < len(text):
+        char = text[i]
+        if char == '"' and quoted and text.startswith('"', i + 1):
+            name.append('"')  # a doubled quote inside quotes
+            i += 1
+        elif char == '"':
+            quoted = not quoted
+        elif quoted:
+            name.append(char)
+        elif char == ".":
+            name = []
+        elif char == "(":
+            break
+        elif not char.isspace():
+            name.append(char.lower())
+        i += 1
+    return "".join(name)
 
 
 def _looks_up(node: Any) -> bool:
@@ -1062,26 +1432,29 @@ class _DoBlock:
         outer: tuple[_Block, ...],
         owner: int,
         memo: _Memo,
+        where: _Where,
     ) -> None:
         self.stmt, self.body, self.body_at, self.outer = stmt, body, body_at, outer
-        self.owner, self.memo = owner, memo
+        self.owner, self.memo, self.where = owner, memo, where
         self.lines = TextIndex(body)
 
     def inner_findings(
-        self, execsql: dict[str, Any], blocks: tuple[_Block, ...]
+        self, execsql: dict[str, Any], blocks: tuple[_Block, ...], guard: Guard
     ) -> Iterator[_Finding]:
         query = (execsql.get("sqlstmt") or {}).get("PLpgSQL_expr", {}).get("query")
         if not query:
             return
         place = self._place(query, int(execsql.get("lineno") or 1))
-        for finding in self._query_findings(query, blocks):
+        for finding in self._query_findings(query, blocks, guard):
             if finding.errors and all(_caught(code, blocks) for code in finding.errors):
                 continue
             yield self._placed(finding, place, blocks)
 
-    def _query_findings(self, query: str, blocks: tuple[_Block, ...]) -> Iterator[_Finding]:
-        if query in self.memo:  # a statement checked before: a fix wrapped it in this DO
-            yield from _remembered(self.memo, query, 0)
+    def _query_findings(
+        self, query: str, blocks: tuple[_Block, ...], guard: Guard
+    ) -> Iterator[_Finding]:
+        if guard is None and query in self.memo:  # checked before: a fix wrapped it in this DO
+            yield from _resolved(_remembered(self.memo, query, 0), self.where)
             return
         try:
             raw = pgtree.parse(query)
@@ -1091,11 +1464,15 @@ class _DoBlock:
         if tokens is None:
             return
         for r in raw:
+            names = facts.object_names(r.node) if guard is not None else frozenset()
+            if guard is not None and (not names or not names.isdisjoint(guard)):
+                continue  # an IF around it looks its object up (or one we cannot name)
             start, end = r.start, r.end
             own = tuple(t for t in tokens if start <= t.start < end)
             if own:
                 inner = _Stmt(query, 0, start, end, None, r.node, own)
-                yield from _findings(inner, blocks, self.memo)
+                found = _findings(inner, blocks, self.memo, self.where)
+                yield from found if guard is None else (_unguarded(f, names) for f in found)
 
     def _place(self, query: str, lineno: int) -> int | None:
         """Offset of ``query`` in the statement's text, if the body is there verbatim."""
@@ -1112,14 +1489,15 @@ class _DoBlock:
         missing = [c for c in sorted(finding.errors) if c and not _caught(c, blocks)]
         names = [_NAME_OF.get(c, c) for c in missing]
         caught = list(dict.fromkeys(n for b in local for n in b.names()))
-        note, remedy = "", finding.remedy
+        note, remedy = finding.note, finding.remedy
         if local and names:
-            note = (
+            handler = (
                 f"The surrounding EXCEPTION handler catches {', '.join(caught)}, not "
                 f"{', '.join(names)}."
                 if caught
                 else "The surrounding EXCEPTION handler re-raises what it catches."
             )
+            note = f"{note} {handler}" if note else handler
         if finding.wrap and names:
             conditions = " OR ".join(names)
             remedy = (
@@ -1130,12 +1508,23 @@ class _DoBlock:
         if place is None:
             do = self.stmt.find("DO") or 0
             span = self.stmt.span(do, do)
-            return replace(finding, span=span, fix=None, wrap=(), note=note, remedy=remedy)
+            return replace(
+                finding, span=span, fix=None, alternatives=(), wrap=(), note=note, remedy=remedy
+            )
         fix = finding.fix.shifted(place) if finding.fix is not None else None
         if finding.wrap:
             fix = self._extend_handler(names, local) if names and caught else None
         span = finding.span.shifted(place)
-        return replace(finding, span=span, fix=fix, wrap=(), note=note, remedy=remedy)
+        alternatives = tuple(a.shifted(place) for a in finding.alternatives)
+        return replace(
+            finding,
+            span=span,
+            fix=fix,
+            alternatives=alternatives,
+            wrap=(),
+            note=note,
+            remedy=remedy,
+        )
 
     def _extend_handler(self, names: list[str], local: list[_Block]) -> Fix | None:
         """Add the missing conditions to the DO's only handler: `WHEN a` -> `WHEN a OR b`."""
@@ -1155,6 +1544,12 @@ class _DoBlock:
             return None
         edit = Edit.insert(CHUNK_PATH, tokens[then - 1].end, " OR " + " OR ".join(names))
         return Fix(f"Also catch {' and '.join(names)} in the EXCEPTION handler", (edit,))
+
+
+def _unguarded(finding: _Finding, names: frozenset[str]) -> _Finding:
+    """A finding under an IF whose catalog lookup compares with none of the statement's names."""
+    named = " or ".join(f"`{name}`" for name in sorted(names))
+    return replace(finding, note=f"The IF around it does not look up {named}.")
 
 
 def _index(words: list[str], word: str, start: int) -> int | None:
