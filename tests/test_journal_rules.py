@@ -45,6 +45,18 @@ def _tags(folder: MigrationFolder) -> set[str]:
     return {e.tag for e in folder.journal.entries if e.tag is not None}
 
 
+def _write_journal(root: Path, entries: list[tuple[str, int | str]]) -> None:
+    journal = {
+        "version": "7",
+        "dialect": "postgresql",
+        "entries": [
+            {"idx": i, "version": "7", "when": when, "tag": tag, "breakpoints": True}
+            for i, (tag, when) in enumerate(entries)
+        ],
+    }
+    (root / "meta" / "_journal.json").write_text(json.dumps(journal, indent=2))
+
+
 def _assert_sound(journal_text: str, tags: set[str]) -> None:
     entries = json.loads(journal_text)["entries"]
     whens = [e["when"] for e in entries]
@@ -229,21 +241,15 @@ def test_a_tag_listed_twice_gets_one_guard_that_knows_both_entries(tmp_path: Pat
     (root / "0000_init.sql").write_text('CREATE TABLE "a" ("id" int);\n')
     (root / "0001_a.sql").write_text('CREATE TABLE "a2" ("id" int);\n')
     (root / "0002_b.sql").write_text('CREATE TABLE "b" ("id" int);\n')
-    entries = [
-        ("0000_init", NOW - 3000),
-        ("0001_a", NOW - 1000),
-        ("0002_b", NOW - 2000),
-        ("0002_b", NOW - 1500),
-    ]
-    journal = {
-        "version": "7",
-        "dialect": "postgresql",
-        "entries": [
-            {"idx": i, "version": "7", "when": when, "tag": tag, "breakpoints": True}
-            for i, (tag, when) in enumerate(entries)
+    _write_journal(
+        root,
+        [
+            ("0000_init", NOW - 3000),
+            ("0001_a", NOW - 1000),
+            ("0002_b", NOW - 2000),
+            ("0002_b", NOW - 1500),
         ],
-    }
-    (root / "meta" / "_journal.json").write_text(json.dumps(journal, indent=2))
+    )
     outcome = fix_folder(_load(root), Settings(), clock=lambda: NOW, unsafe=True)
     guarded = outcome.changed[root / "0002_b.sql"]
     assert guarded.count("DO $drizzle_lsp$") == 1
@@ -258,18 +264,16 @@ def test_a_redated_entry_without_a_when_is_not_guarded_and_the_fix_is_unsafe(
     for tag in ("0000_a", "0001_b", "0002_c", "0003_d"):
         (root / f"{tag}.sql").write_text(f'CREATE TABLE "{tag}" ("id" int);\n')
     (root / "0004_e.sql").write_text('CREATE TABLE "0003_d" ("id" int);\n')  # 0003's text too
-    journal = {
-        "version": "7",
-        "dialect": "postgresql",
-        "entries": [
-            {"idx": 0, "version": "7", "when": NOW - 3000, "tag": "0000_a", "breakpoints": True},
-            {"idx": 1, "version": "7", "when": NOW - 1000, "tag": "0001_b", "breakpoints": True},
-            {"idx": 2, "version": "7", "when": NOW - 2000, "tag": "0002_c", "breakpoints": True},
-            {"idx": 3, "version": "7", "when": "soon", "tag": "0003_d", "breakpoints": True},
-            {"idx": 4, "version": "7", "when": NOW - 500, "tag": "0004_e", "breakpoints": True},
+    _write_journal(
+        root,
+        [
+            ("0000_a", NOW - 3000),
+            ("0001_b", NOW - 1000),
+            ("0002_c", NOW - 2000),
+            ("0003_d", "soon"),  # not a number: J006's, and nothing to know the entry by
+            ("0004_e", NOW - 500),
         ],
-    }
-    (root / "meta" / "_journal.json").write_text(json.dumps(journal, indent=2))
+    )
     late = [v for v in analyze(_load(root), Settings(), clock=lambda: NOW) if v.code == "J001"]
     fix = late[0].fix
     assert fix is not None and fix.applicability == "unsafe"
