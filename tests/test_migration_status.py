@@ -145,6 +145,38 @@ def test_redact_url(url: str, expected: str):
     assert redact_url(url) == expected
 
 
+ODD_URLS = [
+    # (url, every secret it holds)
+    ("postgresql://app:S3cr3tPW@[::1/app", ["S3cr3tPW"]),  # urlsplit refuses it; libpq echoes it
+    ("postgresql://app:S3cr3tPW@[::1]:5432/app", ["S3cr3tPW"]),
+    ("postgresql://app:p@ss@db/app", ["p@ss"]),
+    ("postgresql://app:p%40ss%2Fw@db/app", ["p%40ss%2Fw", "p@ss/w"]),
+    (
+        "postgresql://app:S3cr3tPW@db/app?sslpassword=K3yPass&sslmode=verify-full",
+        ["S3cr3tPW", "K3yPass"],
+    ),
+    ("postgresql://app@db/app?password=S3cr3tPW#frag", ["S3cr3tPW"]),
+    ("postgresql://app@db/app?PASSWORD=S3cr3tPW", ["S3cr3tPW"]),
+    ("postgresql://app:S3cr3tPW@db1:5432,db2:5433/app", ["S3cr3tPW"]),
+    ("postgresql://:S3cr3tPW@db/app", ["S3cr3tPW"]),
+    ("host=db user=app password=S3cr3tPW sslpassword=K3yPass", ["S3cr3tPW", "K3yPass"]),
+    ("host=db password = 'S3 cr3t' dbname=app", ["S3 cr3t"]),
+    ("host=db password='it\\'s' dbname=app", ["it\\'s"]),
+]
+
+
+@pytest.mark.parametrize(("url", "secrets"), ODD_URLS)
+def test_no_secret_survives_redaction(url: str, secrets: list[str]):
+    shown = redact_url(url)
+    assert "***" in shown
+    for secret in secrets:
+        assert secret not in shown
+    # what libpq may echo back: the URL itself, or the secret alone
+    echoed = scrub(f'invalid URI "{url}": {" ".join(secrets)} rejected', url)
+    for secret in secrets:
+        assert secret not in echoed
+
+
 def test_scrub_removes_the_password_in_any_form():
     url = "postgresql://u:p%40ss@db/app"
     assert scrub("failed for p%40ss and p@ss", url) == "failed for *** and ***"

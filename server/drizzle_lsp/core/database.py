@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote
 
 from drizzle_lsp.core.journal import Journal, JournalEntry
 from drizzle_lsp.core.migration import drizzle_hash
@@ -198,7 +198,12 @@ def _first_line(error: BaseException) -> str:
 # ---------------------------------------------------------------------------------------------
 # keeping passwords out of messages
 
-_KV_PASSWORD = re.compile(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
+# `password=` and `sslpassword=` (the client key's passphrase), in a DSN or a URL's query
+_KV_PASSWORD = re.compile(r"(\b(?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&#]+)", re.IGNORECASE)
+# a URL's user info, found without parsing the rest (libpq echoes URLs urlsplit refuses)
+_USERINFO = re.compile(
+    r"^[A-Za-z][A-Za-z0-9+.-]*://(?P<user>[^@/?#]*?)(?::(?P<password>[^/?#]*))?@"
+)
 
 
 _ENV_REFERENCE = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -224,27 +229,18 @@ def expand_env(url: str, environ: Mapping[str, str] | None = None) -> tuple[str,
 
 
 def redact_url(url: str) -> str:
-    """``url`` with its password replaced by ``***``, in URL or ``key=value`` form.
+    """``url`` with every secret in it replaced by ``***``: the password of its user info, and
+    ``password``/``sslpassword`` in its query or in ``key=value`` form.
 
-    Every message, log line and diagnostic that names a database uses this.
+    Every message, log line and diagnostic that names a database uses this. A URL too broken to
+    parse keeps its shape, its secrets replaced all the same.
     """
-    if "://" not in url:
-        return _KV_PASSWORD.sub(r"\1***", url)
-    try:
-        parts = urlsplit(url)
-        netloc = parts.netloc
-        userinfo, at, hosts = netloc.rpartition("@")
-        if at and ":" in userinfo:
-            netloc = f"{userinfo.split(':', 1)[0]}:***@{hosts}"
-        query = parts.query
-        if query:
-            pairs = parse_qsl(query, keep_blank_values=True)
-            query = urlencode(
-                [(k, "***" if k.lower() == "password" else v) for k, v in pairs], safe="*"
-            )
-        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-    except ValueError:
-        return "<database URL>"
+    redacted = _KV_PASSWORD.sub(r"\1***", url)
+    userinfo = _USERINFO.match(redacted) if "://" in redacted else None
+    if userinfo is not None and userinfo["password"] is not None:
+        start, end = userinfo.span("password")
+        redacted = f"{redacted[:start]}***{redacted[end:]}"
+    return redacted
 
 
 def scrub(text: str, url: str) -> str:
@@ -256,15 +252,13 @@ def scrub(text: str, url: str) -> str:
 
 
 def _passwords(url: str) -> list[str]:
+    """Every secret ``url`` holds, as written and percent-decoded, longest first."""
     found = [m.group(2).strip("'") for m in _KV_PASSWORD.finditer(url)]
-    if "://" in url:
-        try:
-            parts = urlsplit(url)
-        except ValueError:
-            return found
-        if parts.password:
-            found += [parts.password, unquote(parts.password)]
-    return sorted(set(found), key=len, reverse=True)
+    userinfo = _USERINFO.match(url) if "://" in url else None
+    if userinfo is not None and userinfo["password"]:
+        found.append(userinfo["password"])
+    found += [unquote(secret) for secret in found]
+    return sorted({secret for secret in found if secret}, key=len, reverse=True)
 
 
 # ---------------------------------------------------------------------------------------------
