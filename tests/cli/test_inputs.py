@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cli_helpers import DAY, NOW, entry, journal_text, make_folder, pending
@@ -85,15 +89,15 @@ def test_non_utf8_journal(run, tmp_path: Path) -> None:
 def test_unreadable_sql_file(run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = make_folder(tmp_path / "drizzle", [entry(0, "0000_a", NOW - DAY)])
     locked = folder / "0000_a.sql"
-    read_bytes = Path.read_bytes
+    open_file = Path.open
 
-    def read_unless_locked(path: Path) -> bytes:
+    def open_unless_locked(path: Path, *args: Any, **kwargs: Any) -> Any:
         # tests may run as root, who can read a chmod 000 file: refuse the way the OS would
         if path == locked:
             raise PermissionError(13, "Permission denied", str(path))
-        return read_bytes(path)
+        return open_file(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", read_unless_locked)
+    monkeypatch.setattr(Path, "open", open_unless_locked)
     result = run("check", cwd=tmp_path)
     assert result.out.splitlines()[0] == (
         "drizzle/0000_a.sql:1:1: S001 [syntax-error] Cannot check this file: cannot read: "
@@ -209,3 +213,36 @@ def test_bad_now_from_the_environment(run, tmp_path: Path, monkeypatch: pytest.M
     result = run("check", cwd=tmp_path)
     assert result.code == 2
     assert "DRIZZLE_LSP_TEST_NOW='tomorrow'" in result.err
+
+
+def _check_subprocess(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """The CLI as a process with a time limit: a read that blocks fails the test, not the run."""
+    env = {**os.environ, "PYTHONPATH": str(Path(cli_check.__file__).parents[1])}
+    return subprocess.run(
+        [sys.executable, "-m", "drizzle_lsp", "check", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+
+
+def test_a_fifo_named_as_the_journal_is_reported_not_read(tmp_path: Path) -> None:
+    folder = make_folder(tmp_path / "drizzle", [entry(0, "0000_a", NOW - DAY)])
+    (folder / "meta" / "_journal.json").unlink()
+    os.mkfifo(folder / "meta" / "_journal.json")
+    done = _check_subprocess("--format", "json", folder / "meta" / "_journal.json")
+    assert done.returncode == 1, done.stderr
+    (found,) = json.loads(done.stdout)
+    assert found["code"] == "J006" and "not a regular file" in found["message"]
+
+
+def test_a_migration_linked_to_a_device_is_reported_not_read(tmp_path: Path) -> None:
+    folder = make_folder(tmp_path / "drizzle", [entry(0, "0000_a", NOW - DAY)], {})
+    (folder / "0000_a.sql").symlink_to("/dev/zero")
+    done = _check_subprocess("--format", "json", folder)
+    assert done.returncode == 1, done.stderr
+    # the folder's listing takes regular files only: the entry's file is missing for the
+    # migrator's purposes (it would read /dev/zero until memory runs out)
+    assert [d["code"] for d in json.loads(done.stdout)] == ["J002"]

@@ -28,6 +28,7 @@ from urllib.parse import unquote
 from drizzle_lsp.core.journal import Journal, JournalEntry
 from drizzle_lsp.core.migration import drizzle_hash
 from drizzle_lsp.core.run_once import Former, former_identities
+from drizzle_lsp.core.source import SourceError, read_bytes
 
 if TYPE_CHECKING:
     import psycopg
@@ -327,10 +328,11 @@ class DatabaseView:
 
 
 def read_migration_text(path: Path) -> str | None:
-    """A migration file's text exactly as the migrator sees it, or None when it is missing."""
+    """A migration file's text exactly as the migrator sees it, or None when it is missing or
+    cannot be read (not a regular file, too large: see :func:`read_bytes`)."""
     try:
-        return path.read_bytes().decode("utf-8", "replace")
-    except FileNotFoundError:
+        return read_bytes(path).decode("utf-8", "replace")
+    except (FileNotFoundError, SourceError):
         return None
 
 

@@ -8,6 +8,7 @@ fsync, then rename over the original, keeping its permissions.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -45,10 +46,39 @@ def decode(data: bytes, path: Path) -> SourceText:
     return SourceText(text)
 
 
+# no migration or journal is this big; a bound keeps a link to /dev/zero or a huge file from
+# taking all memory
+MAX_BYTES = 256 * 1024 * 1024
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of ``path``, a regular file (through links) of at most ``MAX_BYTES``.
+
+    A FIFO would block the read forever and a device never ends: both are refused before
+    they are opened. Raises :class:`FileNotFoundError` for a missing file, :class:`SourceError`
+    for anything else that cannot be read.
+    """
+    try:
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            raise SourceError(f"{path}: cannot read: not a regular file")
+        if status.st_size > MAX_BYTES:
+            raise SourceError(f"{path}: cannot read: larger than {MAX_BYTES // 2**20} MB")
+        with path.open("rb") as file:
+            data = file.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        raise SourceError(f"{path}: cannot read: {error.strerror or error}") from None
+    if len(data) > MAX_BYTES:
+        raise SourceError(f"{path}: cannot read: larger than {MAX_BYTES // 2**20} MB")
+    return data
+
+
 def read_source(path: Path) -> SourceText:
     try:
-        data = path.read_bytes()
-    except OSError as error:
+        data = read_bytes(path)
+    except FileNotFoundError as error:
         raise SourceError(f"{path}: cannot read: {error.strerror or error}") from None
     return decode(data, path)
 
