@@ -105,6 +105,25 @@ class DrizzleProtocol(LanguageServerProtocol):
             task.add_done_callback(self._writes.discard)
 
 
+def debounce_from_env(value: str | None) -> float:
+    """``DRIZZLE_LSP_DEBOUNCE_MS`` in seconds: the default when unset or not a number of
+    milliseconds from 0 to 10,000 (a typo must not keep the server from starting)."""
+    if not value:
+        return DEFAULT_DEBOUNCE
+    try:
+        ms = float(value)
+    except ValueError:
+        ms = -1.0
+    if not 0 <= ms <= 10_000:
+        print(
+            f"drizzle-lsp: DRIZZLE_LSP_DEBOUNCE_MS={value!r} is not a number of milliseconds "
+            f"from 0 to 10000; using {DEFAULT_DEBOUNCE * 1000:.0f}",
+            file=sys.stderr,
+        )
+        return DEFAULT_DEBOUNCE
+    return ms / 1000
+
+
 class DrizzleLanguageServer(LanguageServer):
     protocol: DrizzleProtocol
 
@@ -115,8 +134,7 @@ class DrizzleLanguageServer(LanguageServer):
             protocol_cls=DrizzleProtocol,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
         )
-        debounce = os.environ.get("DRIZZLE_LSP_DEBOUNCE_MS")
-        self.state = ServerState(self, float(debounce) / 1000 if debounce else DEFAULT_DEBOUNCE)
+        self.state = ServerState(self, debounce_from_env(os.environ.get("DRIZZLE_LSP_DEBOUNCE_MS")))
         self.file_watcher = watch.FileWatcher(self.state)
         self.state.folders_changed = self.file_watcher.sync
         self.state.scanned = self.file_watcher.search_workspace
