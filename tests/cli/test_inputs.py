@@ -246,3 +246,12 @@ def test_a_migration_linked_to_a_device_is_reported_not_read(tmp_path: Path) -> 
     # the folder's listing takes regular files only: the entry's file is missing for the
     # migrator's purposes (it would read /dev/zero until memory runs out)
     assert [d["code"] for d in json.loads(done.stdout)] == ["J002"]
+
+
+def test_control_characters_in_a_tag_do_not_reach_the_terminal(run, tmp_path: Path) -> None:
+    tag = "0000_a\x1b]0;owned\x07\x1b[2J"
+    make_folder(tmp_path / "drizzle", [entry(0, tag, NOW - DAY)], {})
+    result = run("check", cwd=tmp_path)
+    assert result.code == 1
+    assert "\x1b" not in result.out and "\x07" not in result.out
+    assert "0000_a\\x1b]0;owned\\x07\\x1b[2J" in result.out  # J002 names it, escaped

@@ -6,6 +6,8 @@ characters (code points); the path is relative to the working directory when und
 
 from __future__ import annotations
 
+import re
+
 from drizzle_lsp.core.diagnostics import Severity
 from drizzle_lsp.output.report import Diagnostic, Report, plural
 
@@ -24,24 +26,35 @@ def render(report: Report) -> str:
     return "".join(f"{line}\n" for line in [*lines, *summary(report)])
 
 
+# C0 and C1 control characters (ESC among them): a tag or a file name holding them would drive
+# the terminal (move the cursor, rewrite earlier lines, change the title)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with its control characters written as escapes (``\\x1b``), tabs kept."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text).replace("\n", "\\n")
+
+
 def _line(report: Report, d: Diagnostic) -> str:
     v, start = d.violation, d.chars.start
-    path = report.display_path(v.path)
+    path = printable(report.display_path(v.path))
+    message = printable(v.message)
     where = f"{start.line + 1}:{start.character + 1}"
     if not report.color:
-        return f"{path}:{where}: {v.code} [{v.name}] {v.message}"
+        return f"{path}:{where}: {v.code} [{v.name}] {message}"
     colon = f"{CYAN}:{RESET}"
     code = f"{SEVERITY_COLOR[v.severity]}{v.code}{RESET}"
     return (
         f"{BOLD}{path}{RESET}{colon}{where.replace(':', colon)}{colon} "
-        f"{code} {DIM}[{v.name}]{RESET} {v.message}"
+        f"{code} {DIM}[{v.name}]{RESET} {message}"
     )
 
 
 def summary(report: Report) -> list[str]:
     """The closing lines: what was fixed, what remains, which fixes are available."""
     lines = [fixed_summary(report.fixed, report.fixed_files)] if report.fixed else []
-    lines += [f"  {note}" for note in report.fix_notes]
+    lines += [f"  {printable(note)}" for note in report.fix_notes]
     found = len(report.diagnostics)
     if found == 0:
         lines.append("All checks passed!")
