@@ -13,7 +13,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from oracle_support import FOLDERS, ORACLE, copy_folder, read_entries, write_entries
+from oracle_support import FOLDERS, ORACLE, check_json, copy_folder, read_entries, write_entries
 
 from drizzle_lsp.core.database import read_migration_text
 from drizzle_lsp.core.migration import drizzle_hash
@@ -198,3 +198,15 @@ def test_a_batch_report_larger_than_a_pipe_reaches_a_slow_reader(node, scratch_d
         reports = json.loads(process.stdout.read())
     assert len(reports) == 250
     assert all("error" not in r and len(r["rows"]) == 3 for r in reports)
+
+
+def test_a_nul_byte_fails_the_migration_and_is_reported(migrate, scratch_db, tmp_path):
+    """PostgreSQL reads a query up to its first NUL and refuses the message (08P01); S001
+    reports it where libpg_query alone would read only the text before it."""
+    folder = copy_folder(FOLDERS / "branch-merge", tmp_path / "m")
+    (folder / "0002_user_age.sql").write_bytes(b'ALTER TABLE "users" ADD COLUMN "age" int;\x00\n')
+    result = migrate(folder, scratch_db)
+    assert not result.ok and "invalid message format" in result.error
+    found = [d for d in check_json(folder) if d["code"] == "S001"]
+    assert [d["path"].endswith("0002_user_age.sql") for d in found] == [True]
+    assert "NUL character" in found[0]["message"]

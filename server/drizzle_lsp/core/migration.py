@@ -43,9 +43,16 @@ class ChunkParse:
     error: tuple[str, int] | None  # (message, str index in the chunk)
 
 
+# PostgreSQL reads a query up to its first NUL and refuses the message (08P01); libpg_query
+# would silently parse only what comes before it
+NUL_MESSAGE = "a NUL character (PostgreSQL refuses it: protocol_violation, 08P01)"
+
+
 @lru_cache(maxsize=65536)
 def parse_chunk(text: str) -> ChunkParse:
     """Parse one chunk; cached by text so unchanged chunks are never parsed twice."""
+    if "\x00" in text:
+        return ChunkParse((), (NUL_MESSAGE, text.index("\x00")))
     try:
         found = pgtree.bounds(text)
     except pgtree.ParseError as error:
@@ -57,6 +64,8 @@ def parse_chunk_and_trees(text: str) -> tuple[ChunkParse, list[pgtree.RawStateme
     """:func:`parse_chunk` and the statements' trees from one parse, for a chunk whose trees
     will be read (one about to be linted): the parser runs once instead of twice. Not cached:
     trees are big, and the analyzer caches what the rules find in the chunk."""
+    if "\x00" in text:
+        return parse_chunk(text), []
     try:
         raw = pgtree.parse(text)
     except pgtree.ParseError as error:
