@@ -279,3 +279,17 @@ def test_a_redated_entry_without_a_when_is_not_guarded_and_the_fix_is_unsafe(
     assert fix is not None and fix.applicability == "unsafe"
     assert "not guarded: 0003_d has no `when` to know it by" in "; ".join(fix.notes)
     assert root / "0003_d.sql" not in fix.paths
+
+
+@pytest.mark.parametrize("when", ["9007199254740993", "-9007199254740993", "9" * 5000])
+def test_a_when_beyond_javascripts_exact_integers_is_j006(tmp_path: Path, when: str) -> None:
+    root = tmp_path / "drizzle"
+    (root / "meta").mkdir(parents=True)
+    (root / "0000_a.sql").write_text("SELECT 1;\n")
+    (root / "0001_b.sql").write_text("SELECT 2;\n")
+    _write_journal(root, [("0000_a", 1), ("0001_b", NOW - 1000)])
+    journal = root / "meta" / "_journal.json"
+    journal.write_text(journal.read_text().replace('"when": 1,', f'"when": {when},'))
+    found = analyze(_load(root), Settings(), clock=lambda: NOW)
+    assert [(v.code, v.tag) for v in found] == [("J006", "0000_a")]
+    assert "beyond 2^53 - 1" in found[0].message

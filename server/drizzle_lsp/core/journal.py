@@ -51,6 +51,19 @@ def _parser() -> tree_sitter.Parser:
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+# JavaScript's Number.MAX_SAFE_INTEGER: the largest `when` JSON.parse reads exactly
+MAX_SAFE_WHEN = 2**53 - 1
+
+
+def bounded_int(digits: str) -> int:
+    """A JSON integer, as ``json.loads`` reads it, except that one of more digits than any
+    journal value has reads as 2**64 (with its sign): Python refuses to convert more than 4,300
+    digits, and the rules only need to know it is out of range."""
+    if len(digits) <= 24:
+        return int(digits)
+    return -(2**64) if digits.startswith("-") else 2**64
+
+
 def format_when(when_ms: int) -> str:
     """A journal ``when`` (epoch milliseconds) as ISO 8601 UTC, like JavaScript's toISOString."""
     try:
@@ -127,7 +140,8 @@ class JournalEntry:
         # exact types: a bool is no int
         self.idx = idx if type(idx) is int else None
         self.version = version if type(version) is str else None
-        self.when = when if type(when) is int else None
+        # beyond 2**53 the migrator (JSON.parse) reads another number: J006's, not a date
+        self.when = when if type(when) is int and abs(when) <= MAX_SAFE_WHEN else None
         self.tag = tag if type(tag) is str else None
         self.breakpoints = breakpoints if type(breakpoints) is bool else None
 
@@ -303,7 +317,7 @@ def _parse_tolerant(text: str) -> Journal:
             return None
         raw = data[node.start_byte : node.end_byte].decode("utf-8", "replace")
         try:
-            return json.loads(raw)
+            return json.loads(raw, parse_int=bounded_int)
         except ValueError:
             return None
 
@@ -618,7 +632,12 @@ def _parse_plain(text: str, base: Journal | None = None) -> Journal | None:
     if base is not None and (typed := _one_value_typed(base, text)) is not None:
         return typed
     try:
-        data = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+        data = json.loads(
+            text,
+            object_pairs_hook=_unique_keys,
+            parse_constant=_no_constant,
+            parse_int=bounded_int,
+        )
         if not isinstance(data, dict):
             return None
         return _PlainReader(text, data, base).journal()
@@ -648,7 +667,7 @@ def _one_value_typed(base: Journal, text: str) -> Journal | None:
     if _VALUE.fullmatch(token) is None:
         return None
     try:
-        value = json.loads(token, parse_constant=_no_constant)
+        value = json.loads(token, parse_constant=_no_constant, parse_int=bounded_int)
     except (ValueError, _NotPlain):
         return None
     edited = _plain_entry(

@@ -115,7 +115,7 @@ def repair(text: str) -> Repaired:
 def _first_error(text: str) -> int | None:
     """Where ``JSON.parse`` stops reading ``text`` (None: it reads all of it, or cannot tell)."""
     try:
-        json.loads(text)
+        json.loads(text, parse_int=len)  # the values do not matter here, only where it stops
     except json.JSONDecodeError as error:
         return error.pos
     except RecursionError:  # nesting deeper than json's recursion: leave it to tree-sitter

@@ -65,9 +65,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 from drizzle_lsp.core.diagnostics import Severity, Span, Violation
-from drizzle_lsp.core.journal import Field, Journal, JournalEntry
+from drizzle_lsp.core.journal import MAX_SAFE_WHEN, Field, Journal, JournalEntry
 from drizzle_lsp.rules._api import Fixability, FolderContext, RuleInfo, Scope
 
 RULE = RuleInfo(
@@ -203,6 +204,16 @@ def _entry(
             continue
         if not _is(found, kind):
             yield from _wrong_type(path, journal, found, expected, why, entry)
+            continue
+        if key == "when" and abs(cast(int, found.value)) > MAX_SAFE_WHEN:
+            yield RULE.violation(
+                path,
+                found.value_span,
+                f"`when` of {entry.quoted} is beyond 2^53 - 1: the migrator (JSON.parse) reads "
+                "it as another number, and PostgreSQL's bigint may not hold it. Use epoch "
+                "milliseconds.",
+                tag=entry.tag,
+            )
             continue
         if key == "tag" and not found.value:
             yield RULE.violation(
