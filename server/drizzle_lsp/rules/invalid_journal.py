@@ -12,7 +12,9 @@ drizzle-kit cannot read as a journal:
 - a `dialect` other than `postgresql` or `pg` (this tool checks PostgreSQL migrations);
 - an entry without `idx` (integer), `version` (string), `when` (integer, epoch milliseconds),
   `tag` (non-empty string) or `breakpoints` (boolean), or with a value of the wrong type;
-- a key written twice in one object (`JSON.parse` keeps the last one, silently).
+- a key written twice in one object (`JSON.parse` keeps the last one, silently);
+- a `when` beyond 2^53 - 1 (JavaScript's largest exact integer): `JSON.parse` reads another
+  number, and PostgreSQL's `bigint` may not hold it. The order rules leave such an entry out.
 
 Each syntax error is reported once, where `JSON.parse` stops reading, and the journal is read
 on as if it were repaired (the comma added or removed, the bracket closed): a comma missing
