@@ -293,3 +293,27 @@ def test_a_when_beyond_javascripts_exact_integers_is_j006(tmp_path: Path, when: 
     found = analyze(_load(root), Settings(), clock=lambda: NOW)
     assert [(v.code, v.tag) for v in found] == [("J006", "0000_a")]
     assert "beyond 2^53 - 1" in found[0].message
+
+
+def test_a_journal_nested_deeper_than_pythons_recursion_is_read(tmp_path: Path) -> None:
+    root = tmp_path / "drizzle"
+    (root / "meta").mkdir(parents=True)
+    (root / "0000_a.sql").write_text("SELECT 1;\n")
+    _write_journal(root, [("0000_a", NOW - 1000)])
+    journal = root / "meta" / "_journal.json"
+    deep = "[" * 5000 + "]" * 5000
+    journal.write_text(
+        journal.read_text().replace('"breakpoints": true', f'"x": {deep}, "breakpoints": true')
+    )
+    assert analyze(_load(root), Settings(), clock=lambda: NOW) == []  # JSON.parse reads it too
+
+
+def test_a_tag_with_a_lone_surrogate_is_j006(tmp_path: Path) -> None:
+    root = tmp_path / "drizzle"
+    (root / "meta").mkdir(parents=True)
+    _write_journal(root, [("0000_a", NOW - 1000)])
+    journal = root / "meta" / "_journal.json"
+    journal.write_text(journal.read_text().replace('"0000_a"', '"0000_a\\ud800"'))
+    found = analyze(_load(root), Settings(), clock=lambda: NOW)
+    assert [v.code for v in found] == ["J006"]
+    assert "lone surrogate" in found[0].message

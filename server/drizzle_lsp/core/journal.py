@@ -55,6 +55,15 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_SAFE_WHEN = 2**53 - 1
 
 
+def is_unicode(text: str) -> bool:
+    """Whether ``text`` is valid Unicode (JSON's `\\ud800` escapes decode to lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def bounded_int(digits: str) -> int:
     """A JSON integer, as ``json.loads`` reads it, except that one of more digits than any
     journal value has reads as 2**64 (with its sign): Python refuses to convert more than 4,300
@@ -142,7 +151,8 @@ class JournalEntry:
         self.version = version if type(version) is str else None
         # beyond 2**53 the migrator (JSON.parse) reads another number: J006's, not a date
         self.when = when if type(when) is int and abs(when) <= MAX_SAFE_WHEN else None
-        self.tag = tag if type(tag) is str else None
+        # a lone surrogate (`"\\ud800"`) names no file: J006's
+        self.tag = tag if type(tag) is str and is_unicode(tag) else None
         self.breakpoints = breakpoints if type(breakpoints) is bool else None
 
     @property
@@ -318,7 +328,7 @@ def _parse_tolerant(text: str) -> Journal:
         raw = data[node.start_byte : node.end_byte].decode("utf-8", "replace")
         try:
             return json.loads(raw, parse_int=bounded_int)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
 
     stuck_at = repaired.stuck.span.start if repaired.stuck is not None else None
@@ -641,7 +651,7 @@ def _parse_plain(text: str, base: Journal | None = None) -> Journal | None:
         if not isinstance(data, dict):
             return None
         return _PlainReader(text, data, base).journal()
-    except (ValueError, _NotPlain):
+    except (ValueError, RecursionError, _NotPlain):
         return None
 
 
@@ -668,7 +678,7 @@ def _one_value_typed(base: Journal, text: str) -> Journal | None:
         return None
     try:
         value = json.loads(token, parse_constant=_no_constant, parse_int=bounded_int)
-    except (ValueError, _NotPlain):
+    except (ValueError, RecursionError, _NotPlain):
         return None
     edited = _plain_entry(
         text, i, _moved(entry.span, old_end, delta), {**entry._values, key: value}

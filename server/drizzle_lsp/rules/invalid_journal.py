@@ -11,7 +11,8 @@ drizzle-kit cannot read as a journal:
   (array of objects);
 - a `dialect` other than `postgresql` or `pg` (this tool checks PostgreSQL migrations);
 - an entry without `idx` (integer), `version` (string), `when` (integer, epoch milliseconds),
-  `tag` (non-empty string) or `breakpoints` (boolean), or with a value of the wrong type;
+  `tag` (non-empty string, valid Unicode) or `breakpoints` (boolean), or with a value of the wrong
+  type;
 - a key written twice in one object (`JSON.parse` keeps the last one, silently);
 - a `when` beyond 2^53 - 1 (JavaScript's largest exact integer): `JSON.parse` reads another
   number, and PostgreSQL's `bigint` may not hold it. The order rules leave such an entry out.
@@ -70,7 +71,7 @@ from pathlib import Path
 from typing import cast
 
 from drizzle_lsp.core.diagnostics import Severity, Span, Violation
-from drizzle_lsp.core.journal import MAX_SAFE_WHEN, Field, Journal, JournalEntry
+from drizzle_lsp.core.journal import MAX_SAFE_WHEN, Field, Journal, JournalEntry, is_unicode
 from drizzle_lsp.rules._api import Fixability, FolderContext, RuleInfo, Scope
 
 RULE = RuleInfo(
@@ -215,6 +216,15 @@ def _entry(
                 "it as another number, and PostgreSQL's bigint may not hold it. Use epoch "
                 "milliseconds.",
                 tag=entry.tag,
+            )
+            continue
+        if key == "tag" and not is_unicode(cast(str, found.value)):
+            yield RULE.violation(
+                path,
+                found.value_span,
+                f"`tag` of entry {entry.position} holds an escape of half a character "
+                "(a lone surrogate such as `\\ud800`): it names no file, and the migrator "
+                "cannot load it.",
             )
             continue
         if key == "tag" and not found.value:
