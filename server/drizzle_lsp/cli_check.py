@@ -229,6 +229,7 @@ def run_check(args: argparse.Namespace) -> int:
     databases = _Databases(args.database_url, fix=args.fix)
     diagnostics: list[Diagnostic] = []
     writes: dict[Path, SourceText] = {}
+    read_as: dict[Path, SourceText] = {}  # what each file held when it was read
     fixed = 0
     notes: list[str] = []
     progress = _Progress(sys.stderr, len(targets), cwd)
@@ -241,6 +242,7 @@ def run_check(args: argparse.Namespace) -> int:
                 folder, settings, clock, unsafe=args.unsafe_fixes, wanted=target.wants
             )
             writes.update(_sources(folder, outcome.changed))
+            read_as.update(_read_as(folder, outcome.changed))
             fixed += len(outcome.fixed)
             notes += fix_notes(outcome.fixed, cwd)
             folder, found = outcome.folder, outcome.remaining
@@ -249,7 +251,7 @@ def run_check(args: argparse.Namespace) -> int:
             found = analyze(folder, settings, clock, at_risk_tags(view), database=view)
         diagnostics += locate((v for v in found if target.wants(v)), TextIndexes(folder))
     progress.clear()
-    _write(writes)
+    _write(writes, read_as)
 
     diagnostics.sort(key=lambda d: d.violation.sort_key())
     report = Report(
@@ -324,9 +326,13 @@ def _sources(folder: MigrationFolder, changed: dict[Path, str]) -> dict[Path, So
     return sources
 
 
-def _write(writes: dict[Path, SourceText]) -> None:
+def _read_as(folder: MigrationFolder, changed: dict[Path, str]) -> dict[Path, SourceText]:
+    return {path: source for path in changed if (source := source_of(folder, path)) is not None}
+
+
+def _write(writes: dict[Path, SourceText], read_as: dict[Path, SourceText]) -> None:
     try:
-        write_sources(writes)
+        write_sources(writes, read_as)
     except SourceError as error:
         raise CliError(f"{error}; no fix was written") from None
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from cli_helpers import DAY, NOW, entry, make_folder
 
+from drizzle_lsp import cli_check
 from drizzle_lsp.core import source
 from drizzle_lsp.core.source import BOM, SourceError, SourceText, write_source, write_sources
 
@@ -203,3 +204,29 @@ def test_write_sources_is_all_or_nothing(tmp_path: Path) -> None:
         write_sources({first: SourceText("new a"), missing_folder: SourceText("new b")})
     assert first.read_text() == "old a"
     assert os.listdir(tmp_path) == ["a.sql"]
+
+
+def test_fix_does_not_overwrite_an_edit_made_while_it_ran(
+    run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Someone saves a migration between the read and the write: nothing is replaced, and the
+    error says which file changed."""
+    folder = make_folder(
+        tmp_path / "drizzle",
+        [entry(0, "0000_a", NOW - 2 * DAY), entry(1, "0001_b", NOW - DAY)],
+        {"0000_a.sql": 'CREATE TABLE "a" (x int);\n', "0001_b.sql": 'CREATE TABLE "b" (x int);\n'},
+    )
+    real_fix_folder = cli_check.fix_folder
+
+    def edited_meanwhile(*args: object, **kwargs: object) -> object:
+        outcome = real_fix_folder(*args, **kwargs)  # type: ignore[arg-type]
+        (folder / "0001_b.sql").write_text('CREATE TABLE "b" (x int); -- edited meanwhile\n')
+        return outcome
+
+    monkeypatch.setattr(cli_check, "fix_folder", edited_meanwhile)
+    result = run("check", "--fix", cwd=tmp_path)
+    assert result.code == 2
+    assert "0001_b.sql: changed since it was read; no fix was written" in result.err
+    assert (folder / "0000_a.sql").read_text() == 'CREATE TABLE "a" (x int);\n'
+    assert (folder / "0001_b.sql").read_text() == 'CREATE TABLE "b" (x int); -- edited meanwhile\n'
+    assert sorted(os.listdir(folder)) == ["0000_a.sql", "0001_b.sql", "meta"]

@@ -88,27 +88,47 @@ def write_source(path: Path, source: SourceText) -> None:
     write_sources({path: source})
 
 
-def write_sources(files: Mapping[Path, SourceText]) -> None:
+def write_sources(
+    files: Mapping[Path, SourceText], read_as: Mapping[Path, SourceText] | None = None
+) -> None:
     """Replace several files, all or none as far as the file system allows.
 
     Every new content is first written and fsynced to a temp file beside its target; only when
-    all of them are on disk are they renamed over the originals. A failure while writing leaves
-    every original untouched and no temp file behind; it raises :class:`SourceError` naming
-    the file.
+    all of them are on disk are they renamed over the originals. Given ``read_as`` (each
+    file's text when it was read), a file that no longer holds it, edited by someone else in
+    the meantime, stops the write before anything is replaced. A failure leaves every original
+    untouched and no temp file behind; it raises :class:`SourceError` naming the file.
     """
     staged: list[tuple[str, Path]] = []
     path = None
     try:
         for path, source in files.items():
             staged.append((_stage(path, source), path))
+        for path, source in (read_as or {}).items():
+            if path in files and _bytes_of(source) != _current(path):
+                raise SourceError(f"{path}: changed since it was read")
         for tmp, path in staged:
             os.replace(tmp, path)
+    except SourceError:
+        _unstage(staged)
+        raise
     except OSError as error:
         _unstage(staged)
         raise SourceError(f"{path}: cannot write: {error.strerror or error}") from error
     except BaseException:
         _unstage(staged)
         raise
+
+
+def _bytes_of(source: SourceText) -> bytes:
+    return ((BOM if source.bom else "") + source.text).encode("utf-8")
+
+
+def _current(path: Path) -> bytes | None:
+    try:
+        return read_bytes(path)
+    except (FileNotFoundError, SourceError):
+        return None
 
 
 def _unstage(staged: list[tuple[str, Path]]) -> None:
@@ -118,7 +138,7 @@ def _unstage(staged: list[tuple[str, Path]]) -> None:
 
 def _stage(path: Path, source: SourceText) -> str:
     """Write ``source`` to a temp file in ``path``'s folder, with ``path``'s permissions."""
-    data = ((BOM if source.bom else "") + source.text).encode("utf-8")
+    data = _bytes_of(source)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
