@@ -13,8 +13,8 @@ from drizzle_lsp.core.fixes import apply_edits
 from drizzle_lsp.core.folder import SqlDocument
 from drizzle_lsp.core.migration import BREAKPOINT, MigrationFile
 from drizzle_lsp.core.run_once import (
-    Former,
     Identity,
+    condition,
     former_identities,
     guard_file,
     identities,
@@ -27,8 +27,11 @@ PATH = Path("/m/0002_x.sql")
 TABLE = quoted_table("drizzle", "__drizzle_migrations")
 
 
-def guarded(text: str, condition: str = "created_at = 1") -> str:
-    result = guard_file(SqlDocument(PATH, "0002_x", SourceText(text)), condition, TABLE)
+FIRST = (Identity(1, None),)
+
+
+def guarded(text: str, known_as: tuple[Identity, ...] = FIRST) -> str:
+    result = guard_file(SqlDocument(PATH, "0002_x", SourceText(text)), known_as, TABLE)
     assert result.problem is None
     return apply_edits(text, result.edits)
 
@@ -74,40 +77,48 @@ def test_crlf_and_non_ascii_text():
 
 
 def test_a_guard_guarded_again_gets_the_new_identity_in_its_condition():
-    once = guarded('CREATE TABLE "a" ("id" integer);\n', "created_at = 1")
-    twice = guarded(once, "created_at = 2 OR hash = 'ab'")
+    once = guarded('CREATE TABLE "a" ("id" integer);\n', FIRST)
+    second = (Identity(2, None), Identity(None, "ab"))
+    twice = guarded(once, second)
     assert twice.count("DO $drizzle_lsp$") == 1
     assert "WHERE created_at = 1 OR created_at = 2 OR hash = 'ab')" in twice
-    assert guarded(twice, "created_at = 2 OR hash = 'ab'") == twice  # nothing new: no edit
+    assert guarded(twice, second) == twice  # nothing new: no edit
 
 
 def test_transaction_statements_cannot_be_guarded():
     source = SourceText('ALTER TABLE "a" ADD COLUMN "b" text;\nCOMMIT;\n')
-    result = guard_file(SqlDocument(PATH, "0002_x", source), "created_at = 1", TABLE)
+    result = guard_file(SqlDocument(PATH, "0002_x", source), FIRST, TABLE)
     assert result.edits == ()
     assert result.problem == "0002_x.sql: a transaction statement cannot run inside a guard"
 
 
 def test_unreadable_and_broken_files_cannot_be_guarded():
     unreadable = SqlDocument(PATH, "0002_x", None, "not valid UTF-8")
-    assert guard_file(unreadable, "created_at = 1", TABLE).problem == (
+    assert guard_file(unreadable, FIRST, TABLE).problem == (
         "0002_x.sql cannot be read (not valid UTF-8)"
     )
     broken = SqlDocument(PATH, "0002_x", SourceText("CREATE TABLE (;"))
-    assert guard_file(broken, "created_at = 1", TABLE).problem == "0002_x.sql has a syntax error"
+    assert guard_file(broken, FIRST, TABLE).problem == "0002_x.sql has a syntax error"
 
 
 def test_an_identity_leaves_out_what_another_migration_shares():
     found = identities([1, 2, 2, 3, None], ["h1", "h2", "h3", "h1", "h4"])
     assert found == [
-        Identity(1, None),  # its text is also 0003's
-        Identity(None, "h2"),  # its date is also 0002's
-        Identity(None, "h3"),
-        Identity(3, None),
-        Identity(None, "h4"),
+        (Identity(1, None),),  # its text is also 0003's
+        (Identity(None, "h2"),),  # its date is also 0002's
+        (Identity(None, "h3"),),
+        (Identity(3, None),),
+        (Identity(None, "h4"),),
     ]
-    assert found[0].condition() == "created_at = 1"
-    assert Identity(5, "ab").condition() == "created_at = 5 OR hash = 'ab'"
+    assert condition(found[0]) == "created_at = 1"
+    assert condition((Identity(5, None), Identity(None, "ab"))) == "created_at = 5 OR hash = 'ab'"
+    # a date and a text both shared: only the two together tell it apart; nothing without both
+    assert identities([1, 1, None], ["h", "h", "h"]) == [
+        (Identity(1, "h"),),
+        (Identity(1, "h"),),
+        (),
+    ]
+    assert condition((Identity(1, "h"),)) == "(created_at = 1 AND hash = 'h')"
 
 
 def test_the_hash_is_drizzles_of_the_file_with_its_bom():
@@ -118,9 +129,9 @@ def test_the_hash_is_drizzles_of_the_file_with_its_bom():
 
 
 def test_the_identities_a_guard_names_are_read_back():
-    once = guarded('CREATE TABLE "a" ("id" integer);\n', "created_at = 1 OR hash = 'ab'")
-    twice = guarded(once, "(created_at = 2 AND hash = 'cd')")
-    assert former_identities(twice) == (Former(1, None), Former(None, "ab"), Former(2, "cd"))
-    assert Former(2, "cd").matches(2, "cd") and not Former(2, "cd").matches(2, "ab")
-    assert Former(1, None).matches(1, "anything")
+    once = guarded('CREATE TABLE "a" ("id" integer);\n', (Identity(1, None), Identity(None, "ab")))
+    twice = guarded(once, (Identity(2, "cd"),))
+    assert former_identities(twice) == (Identity(1, None), Identity(None, "ab"), Identity(2, "cd"))
+    assert Identity(2, "cd").matches(2, "cd") and not Identity(2, "cd").matches(2, "ab")
+    assert Identity(1, None).matches(1, "anything")
     assert former_identities('CREATE TABLE "a" ("id" integer);\n') == ()

@@ -27,7 +27,7 @@ from urllib.parse import unquote
 
 from drizzle_lsp.core.journal import Journal, JournalEntry
 from drizzle_lsp.core.migration import drizzle_hash
-from drizzle_lsp.core.run_once import Former, former_identities
+from drizzle_lsp.core.run_once import Identity, former_identities
 from drizzle_lsp.core.source import SourceError, read_bytes
 
 if TYPE_CHECKING:
@@ -365,7 +365,7 @@ def status_from_digests(
     journal: Journal,
     file_digests: Mapping[str, str | None],
     rows: Sequence[AppliedRow],
-    former: Mapping[str, tuple[Former, ...]] | None = None,
+    former: Mapping[str, tuple[Identity, ...]] | None = None,
 ) -> FolderStatus:
     """:func:`migration_status` given each tag's :func:`drizzle_hash` instead of its text, and
     the identities its guards name (``former``: the rows of its runs before a re-dating)."""
@@ -386,7 +386,7 @@ def status_from_digests(
 
 
 def _former_rows(
-    rows: Sequence[AppliedRow], former: Mapping[str, tuple[Former, ...]]
+    rows: Sequence[AppliedRow], former: Mapping[str, tuple[Identity, ...]]
 ) -> tuple[tuple[AppliedRow, ...], tuple[tuple[AppliedRow, str], ...]]:
     """``rows`` that no guard names, and those that one does, with the guarded tag."""
     unknown: list[AppliedRow] = []
@@ -510,7 +510,7 @@ def folder_status(
     journal: Journal,
     rows: Sequence[AppliedRow],
     digest_of: Callable[[Path], str | None] = file_digest,
-    former: Mapping[str, tuple[Former, ...]] | None = None,
+    former: Mapping[str, tuple[Identity, ...]] | None = None,
 ) -> FolderStatus:
     """The status of ``journal`` (of the migrations folder ``folder``) against ``rows``.
 

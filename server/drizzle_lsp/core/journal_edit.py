@@ -128,16 +128,15 @@ def move_to_end(
 
 def redate_from(
     journal: Journal, path: Path, position: int, now_ms: int
-) -> tuple[tuple[Edit, ...], dict[int, int]]:
+) -> tuple[tuple[Edit, ...], int]:
     """J001's rewrite: the entry at ``position`` and every one after it get new, strictly
-    increasing ``when`` values from :func:`next_when` on, in array order; the edits and each
-    re-dated position's new ``when``."""
+    increasing ``when`` values from :func:`next_when` on, in array order; the edits and the
+    first new ``when``."""
     plan = EntriesPlan(list(range(len(journal.entries))))
     first = next_when(journal, now_ms)
-    new_whens = {p: first + offset for offset, p in enumerate(range(position, len(plan.order)))}
-    for p, when in new_whens.items():
-        plan.set(p, "when", when)
-    return rewrite_entries(journal, path, plan), new_whens
+    for offset, p in enumerate(range(position, len(plan.order))):
+        plan.set(p, "when", first + offset)
+    return rewrite_entries(journal, path, plan), first
 
 
 def renumber(journal: Journal, path: Path) -> tuple[Edit, ...]:

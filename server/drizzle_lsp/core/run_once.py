@@ -15,6 +15,7 @@ breakpoints, blank lines and comments around it stay where they were.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -45,21 +46,23 @@ _GUARD = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class Identity:
-    """How the migrations table knows a migration: the ``created_at`` and ``hash`` of its row.
-
-    Either may be left out (None) where it would also match another migration's row.
-    """
+    """A row of the migrations table that means a migration ran: its ``created_at`` and its
+    ``hash``, each compared unless None. One term of a guard's condition."""
 
     when: int | None
     hash: str | None
 
-    def condition(self) -> str:
-        parts = []
-        if self.when is not None:
-            parts.append(f"created_at = {self.when}")
-        if self.hash is not None:
-            parts.append(f"hash = '{self.hash}'")
-        return " OR ".join(parts)
+    def matches(self, created_at: int | None, digest: str) -> bool:
+        return (self.when is None or created_at == self.when) and (
+            self.hash is None or digest == self.hash
+        )
+
+    def sql(self) -> str:
+        if self.hash is None:
+            return f"created_at = {self.when}"
+        if self.when is None:
+            return f"hash = '{self.hash}'"
+        return f"(created_at = {self.when} AND hash = '{self.hash}')"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,41 +73,32 @@ class Guarded:
     problem: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Former:
-    """A migration's identity before it was re-dated, as its guard names it: a row of the
-    migrations table is that migration's when each value given here matches."""
-
-    when: int | None
-    hash: str | None
-
-    def matches(self, created_at: int | None, digest: str) -> bool:
-        return (self.when is None or created_at == self.when) and (
-            self.hash is None or digest == self.hash
-        )
-
-
+# a term as Identity.sql writes it
 _TERM = re.compile(
     r"\(created_at = (?P<both_when>\d+) AND hash = '(?P<both_hash>[0-9a-f]+)'\)"
     r"|created_at = (?P<when>\d+)|hash = '(?P<hash>[0-9a-f]+)'"
 )
 
 
-def former_identities(text: str) -> tuple[Former, ...]:
+def _terms(condition: str) -> list[Identity]:
+    found = []
+    for term in _TERM.finditer(condition):
+        if term["both_when"] is not None:
+            found.append(Identity(int(term["both_when"]), term["both_hash"]))
+        elif term["when"] is not None:
+            found.append(Identity(int(term["when"]), None))
+        else:
+            found.append(Identity(None, term["hash"]))
+    return found
+
+
+def former_identities(text: str) -> tuple[Identity, ...]:
     """The identities the guards of a migration's ``text`` name: the rows that mean it ran
     before it was re-dated."""
     if GUARD_COMMENT not in text:
         return ()  # most files: no guard to read
-    found: dict[Former, None] = {}
-    for guard in _GUARD.finditer(text):
-        for term in _TERM.finditer(guard["condition"]):
-            if term["both_when"] is not None:
-                found[Former(int(term["both_when"]), term["both_hash"])] = None
-            elif term["when"] is not None:
-                found[Former(int(term["when"]), None)] = None
-            else:
-                found[Former(None, term["hash"])] = None
-    return tuple(found)
+    found = (term for guard in _GUARD.finditer(text) for term in _terms(guard["condition"]))
+    return tuple(dict.fromkeys(found))
 
 
 def migration_hash(document: SqlDocument) -> str | None:
@@ -120,48 +114,47 @@ def _hash(text: str, bom: bool) -> str:
     return drizzle_hash(("\ufeff" if bom else "") + text)
 
 
-def identities(whens: Sequence[int | None], hashes: Sequence[str | None]) -> list[Identity]:
-    """Each migration's identity among those of one folder, given every entry's ``when`` and
-    file hash: a ``when`` or hash that two entries share says nothing about which one ran, so
-    it is used only together with the other (and then both must match)."""
-    when_count = _counts(whens)
-    hash_count = _counts(hashes)
+def identities(
+    whens: Sequence[int | None], hashes: Sequence[str | None]
+) -> list[tuple[Identity, ...]]:
+    """Each migration's identities among those of one folder, given every entry's ``when``
+    and file hash: its ``when`` and its hash where no other entry shares them, else both
+    together; none without a ``when`` or a hash."""
+    when_count = Counter(whens)
+    hash_count = Counter(hashes)
     found = []
     for when, digest in zip(whens, hashes, strict=True):
-        unique_when = when if when is not None and when_count[when] == 1 else None
-        unique_hash = digest if digest is not None and hash_count[digest] == 1 else None
-        found.append(Identity(unique_when, unique_hash))
+        alone = [
+            *([Identity(when, None)] if when is not None and when_count[when] == 1 else []),
+            *([Identity(None, digest)] if digest is not None and hash_count[digest] == 1 else []),
+        ]
+        if not alone and when is not None and digest is not None:
+            alone = [Identity(when, digest)]
+        found.append(tuple(alone))
     return found
 
 
-def _counts(values: Sequence[int | str | None]) -> dict[int | str | None, int]:
-    counts: dict[int | str | None, int] = {}
-    for value in values:
-        counts[value] = counts.get(value, 0) + 1
-    return counts
-
-
-def both(when: int | None, digest: str | None) -> str | None:
-    """The condition that needs both ``when`` and ``digest`` to match (None without both)."""
-    if when is None or digest is None:
-        return None
-    return f"(created_at = {when} AND hash = '{digest}')"
-
-
 def guard_file(
-    document: SqlDocument, condition: str, table: str, inside: Sequence[Edit] = ()
+    document: SqlDocument,
+    known_as: Sequence[Identity],
+    table: str,
+    inside: Sequence[Edit] = (),
 ) -> Guarded:
     """Edits that make every chunk of ``document`` with statements run only where no row of
-    ``table`` (a quoted, schema-qualified name) meets ``condition``; ``inside`` are edits of
-    the statements (that do not overlap) to make as they go inside the guard."""
+    ``table`` (a quoted, schema-qualified name) is one of ``known_as``; ``inside`` are edits
+    of the statements (that do not overlap) to make as they go inside the guard."""
     if document.source is None:
         return Guarded((), f"{document.path.name} cannot be read ({document.error})")
-    return _guarded(document.path, document.source, condition, table, tuple(inside))
+    return _guarded(document.path, document.source, tuple(known_as), table, tuple(inside))
 
 
 @lru_cache(maxsize=8192)
 def _guarded(
-    path: Path, source: SourceText, condition: str, table: str, inside: tuple[Edit, ...]
+    path: Path,
+    source: SourceText,
+    known_as: tuple[Identity, ...],
+    table: str,
+    inside: tuple[Edit, ...],
 ) -> Guarded:
     # cached: while a journal is out of order, every analysis (each keystroke in the editor)
     # guards every migration from the first late one on, and the files do not change
@@ -170,25 +163,27 @@ def _guarded(
         return Guarded((), f"{path.name} has a syntax error")
     edits: list[Edit] = []
     for chunk in migration.chunks:
-        problem = _unguardable(migration, chunk)
-        if problem is not None:
+        if _holds_transaction_statement(chunk):
+            # inside a DO block it would fail instead of ending the migrator's transaction
+            problem = "a transaction statement cannot run inside a guard"
             return Guarded((), f"{path.name}: {problem}")
-        edits.extend(_guard_chunk(path, chunk, condition, table, source.newline, inside))
+        edits.extend(_guard_chunk(path, chunk, known_as, table, source.newline, inside))
     return Guarded(tuple(edits))
 
 
-def _unguardable(migration: MigrationFile, chunk: Chunk) -> str | None:
+def _holds_transaction_statement(chunk: Chunk) -> bool:
     if not _TRANSACTION_WORD.search(chunk.text):
-        return None  # no statement can be one: spare the parse
-    for statement in pgtree.parse(chunk.text):
-        if statement.node.type_name == "TransactionStmt":
-            # inside a DO block it would fail instead of ending the migrator's transaction
-            return "a transaction statement cannot run inside a guard"
-    return None
+        return False  # no statement can be one: spare the parse
+    return any(s.node.type_name == "TransactionStmt" for s in pgtree.parse(chunk.text))
 
 
 def _guard_chunk(
-    path: Path, chunk: Chunk, condition: str, table: str, newline: str, inside: Sequence[Edit]
+    path: Path,
+    chunk: Chunk,
+    known_as: tuple[Identity, ...],
+    table: str,
+    newline: str,
+    inside: Sequence[Edit],
 ) -> Iterator[Edit]:
     text = chunk.text
     body = text.strip()
@@ -198,19 +193,21 @@ def _guard_chunk(
     end = start + len(body)
     existing = _GUARD.match(body)
     if existing is not None and body.endswith(f"$; END IF; END ${existing['outer']}$;"):
-        at = start + existing.start("condition")
-        end = start + existing.end("condition")
-        terms = existing["condition"].split(" OR ")
-        added = [term for term in condition.split(" OR ") if term not in terms]
-        if added:
-            yield Edit.replace(path, at, end, " OR ".join([*terms, *added]))
+        # guarded before: the new identities join its condition
+        old = _terms(existing["condition"])
+        if any(term not in old for term in known_as):
+            at, to = start + existing.start("condition"), start + existing.end("condition")
+            yield Edit.replace(path, at, to, condition([*old, *known_as]))
         return
-    # one edit over the whole body: a fix of another rule inside it (a breakpoint inserted by
-    # S003) would tear the guard apart, and overlapping edits wait for the next pass
     mine = [e for e in inside if start <= e.span.start and e.span.end <= end]
     body = apply_edits(body, [Edit(e.path, e.span.shifted(-start), e.new_text) for e in mine])
-    head, tail = _wrap(body, condition, table, newline)
+    head, tail = _wrap(body, condition(known_as), table, newline)
     yield Edit.replace(path, start, end, head + body + tail)
+
+
+def condition(known_as: Sequence[Identity]) -> str:
+    """The SQL of a guard's condition: any of ``known_as``, each once."""
+    return " OR ".join(term.sql() for term in dict.fromkeys(known_as))
 
 
 def _has_statements(chunk: Chunk) -> bool:

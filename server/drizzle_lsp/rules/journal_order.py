@@ -77,7 +77,7 @@ from drizzle_lsp.core.fixes import compatible_fixes
 from drizzle_lsp.core.folder import SqlDocument
 from drizzle_lsp.core.journal import Journal, JournalEntry, format_when
 from drizzle_lsp.core.journal_edit import is_rewritable, redate_from, rewrite_isolation
-from drizzle_lsp.core.run_once import both, guard_file, identities, migration_hash, quoted_table
+from drizzle_lsp.core.run_once import guard_file, identities, migration_hash, quoted_table
 from drizzle_lsp.rules._api import Fixability, FolderContext, RuleInfo, Scope
 
 RULE = RuleInfo(
@@ -101,12 +101,12 @@ def check(ctx: FolderContext) -> Iterator[Violation]:
     late = out_of_order(journal)
     if not late:
         return
-    fix = _fix(ctx, journal, folder.journal_path, [entry for entry, _ in late])
+    fix, problems = _fix(ctx, journal, folder.journal_path, [entry for entry, _ in late])
     for entry, earlier in late:
         yield RULE.violation(
             folder.journal_path,
             entry.fields["when"].value_span,
-            _message(entry, earlier, journal.entries[-1], fix),
+            _message(entry, earlier, journal.entries[-1], problems),
             fix,
             tag=entry.tag,
         )
@@ -130,15 +130,15 @@ def out_of_order(journal: Journal) -> list[tuple[JournalEntry, JournalEntry]]:
 
 
 def _message(
-    entry: JournalEntry, earlier: JournalEntry, last: JournalEntry, fix: Fix | None
+    entry: JournalEntry, earlier: JournalEntry, last: JournalEntry, problems: list[str]
 ) -> str:
     assert entry.when is not None and earlier.when is not None
     relation = "the same date as" if entry.when == earlier.when else "before"
     later = " and every later entry" if entry is not last else ""
-    if fix is None or fix.applicability is Applicability.SAFE:
+    if not problems:
         remedy = "run-once guards keep databases that applied a migration from running it twice"
     else:
-        remedy = f"{_not_guarded(fix)}, so review it first"
+        remedy = f"{'; '.join(_not_guarded(p) for p in problems)}, so review it first"
     return (
         f"The migrator skips {entry.quoted} on every database that applied {earlier.quoted}: "
         f"it is dated {format_when(entry.when)}, {relation} {format_when(earlier.when)}. "
@@ -146,36 +146,39 @@ def _message(
     )
 
 
-def _not_guarded(fix: Fix) -> str:
-    missing = [note for note in fix.notes if note.startswith("not guarded")]
-    return "; ".join(missing) or "some migrations cannot be guarded"
+def _not_guarded(problem: str) -> str:
+    return f"not guarded: {problem}; it runs again where it was applied"
 
 
-def _fix(ctx: FolderContext, journal: Journal, path: Path, late: list[JournalEntry]) -> Fix | None:
-    """Re-date the first late entry and every later one, and guard each re-dated migration."""
+def _fix(
+    ctx: FolderContext, journal: Journal, path: Path, late: list[JournalEntry]
+) -> tuple[Fix | None, list[str]]:
+    """Re-date the first late entry and every later one, and guard each re-dated migration;
+    the fix, and why some migrations cannot be guarded."""
     # a journal that is not valid JSON cannot be rewritten safely
     if not is_rewritable(journal):
-        return None
+        return None, []
     first = late[0]
-    journal_edits, new_whens = redate_from(journal, path, first.position, _minute(ctx.now_ms))
+    journal_edits, first_when = redate_from(journal, path, first.position, _minute(ctx.now_ms))
     redated = journal.entries[first.position :]
     guard_edits, guarded, idempotent, problems = _guards(
         ctx, journal, redated, {e.position for e in late}
     )
     labels = [e.label for e in redated]
     notes = [
-        f"re-dated {_listing(labels)} from {format_when(min(new_whens.values()))} on",
+        f"re-dated {_listing(labels)} from {format_when(first_when)} on",
         *([f"added run-once guards to {_listing(guarded)}"] if guarded else []),
         *([f"made {_listing(idempotent)} idempotent inside its guard"] if idempotent else []),
-        *(f"not guarded: {problem}; it runs again where it was applied" for problem in problems),
+        *(_not_guarded(problem) for problem in problems),
     ]
-    return Fix(
+    fix = Fix(
         _title(labels, unsafe=bool(problems)),
         (*journal_edits, *guard_edits),
         Applicability.UNSAFE if problems else Applicability.SAFE,
         rewrite_isolation(path),
         tuple(notes),
     )
+    return fix, problems
 
 
 def _minute(now_ms: int) -> int:
@@ -203,17 +206,14 @@ def _guards(
     problems: list[str] = []
     idempotent: list[str] = []
     for document, entries in _by_file(redated, documents):
-        terms = [
-            known_as[e.position].condition() or both(e.when, hashes[e.position]) for e in entries
-        ]
         label = entries[0].label
-        if not all(terms):
+        if not all(known_as[e.position] for e in entries):
             problems.append(f"{label} has no `when` to know it by")
             continue
-        condition = " OR ".join(dict.fromkeys(t for t in terms if t))
+        terms = [term for e in entries for term in known_as[e.position]]
         is_late = any(e.position in late for e in entries)
         inside = _idempotent_edits(ctx, document) if is_late else ()
-        result = guard_file(document, condition, table, inside)
+        result = guard_file(document, terms, table, inside)
         if result.problem is not None:
             problems.append(result.problem)
         elif result.edits:
