@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from drizzle_lsp.core.database import DatabaseView
-from drizzle_lsp.core.diagnostics import CHUNK_PATH, Fix, Span, Violation
-from drizzle_lsp.core.fixes import apply_edits, apply_fix, compatible_fixes, differing_middle
+from drizzle_lsp.core.diagnostics import Fix, Span, Violation
+from drizzle_lsp.core.fixes import apply_fix, compatible_fixes, differing_middle
 from drizzle_lsp.core.folder import (
     Layout,
     MigrationFolder,
@@ -38,6 +38,7 @@ from drizzle_lsp.core.folder import (
 from drizzle_lsp.core.forked import map_from_both_ends
 from drizzle_lsp.core.migration import BREAKPOINT, MigrationFile
 from drizzle_lsp.core.settings import S002Scope, Settings
+from drizzle_lsp.core.sql_fix_check import SqlFixCheck
 from drizzle_lsp.rules import DATABASE_RULES, FOLDER_RULES, SQL_RULES, Rule, syntax_error
 from drizzle_lsp.rules._api import Across, DatabaseContext, FolderContext, SqlContext
 
@@ -445,7 +446,7 @@ def _lint_chunk_now(
         if rule.code not in codes:
             continue
         raw = list(rule.check(ctx))
-        holds = partial(_sql_fix_holds, rule, ctx, len(raw))
+        holds = SqlFixCheck(rule, ctx, raw)
         found.extend(_verified(v, holds) for v in raw)
     # in file order once placed (chunks are placed in order), as ``analyze`` returns them
     return tuple(sorted(found, key=lambda v: (v.span.start, v.code)))
@@ -454,17 +455,6 @@ def _lint_chunk_now(
 @cache
 def _reads_trees(codes: frozenset[str]) -> bool:
     return any(rule.info.reads_trees for rule in SQL_RULES if rule.code in codes)
-
-
-def _sql_fix_holds(rule: Rule, ctx: SqlContext, before: int, fix: Fix) -> bool:
-    if any(e.path != CHUNK_PATH for e in fix.edits):
-        return True  # edits outside the chunk are checked by the rule that made them
-    fixed = MigrationFile(apply_edits(ctx.file.text, fix.edits), rule.info.reads_trees)
-    if len(fixed.syntax_errors) > len(ctx.file.syntax_errors):
-        return False
-    fixed_ctx = SqlContext(fixed, ctx.breakpoints, memo=ctx.memo, around=ctx.around)
-    after = sum(1 for _ in rule.check(fixed_ctx))
-    return after < before
 
 
 def _verified(v: Violation, holds: Callable[[Fix], bool]) -> Violation:
@@ -565,7 +555,8 @@ def fix_folder(
             key=lambda e: (str(e.path), e.span.start, e.span.end),
         )
         texts.update(apply_fix(texts, Fix("fixes of this pass", tuple(edits))))
-        fixed.extend(v for v in candidates if v.fix in chosen)
+        applied = set(chosen)
+        fixed.extend(v for v in candidates if v.fix in applied)
         folder = with_texts(folder, texts)
         violations = analyze(folder, settings, clock, at_risk)
     current = folder_texts(folder)

@@ -125,16 +125,19 @@ class SqlSyntaxError:
 class MigrationFile:
     """One ``.sql`` migration: its chunks, statements, syntax errors and ignore comments."""
 
-    def __init__(self, text: str, trees: bool = False) -> None:
+    def __init__(self, text: str, trees: bool = False, like: MigrationFile | None = None) -> None:
         """``trees``: parse the statements' trees now, with their bounds (the rules will read
-        them); else each chunk's trees are parsed when first read."""
+        them); else each chunk's trees are parsed when first read. ``like``: a file this text
+        was made from by a few edits (a fix): a statement of the same text takes its tree from
+        there, and only the others are parsed, one by one."""
         self.text = text
         self.chunks = tuple(_split(text))
+        self._like = like
         statements: list[Statement] = []
         errors: list[SqlSyntaxError] = []
         self._trees: dict[int, list[pgtree.RawStatement]] = {}
         for chunk in self.chunks:
-            if trees:
+            if trees and like is None:
                 parsed, self._trees[chunk.number] = parse_chunk_and_trees(chunk.text)
             else:
                 parsed = parse_chunk(chunk.text)
@@ -154,15 +157,49 @@ class MigrationFile:
         """The parse tree of one of this file's statements (its chunk parsed once per file)."""
         trees = self._trees.get(statement.chunk)
         if trees is None:
+            if self._like is not None:
+                return self._tree_like(statement)
             trees = self._trees[statement.chunk] = pgtree.parse(self.chunks[statement.chunk].text)
         return trees[statement.ordinal].node
+
+    def _tree_like(self, statement: Statement) -> pgtree.Node:
+        """The tree of ``statement``, from the file this one was made from when it has the same
+        statement, else parsed alone (a statement parses the same wherever it stands)."""
+        assert self._like is not None
+        text = self.text[statement.span.start : statement.span.end]
+        here = statement.span.start - self.chunks[statement.chunk].span.start
+        known = self._like._by_text.get(text)
+        if known is not None:
+            there = known.span.start - self._like.chunks[known.chunk].span.start
+            return self._like.tree(known).moved(here - there)
+        parsed = pgtree.parse(text)
+        if len(parsed) != 1:  # not one statement alone: read it in its chunk
+            self._like = None
+            return self.tree(statement)
+        return parsed[0].node.moved(here)
+
+    @cached_property
+    def _by_text(self) -> dict[str, Statement]:
+        return {self.text[s.span.start : s.span.end]: s for s in self.statements}
 
     @cached_property
     def index(self) -> TextIndex:
         return TextIndex(self.text)
 
+    @cached_property
+    def newline(self) -> str:
+        """The line break a fix writes: the file's own."""
+        return "\r\n" if "\r\n" in self.text else "\n"
+
     def statements_in(self, chunk: int) -> list[Statement]:
-        return [s for s in self.statements if s.chunk == chunk]
+        return self._by_chunk.get(chunk, [])
+
+    @cached_property
+    def _by_chunk(self) -> dict[int, list[Statement]]:
+        by_chunk: dict[int, list[Statement]] = {}
+        for statement in self.statements:
+            by_chunk.setdefault(statement.chunk, []).append(statement)
+        return by_chunk
 
     @cached_property
     def _statement_starts(self) -> list[int]:

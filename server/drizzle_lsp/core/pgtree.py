@@ -82,6 +82,18 @@ def _identity(offset: int) -> int:
     return offset
 
 
+class _Moved:
+    """Byte offset -> str index, ``delta`` further on than ``offsets`` says."""
+
+    __slots__ = ("_delta", "_offsets")
+
+    def __init__(self, offsets: Offsets, delta: int) -> None:
+        self._offsets, self._delta = offsets, delta
+
+    def __call__(self, offset: int) -> int:
+        return self._offsets(offset) + self._delta
+
+
 class _ByteOffsets:
     """Byte offset -> str index for a non-ASCII text (decoding the prefix: texts are chunks)."""
 
@@ -113,6 +125,12 @@ class Node:
 
     def __repr__(self) -> str:
         return f"<{self.type_name} {self._data!r}>"
+
+    def moved(self, delta: int) -> Node:
+        """This node with its locations ``delta`` further on (its statement moved in the text)."""
+        return (
+            self if delta == 0 else Node(self.type_name, self._data, _Moved(self._offsets, delta))
+        )
 
     @property
     def json(self) -> dict[str, Any]:

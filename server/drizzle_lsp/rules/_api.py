@@ -106,6 +106,9 @@ class SqlContext:
     memo: dict[str, Any] = field(default_factory=dict)
     # what the file's other chunks tell a rule with ``ACROSS`` (under its code; see `Across`)
     around: dict[str, Any] = field(default_factory=dict)
+    # the number, in the chunk, of this file's first statement: a fix is checked on a window of
+    # the statements it touches, and a rule that numbers statements counts from here
+    first_statement: int = 0
 
 
 @dataclass(slots=True)

@@ -180,7 +180,7 @@ def check(ctx: SqlContext) -> Iterator[Violation]:
     if memory.sight is None:
         memory.sight = facts.Sight(_summary_of(ctx.file), ctx.around.get(RULE.code))
     sight, memo = memory.sight, memory.findings
-    for number, statement in enumerate(ctx.file.statements):
+    for number, statement in enumerate(ctx.file.statements, ctx.first_statement):
         node = ctx.file.tree(statement)
         if node.type_name not in _CHECKS and node.type_name != "DoStmt":
             continue  # not DDL we know: no need for its tokens
@@ -255,11 +255,13 @@ class _Stmt:
         terminator: int | None,
         node: Any,
         tokens: tuple[Token, ...] | None = None,
+        newline: str | None = None,
     ) -> None:
         self.text = text
         self.base = base  # node locations count from here (the chunk's start)
         self.start, self.end, self.terminator = start, end, terminator
         self.node = node
+        self._newline = newline
         if tokens is not None:
             self.tokens = tokens
 
@@ -278,7 +280,7 @@ class _Stmt:
     def of_file(cls, file: MigrationFile, statement: Statement, node: pgtree.Node) -> _Stmt:
         base = file.chunks[statement.chunk].span.start
         start, end = statement.span.start, statement.span.end
-        return cls(file.text, base, start, end, statement.terminator, node)
+        return cls(file.text, base, start, end, statement.terminator, node, newline=file.newline)
 
     def at(self, location: int | None) -> int | None:
         """Index of the token a node ``location`` points at."""
@@ -324,7 +326,10 @@ class _Stmt:
 
     @property
     def newline(self) -> str:
-        return "\r\n" if "\r\n" in self.text else "\n"
+        """The line break of the text (given by a file, which looks once for all statements)."""
+        if self._newline is None:
+            self._newline = "\r\n" if "\r\n" in self.text else "\n"
+        return self._newline
 
 
 @dataclass(frozen=True, slots=True)

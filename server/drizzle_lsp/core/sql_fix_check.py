@@ -1,0 +1,220 @@
+"""Whether an SQL rule's fixes hold: applied, the chunk parses no worse and the rule fires less
+often. Checked on the statements a fix touches, in their context, so that a chunk's fixes are
+checked in time linear in its size whatever their number.
+
+- **A window.** A fix is checked on its statements and one statement either side of them (a
+  statement owns the text up to the next one), parsed alone. The rule runs on the window before
+  and after the fix, with what it knows of the whole chunk (``SqlContext.memo``, ``around``,
+  ``first_statement``). The statements outside are the same text before and after, and a chunk
+  that parses splits into statements the same way in any window of whole statements.
+- **Together.** A rule's fixes that do not overlap are first checked all at once, in the window
+  around them all: they hold together when the fixed window parses, the rule fires exactly as
+  many times fewer as there were violations to fix, and on none of their statements. Fixes that
+  fail that are halved and each half checked again, down to single fixes, which are checked
+  alone: a chunk costs one parse and one rule run when its fixes hold, as they almost always do,
+  and a few more per level (at most ~log2 of the fixes) around those that do not.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from drizzle_lsp.core.diagnostics import CHUNK_PATH, Edit, Fix, Violation
+from drizzle_lsp.core.fixes import apply_edits
+from drizzle_lsp.core.migration import MigrationFile
+from drizzle_lsp.rules import Rule
+from drizzle_lsp.rules._api import SqlContext
+
+
+@dataclass(slots=True)
+class _Group:
+    """One fix and the violations it is offered for (a DO block around a statement fixes all of
+    the statement's findings)."""
+
+    fix: Fix
+    violations: list[Violation]
+    start: int  # where its first edit starts
+    end: int  # where its last edit ends
+
+
+class SqlFixCheck:
+    """Decides, for each fix of ``rule``'s violations ``raw`` in ``ctx``'s chunk, whether it
+    holds. Called with a fix; the violations' own fixes are settled together up front."""
+
+    def __init__(self, rule: Rule, ctx: SqlContext, raw: Sequence[Violation]) -> None:
+        self.rule, self.ctx, self.before = rule, ctx, len(raw)
+        file = ctx.file
+        # a chunk that does not parse has no statements to window: it is checked whole
+        self.windowed = bool(file.statements) and not file.syntax_errors
+        self.starts = [s.span.start for s in file.statements]
+        self.verdicts: dict[Fix, bool] = {}
+        self._counts: dict[tuple[int, int], int] = {}  # the rule's findings in each window
+        if self.windowed:
+            self._settle(_groups(raw))
+
+    def __call__(self, fix: Fix) -> bool:
+        if any(e.path != CHUNK_PATH for e in fix.edits):
+            return True  # edits outside the chunk are checked by the rule that made them
+        verdict = self.verdicts.get(fix)
+        if verdict is None:
+            verdict = self.verdicts[fix] = self._holds_alone(fix)
+        return verdict
+
+    # ---- one fix ----------------------------------------------------------------------------
+
+    def _holds_alone(self, fix: Fix) -> bool:
+        file = self.ctx.file
+        if not self.windowed:
+            after = self._count_fixed(file.text, fix.edits, 0, len(file.syntax_errors))
+            return after is not None and after < self.before
+        first, last = self._window(_positions(fix.edits))
+        start, end = self._bounds(first, last)
+        text = file.text[start:end]
+        before = self._counts.get((first, last))
+        if before is None:
+            window = MigrationFile(text, self._trees, like=file)
+            before = self._counts[first, last] = len(self._check(window, first))
+        after = self._count_fixed(text, _moved(fix.edits, -start), first, 0)
+        return after is not None and after < before
+
+    def _count_fixed(self, text: str, edits: Iterable[Edit], first: int, errors: int) -> int | None:
+        """The rule's findings in ``text`` with ``edits`` applied (its first statement is the
+        chunk's ``first``); None when the edits add to its ``errors`` syntax errors."""
+        fixed = MigrationFile(apply_edits(text, edits), self._trees, like=self.ctx.file)
+        if len(fixed.syntax_errors) > errors:
+            return None
+        return len(self._check(fixed, first))
+
+    # ---- fixes together ---------------------------------------------------------------------
+
+    def _settle(self, groups: list[_Group]) -> None:
+        if not groups:
+            return
+        if len(groups) > 1 and self._hold_together(groups):
+            self.verdicts.update((g.fix, True) for g in groups)
+            return
+        if len(groups) == 1:
+            fix = groups[0].fix
+            self.verdicts[fix] = self._holds_alone(fix)
+            return
+        middle = len(groups) // 2
+        self._settle(groups[:middle])
+        self._settle(groups[middle:])
+
+    def _hold_together(self, groups: list[_Group]) -> bool:
+        positions = [p for g in groups for p in (g.start, g.end)]
+        positions += [v.span.start for g in groups for v in g.violations]
+        first, last = self._window(positions)
+        start, end = self._bounds(first, last)
+        file = self.ctx.file
+        whole = start == 0 and end == len(file.text)
+        window = file if whole else MigrationFile(file.text[start:end], self._trees, like=file)
+        before = self.before if whole else len(self._check(window, first))
+        edits = _moved([e for g in groups for e in g.fix.edits], -start)
+        fixed = MigrationFile(apply_edits(window.text, edits), self._trees, like=file)
+        if fixed.syntax_errors:
+            return False
+        after = self._check(fixed, first)
+        targeted = [v for g in groups for v in g.violations]
+        if len(after) != before - len(targeted):
+            return False
+        # none of them may be left where one was fixed
+        fixed_at = {self._statement_of(v.span.start) for v in targeted}
+        back = _PositionMap(edits)
+        return not any(
+            self._statement_of(back.before(v.span.start) + start) in fixed_at for v in after
+        )
+
+    # ---- windows ----------------------------------------------------------------------------
+
+    @property
+    def _trees(self) -> bool:
+        return self.rule.info.reads_trees
+
+    def _check(self, file: MigrationFile, first: int) -> list[Violation]:
+        ctx = self.ctx
+        window = SqlContext(
+            file, ctx.breakpoints, memo=ctx.memo, around=ctx.around, first_statement=first
+        )
+        return list(self.rule.check(window))
+
+    def _statement_of(self, offset: int) -> int:
+        """The statement whose text (up to the next statement) holds ``offset``."""
+        return max(bisect.bisect_right(self.starts, offset) - 1, 0)
+
+    def _window(self, positions: Iterable[int]) -> tuple[int, int]:
+        """The first and last statement of the window around ``positions``: their statements
+        and one more either side."""
+        low, high = min(positions), max(positions)
+        first = max(bisect.bisect_right(self.starts, low) - 2, 0)
+        return first, min(bisect.bisect_right(self.starts, high), len(self.starts) - 1)
+
+    def _bounds(self, first: int, last: int) -> tuple[int, int]:
+        start = self.starts[first] if first else 0
+        end = self.starts[last + 1] if last + 1 < len(self.starts) else len(self.ctx.file.text)
+        return start, end
+
+
+def _groups(raw: Iterable[Violation]) -> list[_Group]:
+    """The violations' own fixes in the chunk, in order, each with the violations it fixes;
+    those that overlap an earlier one are left to be checked alone."""
+    by_fix: dict[Fix, _Group] = {}
+    for v in raw:
+        fix = v.fix
+        if fix is None or not fix.edits or any(e.path != CHUNK_PATH for e in fix.edits):
+            continue
+        group = by_fix.get(fix)
+        if group is None:
+            start = min(e.span.start for e in fix.edits)
+            group = by_fix[fix] = _Group(fix, [], start, max(e.span.end for e in fix.edits))
+        group.violations.append(v)
+    groups: list[_Group] = []
+    end = -1
+    for group in sorted(by_fix.values(), key=lambda g: (g.start, g.end)):
+        # an insertion at another edit's edge overlaps it (see ``fixes._overlaps``)
+        if group.start > end and not _edits_overlap(group.fix.edits):
+            groups.append(group)
+            end = group.end
+    return groups
+
+
+def _edits_overlap(edits: Sequence[Edit]) -> bool:
+    spans = sorted((e.span.start, e.span.end) for e in edits)
+    return any(b[0] <= a[1] for a, b in itertools.pairwise(spans))
+
+
+def _positions(edits: Iterable[Edit]) -> list[int]:
+    return [p for e in edits for p in (e.span.start, e.span.end)]
+
+
+def _moved(edits: Iterable[Edit], delta: int) -> list[Edit]:
+    return [Edit(e.path, e.span.shifted(delta), e.new_text) for e in edits]
+
+
+class _PositionMap:
+    """Maps an offset of a text after ``edits`` back to the text before them (an offset inside
+    inserted text goes to where the insertion was made)."""
+
+    def __init__(self, edits: Iterable[Edit]) -> None:
+        self._old_starts: list[int] = []
+        self._old_ends: list[int] = []
+        self._new_starts: list[int] = []
+        self._new_ends: list[int] = []
+        delta = 0
+        for e in sorted(edits, key=lambda e: e.span.start):
+            self._old_starts.append(e.span.start)
+            self._old_ends.append(e.span.end)
+            self._new_starts.append(e.span.start + delta)
+            self._new_ends.append(e.span.start + delta + len(e.new_text))
+            delta += len(e.new_text) - (e.span.end - e.span.start)
+
+    def before(self, offset: int) -> int:
+        i = bisect.bisect_right(self._new_starts, offset) - 1
+        if i < 0:
+            return offset
+        if offset < self._new_ends[i]:
+            return self._old_starts[i]
+        return offset - self._new_ends[i] + self._old_ends[i]

@@ -1,0 +1,151 @@
+"""Fixes are checked on the statements they touch, all of a rule's at once where they hold
+together: the verdicts must be those of applying each fix to the whole chunk and running the
+rule on it, and a chunk's checks must not grow with (fixes x statements)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from drizzle_lsp.core import analyze, migration, pgtree
+from drizzle_lsp.core.diagnostics import CHUNK_PATH, Edit, Fix, Severity, Violation
+from drizzle_lsp.core.fixes import apply_edits
+from drizzle_lsp.core.migration import MigrationFile
+from drizzle_lsp.core.sql_fix_check import SqlFixCheck
+from drizzle_lsp.rules import SQL_RULES, Rule
+from drizzle_lsp.rules._api import Fixability, RuleInfo, Scope, SqlContext
+
+STATEMENTS = [
+    'CREATE TABLE "t" (\n\t"id" serial PRIMARY KEY\n);',
+    'ALTER TABLE "t" ADD COLUMN "c" integer;',
+    'CREATE INDEX "t_idx" ON "t" USING btree ("id");',
+    'CREATE UNIQUE INDEX "u_idx" ON "t" ("c");',
+    'ALTER TABLE "t" ADD CONSTRAINT "t_fk" FOREIGN KEY ("c") REFERENCES "t"("id");',
+    "CREATE TYPE \"mood\" AS ENUM ('sad', 'ok');",
+    'DROP INDEX IF EXISTS "t_idx";',
+    'INSERT INTO "t" ("id") VALUES (1);',
+    'ALTER TABLE "t" DROP COLUMN "c";',
+    "SELECT 1; -- a comment after it",
+    "/* a comment */ SELECT 2;",
+    "SELECT 'café ☕';",
+]
+
+
+def _whole_chunk_verdict(rule: Rule, ctx: SqlContext, before: int, fix: Fix) -> bool:
+    """A fix checked as it was before windows: applied to the whole chunk, parsed, counted."""
+    if any(e.path != CHUNK_PATH for e in fix.edits):
+        return True
+    fixed = MigrationFile(apply_edits(ctx.file.text, fix.edits), rule.info.reads_trees)
+    if len(fixed.syntax_errors) > len(ctx.file.syntax_errors):
+        return False
+    fixed_ctx = SqlContext(fixed, ctx.breakpoints, memo=ctx.memo, around=ctx.around)
+    return sum(1 for _ in rule.check(fixed_ctx)) < before
+
+
+def _assert_verdicts_match(rule: Rule, text: str, breakpoints: bool) -> int:
+    ctx = SqlContext(MigrationFile(text, rule.info.reads_trees), breakpoints)
+    raw = list(rule.check(ctx))
+    check = SqlFixCheck(rule, ctx, raw)
+    checked = 0
+    for v in raw:
+        for fix in (v.fix, *v.alternatives):
+            if fix is not None:
+                assert check(fix) == _whole_chunk_verdict(rule, ctx, len(raw), fix), fix
+                checked += 1
+    return checked
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    statements=st.lists(st.sampled_from(STATEMENTS), min_size=1, max_size=12),
+    separator=st.sampled_from(["\n", " ", "\r\n", "\n\n-- between\n"]),
+    breakpoints=st.booleans(),
+)
+def test_verdicts_are_those_of_the_whole_chunk(
+    statements: list[str], separator: str, breakpoints: bool
+) -> None:
+    text = separator.join(statements) + "\n"
+    for rule in SQL_RULES:
+        _assert_verdicts_match(rule, text, breakpoints)
+
+
+# ---- a rule whose fixes do not all hold ----------------------------------------------------
+
+_SMALL = re.compile(r"SELECT (\d+)")
+SMALL_NUMBERS = RuleInfo("S999", "small-number", Severity.WARNING, Fixability.SOMETIMES,
+                         Scope.SQL, "SELECT of a number below 100")  # fmt: skip
+
+
+def _small_numbers(ctx: SqlContext) -> Iterator[Violation]:
+    """Flags `SELECT n` for n < 100. Its fix raises an even n by 100 (holds), breaks the syntax
+    of a multiple of 3, and rewrites any other n as it was (does not hold)."""
+    for statement in ctx.file.statements:
+        text = ctx.file.text[statement.span.start : statement.span.end]
+        match = _SMALL.fullmatch(text)
+        if match is None or int(match[1]) >= 100:
+            continue
+        n = int(match[1])
+        new = f"SELECT {n + 100}" if n % 2 == 0 else "SELECT (" if n % 3 == 0 else text
+        edit = Edit.replace(CHUNK_PATH, statement.span.start, statement.span.end, new)
+        yield SMALL_NUMBERS.violation(CHUNK_PATH, statement.span, "small", Fix("raise", (edit,)))
+
+
+SMALL_RULE = Rule(SMALL_NUMBERS, _small_numbers, "")
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(0, 120), min_size=1, max_size=40))
+def test_fixes_that_do_not_hold_are_told_apart_from_those_that_do(numbers: list[int]) -> None:
+    text = "\n".join(f"SELECT {n};" for n in numbers) + "\n"
+    checked = _assert_verdicts_match(SMALL_RULE, text, breakpoints=False)
+    assert checked == sum(1 for n in numbers if n < 100)
+
+
+def test_a_good_fix_among_bad_ones_is_kept():
+    text = "\n".join(["SELECT 1;", "SELECT 2;", "SELECT 3;", "SELECT 4;", "SELECT 5;"]) + "\n"
+    ctx = SqlContext(MigrationFile(text), breakpoints=False)
+    raw = list(SMALL_RULE.check(ctx))
+    check = SqlFixCheck(SMALL_RULE, ctx, raw)
+    assert [check(v.fix) for v in raw if v.fix] == [False, True, False, True, False]
+
+
+# ---- linear in the chunk -------------------------------------------------------------------
+
+
+@pytest.fixture
+def parsed_characters(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The length of every text handed to PostgreSQL's parser, for trees or bounds."""
+    sizes: list[int] = []
+    for name in ("parse", "bounds"):
+        real = getattr(pgtree, name)
+
+        def counted(text: str, real=real) -> object:  # type: ignore[no-untyped-def]
+            sizes.append(len(text))
+            return real(text)
+
+        monkeypatch.setattr(pgtree, name, counted)
+    migration.parse_chunk.cache_clear()
+    return sizes
+
+
+@pytest.mark.parametrize("breakpoints", [True, False])
+def test_a_chunk_with_a_fix_on_every_statement_is_parsed_a_few_times_only(
+    parsed_characters: list[int], breakpoints: bool
+) -> None:
+    """2,000 statements, each with an S002 fix (and with breakpoints, an S003 one): before
+    fixes were checked in windows, each check parsed the whole chunk again (2,000 x the text)."""
+    text = "\n".join(
+        f'CREATE TABLE "t{i}" ("id" integer);'
+        if i % 2
+        else f'ALTER TABLE "t" ADD COLUMN "c{i}" int;'
+        for i in range(2000)
+    )
+    analyze._lint_chunk.cache_clear()
+    found = analyze._lint_chunk(text, breakpoints, analyze.ALL_SQL_CODES)
+    fixes = sum(1 for v in found if v.fix is not None)
+    assert fixes == (3999 if breakpoints else 2000)
+    assert sum(parsed_characters) < 8 * len(text)
