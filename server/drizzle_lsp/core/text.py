@@ -113,8 +113,13 @@ class TextIndex:
         return self.text[start:end].rstrip("\r\n")
 
     def line_end(self, line: int) -> int:
-        """str index of the end of ``line``, before its line break."""
-        return self.line_starts[line] + len(self.line_text(line))
+        """str index of the end of ``line``, before its line break (without copying the line:
+        a minified file is one line)."""
+        starts, text = self.line_starts, self.text
+        end = len(text) if line + 1 >= len(starts) else starts[line + 1]
+        while end > starts[line] and text[end - 1] in "\r\n":
+            end -= 1
+        return end
 
     def position(self, index: int, encoding: Encoding = Encoding.UTF16) -> Position:
         return Position(*self.line_column(index, encoding))

@@ -75,11 +75,11 @@ def _fix(file: MigrationFile, previous: Statement, statement: Statement) -> Fix 
     comment follow there, else in place of the blanks between the two statements."""
     if previous.terminator is None:
         return None
-    text = file.text
-    nl = "\r\n" if "\r\n" in text else "\n"
+    text, nl = file.text, file.newline
     after = previous.terminator + 1
     line_end = file.index.line_end(file.index.line_of(previous.terminator))
-    rest = scan(text[after:line_end])
+    # what follows the `;` on its line, when the next statement starts on a later line
+    rest = scan(text[after:line_end]) if line_end <= statement.span.start else None
     if rest is not None and all(t.name in COMMENTS for t in rest):
         edit = Edit.insert(CHUNK_PATH, line_end, nl + BREAKPOINT)
     elif not text[after : statement.span.start].strip(" \t"):

@@ -63,13 +63,13 @@ def _one_line(message: str) -> str:
 
 def _error_span(ctx: SqlContext, error: SqlSyntaxError) -> Span:
     """The token at the error; at the end of input, the chunk's last token."""
-    chunk = ctx.file.chunks[error.chunk]
-    tokens = scan(chunk.text, chunk.span.start)
+    chunk, index = ctx.file.chunks[error.chunk], ctx.file.index
+    line_end = index.line_end(index.line_of(error.offset))
+    # the chunk up to the end of the error's line: what comes later cannot hold its token
+    tokens = scan(chunk.text[: line_end - chunk.span.start], chunk.span.start)
     if tokens is None:
         # the scanner stops at an unterminated string or comment: mark the rest of its line
-        index = ctx.file.index
-        end = index.line_end(index.line_of(error.offset))
-        return Span(error.offset, max(error.offset, end))
+        return Span(error.offset, max(error.offset, line_end))
     code = [t for t in tokens if t.name not in COMMENTS]
     for token in code:
         if token.start <= error.offset < token.end:
