@@ -41,3 +41,34 @@ def test_an_insertion_at_the_edge_of_a_replacement_waits_for_the_next_pass():
     inside = Fix("inside", (Edit.insert(path, 5, " IF NOT EXISTS"),))
     after = Fix("after", (Edit.insert(path, 11, ";"),))
     assert compatible_fixes([guard, wrap, inside, after]) == [guard, after]
+
+
+def _naive_compatible(fixes: list[Fix]) -> list[Fix]:
+    """compatible_fixes as a comparison of each fix's edits with every chosen edit."""
+    from drizzle_lsp.core.fixes import _overlaps
+
+    chosen: list[Fix] = []
+    for fix in dict.fromkeys(fixes):
+        taken = [e for f in chosen for e in f.edits]
+        pairs = ((a, b) for a in fix.edits for b in taken)
+        if not any(a.path == b.path and _overlaps(a.span, b.span) for a, b in pairs):
+            chosen.append(fix)
+    return chosen
+
+
+_EDIT = st.builds(
+    lambda path, start, length, text: Edit.replace(Path(path), start, start + length, text),
+    st.sampled_from(["/m/a.sql", "/m/b.sql"]),
+    st.integers(0, 40),
+    st.integers(0, 4),
+    st.sampled_from(["", "x"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_EDIT, min_size=1, max_size=3), max_size=25))
+def test_compatible_fixes_are_those_that_overlap_no_earlier_choice(edits: list[list[Edit]]):
+    """Fixes come in any order, with insertions, touching and nested spans: the choice is the
+    first-come one of comparing every pair."""
+    fixes = [Fix(f"fix {i}", tuple(e)) for i, e in enumerate(edits)]
+    assert compatible_fixes(fixes) == _naive_compatible(fixes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def compatible_fixes(fixes: Iterable[Fix]) -> list[Fix]:
     """Fixes that can be applied together: duplicates once, then first come among overlapping
     ones and among those sharing an isolation key."""
     chosen: list[Fix] = []
-    taken: dict[Path, list[Span]] = {}
+    taken: dict[Path, _Taken] = {}
     isolated: set[str] = set()
     seen: set[Fix] = set()
     for fix in fixes:
@@ -60,14 +61,42 @@ def compatible_fixes(fixes: Iterable[Fix]) -> list[Fix]:
         seen.add(fix)
         if fix.isolation is not None and fix.isolation in isolated:
             continue
-        if any(_overlaps(e.span, s) for e in fix.edits for s in taken.get(e.path, [])):
+        if any(e.path in taken and taken[e.path].overlaps(e.span) for e in fix.edits):
             continue
         chosen.append(fix)
         if fix.isolation is not None:
             isolated.add(fix.isolation)
         for edit in fix.edits:
-            taken.setdefault(edit.path, []).append(edit.span)
+            taken.setdefault(edit.path, _Taken()).add(edit.span)
     return chosen
+
+
+class _Taken:
+    """The spans of one file that chosen fixes edit, sorted by start: a new span is compared
+    with its neighbours only (fixes come in file order, so adding one is an append)."""
+
+    def __init__(self) -> None:
+        self._spans: list[tuple[int, int]] = []
+
+    def overlaps(self, span: Span) -> bool:
+        spans = self._spans
+        # every taken span starting at or before ``span``'s end, from the nearest back, until one
+        # ends before it starts; taken spans do not overlap one another, so their ends rise too
+        i = bisect.bisect_right(spans, (span.end, _MAX))
+        while i > 0:
+            i -= 1
+            start, end = spans[i]
+            if _overlaps(span, Span(start, end)):
+                return True
+            if end < span.start:
+                return False
+        return False
+
+    def add(self, span: Span) -> None:
+        bisect.insort(self._spans, (span.start, span.end))
+
+
+_MAX = 2**63
 
 
 def minimal_edit(path: Path, before: str, after: str) -> Edit:
