@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from drizzle_lsp.core.analyze import fixable
 from drizzle_lsp.core.diagnostics import Applicability, Edit, Fix, Violation
@@ -31,12 +32,43 @@ class LocatedFix:
     edits: tuple[LocatedEdit, ...]
 
 
-@dataclass(frozen=True, slots=True)
 class Diagnostic:
-    violation: Violation
-    lsp: Location
-    chars: Location
-    fix: LocatedFix | None
+    """A violation with its positions; those of its fix are worked out when first read (only
+    the JSON and SARIF formats print them, and a large run has tens of thousands)."""
+
+    __slots__ = ("_fix", "_indexes", "chars", "lsp", "violation")
+
+    def __init__(self, violation: Violation, indexes: TextIndexes) -> None:
+        self.violation = violation
+        self.lsp = indexes.locate(violation, Encoding.UTF16)  # 0-based, UTF-16 columns
+        self.chars = indexes.locate(violation, Encoding.UTF32)  # 0-based, code point columns
+        self._indexes: TextIndexes | None = indexes
+        self._fix: LocatedFix | None = None
+
+    @property
+    def fix(self) -> LocatedFix | None:
+        self.locate_fix()
+        return self._fix
+
+    def locate_fix(self) -> None:
+        """Work out where the fix edits now (before the diagnostic is pickled: the positions
+        go with it, the texts do not)."""
+        if self._indexes is not None and self.violation.fix is not None:
+            self._fix = _locate_fix(self.violation.fix, self._indexes)
+        self._indexes = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_located, (self.violation, self.lsp, self.chars, self._fix))
+
+
+def _located(
+    violation: Violation, lsp: Location, chars: Location, fix: LocatedFix | None
+) -> Diagnostic:
+    """A :class:`Diagnostic` as pickled: its positions, and its fix's if they were worked out."""
+    diagnostic = Diagnostic.__new__(Diagnostic)
+    diagnostic.violation, diagnostic.lsp, diagnostic.chars = violation, lsp, chars
+    diagnostic._indexes, diagnostic._fix = None, fix
+    return diagnostic
 
 
 @dataclass(slots=True)
@@ -61,20 +93,12 @@ class Report:
     @property
     def hidden_fixes(self) -> int:
         """Unsafe fixes that ``--unsafe-fixes`` would enable."""
-        return sum(1 for d in self.diagnostics if d.fix is not None) - self.fixable
+        return sum(1 for d in self.diagnostics if d.violation.fix is not None) - self.fixable
 
 
 def locate(violations: Iterable[Violation], indexes: TextIndexes) -> list[Diagnostic]:
     """Positions of ``violations`` (and of their fixes' edits) in the texts of ``indexes``."""
-    return [
-        Diagnostic(
-            v,
-            indexes.locate(v, Encoding.UTF16),
-            indexes.locate(v, Encoding.UTF32),
-            None if v.fix is None else _locate_fix(v.fix, indexes),
-        )
-        for v in violations
-    ]
+    return [Diagnostic(v, indexes) for v in violations]
 
 
 def _locate_fix(fix: Fix, indexes: TextIndexes) -> LocatedFix:
