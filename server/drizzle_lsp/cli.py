@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from drizzle_lsp import __version__
+from drizzle_lsp import version
 
 PROG = "drizzle-lsp"
 DEBUG_ENV = "DRIZZLE_LSP_DEBUG"
@@ -35,6 +35,14 @@ class _Parser(argparse.ArgumentParser):
         raise CliError(f"{message} (see `{self.prog} --help`)")
 
 
+class _Version(argparse.Action):
+    """``--version``: the version is looked up only when asked for."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> NoReturn:
+        print(f"{PROG} {version()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     from drizzle_lsp.cli_check import add_check_parser
 
@@ -43,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Language server and linter for Drizzle ORM PostgreSQL migration folders. "
         "Without a command, runs the language server over stdio.",
     )
-    parser.add_argument("-V", "--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("-V", "--version", action=_Version, nargs=0, help="show the version")
     # editors (vscode-languageclient) start servers as `<command> --stdio`
     parser.add_argument("--stdio", action="store_true", help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

@@ -26,7 +26,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
-from drizzle_lsp import __version__
+from drizzle_lsp import version
 from drizzle_lsp.core.text import Encoding
 from drizzle_lsp.lsp import actions, convert, navigation, transport, watch
 from drizzle_lsp.lsp.state import DEFAULT_DEBOUNCE, SETTINGS_SECTION, ServerState
@@ -130,7 +130,7 @@ class DrizzleLanguageServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__(
             "drizzle-lsp",
-            __version__,
+            version(),
             protocol_cls=DrizzleProtocol,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
         )
@@ -237,7 +237,7 @@ def initialize(ls: DrizzleLanguageServer, params: types.InitializeParams) -> Non
     code_action = capabilities.text_document.code_action if capabilities.text_document else None
     resolve = code_action.resolve_support if code_action else None
     ls.can_resolve_actions = bool(resolve and "edit" in resolve.properties)
-    log.info("drizzle-lsp %s, positions in %s", __version__, state.encoding.value)
+    log.info("drizzle-lsp %s, positions in %s", version(), state.encoding.value)
 
 
 @server.feature(types.INITIALIZED)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from drizzle_lsp import __version__
+from drizzle_lsp import version
 from drizzle_lsp.core.diagnostics import Severity
 from drizzle_lsp.core.workspace import Location
 from drizzle_lsp.docs import docs_url, rule_page
@@ -37,8 +37,8 @@ def render(report: Report) -> str:
         "tool": {
             "driver": {
                 "name": "drizzle-lsp",
-                "version": __version__,
-                "semanticVersion": __version__,
+                "version": version(),
+                "semanticVersion": version(),
                 "rules": [_rule(rule) for rule in ALL_RULES],
             }
         },
