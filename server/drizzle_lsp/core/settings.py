@@ -35,6 +35,9 @@ class Settings:
     migrations: tuple[str, ...] = ()  # migrations folders relative to the config root
     s002_scope: S002Scope = S002Scope.ALL
     database_url: str | None = None
+    # the config file database_url was read from (None: the user's own setting, or none): such
+    # a URL is used only once approved (see core.trust)
+    database_url_from: Path | None = None
     migrations_schema: str = "drizzle"
     migrations_table: str = "__drizzle_migrations"
     root: Path | None = None  # folder of the config file that produced these settings
@@ -178,9 +181,12 @@ def load_settings(config: Path) -> Settings:
     if config.name == "pyproject.toml":
         data = data.get("tool", {}).get("drizzle-lsp", {})
     try:
-        return settings_from_mapping(data, root=config.parent)
+        settings = settings_from_mapping(data, root=config.parent)
     except SettingsError as error:
         raise SettingsError(f"{config}: {error}") from None
+    if settings.database_url:
+        settings = replace(settings, database_url_from=config.absolute())
+    return settings
 
 
 def settings_for(paths: Iterable[Path]) -> Settings:

@@ -201,6 +201,20 @@ class DrizzleLanguageServer(LanguageServer):
             types.ShowMessageParams(type=types.MessageType.Warning, message=message)
         )
 
+    async def ask(self, message: str, actions: list[str]) -> str | None:
+        try:
+            chosen = await self.window_show_message_request_async(
+                types.ShowMessageRequestParams(
+                    type=types.MessageType.Warning,
+                    message=message,
+                    actions=[types.MessageActionItem(title=action) for action in actions],
+                )
+            )
+        except Exception as error:  # the client cannot ask: the log says what to run
+            log.warning("could not ask the user: %s", error)
+            return None
+        return chosen.title if chosen is not None else None
+
     def report_progress(self, message: str, percentage: int) -> None:
         if self._progress_token is not None:
             self.work_done_progress.report(
