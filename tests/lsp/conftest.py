@@ -12,6 +12,7 @@ import pytest_asyncio
 from lsp_harness import SERVER, Session, Starter, capabilities, test_client
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig
+from unprivileged import unprivileged
 
 
 @pytest_asyncio.fixture
@@ -28,9 +29,11 @@ async def start() -> AsyncIterator[Starter]:
         log_level: str = "info",
         env: dict[str, str] | None = None,
         answer: Callable[[types.ShowMessageRequestParams], str | None] = lambda params: None,
+        as_nobody: bool = False,
     ) -> Session:
         """``env``: more environment for the server; ``answer``: the action the user picks
-        when the server asks (``window/showMessageRequest``; every request is recorded)."""
+        when the server asks (``window/showMessageRequest``; every request is recorded);
+        ``as_nobody``: run the server as nobody when we are root (see ``unprivileged``)."""
         env = dict(
             os.environ,
             PYTHONPATH=str(SERVER),
@@ -38,8 +41,10 @@ async def start() -> AsyncIterator[Starter]:
             DRIZZLE_LSP_LOG=log_level,
             **(env or {}),
         )
+        command_argv = [sys.executable, "-m", "drizzle_lsp.lsp"]
+        command = unprivileged(command_argv)
         config = ClientServerConfig(
-            server_command=[sys.executable, "-m", "drizzle_lsp.lsp"],
+            server_command=command if as_nobody else command_argv,
             server_env=env,
             client_factory=test_client,
         )
