@@ -12,7 +12,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 CONFIG_FILES = ("drizzle-lsp.toml", "pyproject.toml")
@@ -137,7 +137,7 @@ def settings_from_mapping(data: Mapping[str, Any], root: Path | None = None) -> 
             paths = [paths]
         if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
             raise SettingsError("`migrations` must be a list of folder paths")
-        out["migrations"] = tuple(paths)
+        out["migrations"] = tuple(_within_project(p) for p in paths)
     if "s002-scope" in values:
         try:
             out["s002_scope"] = S002Scope(values["s002-scope"])
@@ -151,6 +151,21 @@ def settings_from_mapping(data: Mapping[str, Any], root: Path | None = None) -> 
                 values[key] or None if key == "database-url" else values[key]
             )
     return Settings(**out)
+
+
+def _within_project(path: str) -> str:
+    """A ``migrations`` entry, refused unless it stays inside the project: the folders named
+    are searched whole, and ``"/"`` or ``"../.."`` would walk the whole file system."""
+    parts = PurePosixPath(path.replace("\\", "/")).parts
+    depth = 0
+    for part in parts:
+        depth += -1 if part == ".." else 0 if part == "." else 1
+        if depth < 0 or part.startswith("/") or ":" in part:
+            raise SettingsError(
+                f"`migrations`: {path!r} is outside the project; name folders inside it, "
+                'relative to the config file (e.g. "src/db/migrations")'
+            )
+    return path
 
 
 def find_config(start: Path) -> Path | None:
