@@ -1,4 +1,4 @@
-"""The ``drizzle-lsp`` command: ``serve`` (the default), ``check``, ``rule`` and ``status``.
+"""The ``drizzle-lsp`` command: ``serve`` (the default), ``check``, ``rule``, ``status``, ``trust``.
 
 An adapter: each subcommand turns its arguments into calls to the core and prints the result.
 Errors are one line on stderr, ``drizzle-lsp: error: ...``, with exit status 2, never a traceback;
@@ -45,6 +45,7 @@ class _Version(argparse.Action):
 
 def build_parser() -> argparse.ArgumentParser:
     from drizzle_lsp.cli_check import add_check_parser
+    from drizzle_lsp.cli_trust import add_trust_parser
 
     parser = _Parser(
         prog=PROG,
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_check_parser(commands)
     _add_rule_parser(commands)
     _add_status_parser(commands)
+    add_trust_parser(commands)
     return parser
 
 

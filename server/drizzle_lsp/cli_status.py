@@ -38,6 +38,7 @@ from drizzle_lsp.core.folder import JOURNAL, Layout
 from drizzle_lsp.core.journal import Journal, format_when, parse_journal
 from drizzle_lsp.core.settings import Settings, SettingsError, load_settings, settings_for
 from drizzle_lsp.core.source import SourceError, read_source
+from drizzle_lsp.core.trust import RepositoryUrl, TrustError, usable
 from drizzle_lsp.core.workspace import PathNotFound, Target, discover
 
 PROG = "drizzle-lsp"
@@ -76,6 +77,12 @@ def add_status_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="PostgreSQL URL (default: $DATABASE_URL, then database-url in drizzle-lsp.toml); "
         "prefer the environment: a password on the command line is visible to other users",
     )
+    parser.add_argument(
+        "--allow-database-url",
+        action="store_true",
+        help="use the config file's database-url this once without approving it "
+        "(see `drizzle-lsp trust`)",
+    )
     parser.add_argument("--schema", help="schema of the migrations table (default: drizzle)")
     parser.add_argument("--table", help="migrations table (default: __drizzle_migrations)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
@@ -95,9 +102,9 @@ def run_status(args: argparse.Namespace) -> int:
     url = ""
     try:
         folder, settings = _folder_and_settings(args.path, args.config)
-        url = _database_url(args.database_url, settings)
+        url = _database_url(args.database_url, settings, args.allow_database_url)
         report = _report(folder, settings, url, args.schema, args.table)
-    except (StatusError, DatabaseError, SettingsError, SourceError) as error:
+    except (StatusError, DatabaseError, SettingsError, SourceError, TrustError) as error:
         print(f"{PROG}: error: {scrub(str(error), url)}", file=sys.stderr)
         return 2
     except Exception as error:  # a bug must still not print a traceback with a URL in it
@@ -139,8 +146,12 @@ def _one_folder(targets: list[Target], start: Path) -> Path:
     raise StatusError(f"no migrations folder (one holding {JOURNAL}) in {start}")
 
 
-def _database_url(given: str | None, settings: Settings) -> str:
+def _database_url(given: str | None, settings: Settings, allow: bool = False) -> str:
     url = given or os.environ.get("DATABASE_URL")
+    if not url and not allow:
+        _, held_back = usable(settings)
+        if held_back is not None:
+            raise StatusError(not_approved(held_back))
     if not url and settings.database_url:
         url, missing = expand_env(settings.database_url)
         if missing:
@@ -153,6 +164,15 @@ def _database_url(given: str | None, settings: Settings) -> str:
             "or set database-url in drizzle-lsp.toml"
         )
     return url
+
+
+def not_approved(candidate: RepositoryUrl) -> str:
+    return (
+        f"{candidate.config} sets database-url to {candidate.shown} (host {candidate.host}); "
+        f"a URL from a repository file is not used until you approve it: run "
+        f"`{PROG} trust {candidate.config}`, or pass --allow-database-url, --database-url "
+        "or DATABASE_URL"
+    )
 
 
 def _journal(folder: Path) -> Journal:

@@ -230,3 +230,40 @@ def test_fix_does_not_overwrite_an_edit_made_while_it_ran(
     assert (folder / "0000_a.sql").read_text() == 'CREATE TABLE "a" (x int);\n'
     assert (folder / "0001_b.sql").read_text() == 'CREATE TABLE "b" (x int); -- edited meanwhile\n'
     assert sorted(os.listdir(folder)) == ["0000_a.sql", "0001_b.sql", "meta"]
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_temp_files_of_a_killed_fix_are_removed_by_the_next(run, tmp_path: Path) -> None:
+    folder = _project(tmp_path)
+    left = folder / f".0000_init.sql.drizzle-lsp-{_dead_pid()}-k1ll3d.tmp"
+    left.write_text("half a file")
+    running = folder / f".0000_init.sql.drizzle-lsp-{os.getpid()}-w0rk1ng.tmp"
+    running.write_text("another run's, still writing")
+    run("check", "--fix", cwd=tmp_path)
+    assert not left.exists()
+    assert running.exists()  # its process lives: not ours to remove
+    assert [p.name for p in folder.glob(".*.tmp")] == [running.name]
+
+
+def test_fix_writes_through_symlinks(run, tmp_path: Path) -> None:
+    """A linked .sql file and a linked meta/ stay links; their targets get the fix."""
+    folder = _project(tmp_path / "project")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (folder / "0000_init.sql").rename(shared / "0000_init.sql")
+    (folder / "0000_init.sql").symlink_to(shared / "0000_init.sql")
+    (folder / "meta").rename(shared / "meta")
+    (folder / "meta").symlink_to(shared / "meta")
+    run("check", "--fix", cwd=tmp_path / "project")
+    assert (folder / "0000_init.sql").is_symlink() and (folder / "meta").is_symlink()
+    assert "IF NOT EXISTS" in (shared / "0000_init.sql").read_text()
+    assert '"idx": 1' in (shared / "meta" / "_journal.json").read_text()
+    assert list(shared.glob(".*.tmp")) == list(folder.glob(".*.tmp")) == []

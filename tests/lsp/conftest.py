@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ import pytest_asyncio
 from lsp_harness import SERVER, Session, Starter, capabilities, test_client
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig
+from unprivileged import unprivileged
 
 
 @pytest_asyncio.fixture
@@ -26,15 +27,24 @@ async def start() -> AsyncIterator[Starter]:
         configuration: dict[str, Any] | None = None,
         debounce_ms: int = 20,
         log_level: str = "info",
+        env: dict[str, str] | None = None,
+        answer: Callable[[types.ShowMessageRequestParams], str | None] = lambda params: None,
+        as_nobody: bool = False,
     ) -> Session:
+        """``env``: more environment for the server; ``answer``: the action the user picks
+        when the server asks (``window/showMessageRequest``; every request is recorded);
+        ``as_nobody``: run the server as nobody when we are root (see ``unprivileged``)."""
         env = dict(
             os.environ,
             PYTHONPATH=str(SERVER),
             DRIZZLE_LSP_DEBOUNCE_MS=str(debounce_ms),
             DRIZZLE_LSP_LOG=log_level,
+            **(env or {}),
         )
+        command_argv = [sys.executable, "-m", "drizzle_lsp.lsp"]
+        command = unprivileged(command_argv)
         config = ClientServerConfig(
-            server_command=[sys.executable, "-m", "drizzle_lsp.lsp"],
+            server_command=command if as_nobody else command_argv,
             server_env=env,
             client_factory=test_client,
         )
@@ -46,6 +56,12 @@ async def start() -> AsyncIterator[Starter]:
         @client.feature(types.CLIENT_REGISTER_CAPABILITY)
         def register(params: types.RegistrationParams) -> None:
             session.registrations.extend(params.registrations)
+
+        @client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
+        def ask(params: types.ShowMessageRequestParams) -> types.MessageActionItem | None:
+            session.questions.append(params)
+            chosen = answer(params)
+            return types.MessageActionItem(title=chosen) if chosen is not None else None
 
         @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
         def publish(params: types.PublishDiagnosticsParams) -> None:

@@ -84,6 +84,7 @@ class Session:
         self.root = root
         self.registrations: list[types.Registration] = []
         self.published: list[types.PublishDiagnosticsParams] = []
+        self.questions: list[types.ShowMessageRequestParams] = []
         self.versions: dict[str, int] = {}
         self.initialize_result: types.InitializeResult | None = None
 

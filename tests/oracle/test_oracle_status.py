@@ -117,11 +117,12 @@ def test_url_from_environment_then_config_file(merged_history, tmp_path):
     (project / "drizzle-lsp.toml").write_text(
         f'database-url = "{url}"\nmigrations = ["drizzle"]\n', "utf-8"
     )
-    done = run_cli("status", project / "drizzle", env=NO_ENV_URL)
+    # a URL from a config file is used once approved (here: for this run)
+    done = run_cli("status", project / "drizzle", "--allow-database-url", env=NO_ENV_URL)
     assert done.returncode == 1 and "will be skipped" in done.stdout, done.stderr
     elsewhere = tmp_path / "elsewhere.toml"
     elsewhere.write_text(f'database-url = "{url}"\n', "utf-8")
-    done = run_cli("status", folder, "--config", elsewhere, env=NO_ENV_URL)
+    done = run_cli("status", folder, "--config", elsewhere, "--allow-database-url", env=NO_ENV_URL)
     assert done.returncode == 1 and "will be skipped" in done.stdout, done.stderr
 
 

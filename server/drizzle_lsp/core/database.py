@@ -9,14 +9,16 @@ edited afterwards. :func:`migration_status` is that model, pure; :func:`read_app
 rows, read-only. Nothing here imports editor types; the CLI and the server both use it.
 
 Safety: the connection is read-only (a ``READ ONLY`` transaction), bounded (connect timeout 3 s,
-statement timeout 5 s), and the password never appears in a message: every message that names
-the database goes through :func:`redact_url`.
+statement timeout 5 s, and, against a server that stops answering, which no server-side timeout
+can help with, a wall-time bound on everything after the connect), and the password never
+appears in a message: every message that names the database goes through :func:`redact_url`.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import socket
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -37,6 +39,8 @@ if TYPE_CHECKING:
 
 CONNECT_TIMEOUT_S = 3
 STATEMENT_TIMEOUT_MS = 5000
+# after the connect, the queries' own time plus this much for the round trips
+QUERY_WALL_GRACE_S = 2.0
 DEFAULT_SCHEMA = "drizzle"
 DEFAULT_TABLE = "__drizzle_migrations"
 
@@ -94,8 +98,14 @@ def read_applied(
     from psycopg import sql
 
     where = redact_url(url)
+    wall_s = timeout_ms / 1000 + QUERY_WALL_GRACE_S
+    watchdog: _Watchdog | None = None
     try:
-        with _connect(url) as conn, conn.cursor() as cur:
+        with (
+            _connect(url) as conn,
+            _Watchdog(conn.pgconn.socket, wall_s) as watchdog,
+            conn.cursor() as cur,
+        ):
             cur.execute(f"SET LOCAL statement_timeout = {int(timeout_ms)}")
             cur.execute(
                 "SELECT 1 FROM pg_catalog.pg_class c"
@@ -112,6 +122,10 @@ def read_applied(
             )
             rows = tuple(_row(r) for r in cur.fetchall())
     except psycopg.Error as error:
+        if watchdog is not None and watchdog.fired:
+            raise DatabaseError(
+                f"the database at {where} did not answer within {wall_s:g} s", "timeout"
+            ) from None
         raise _describe(error, url, f"{schema}.{table}", timeout_ms) from None
     except (TypeError, ValueError) as error:
         raise DatabaseError(
@@ -128,6 +142,44 @@ def _connect(url: str) -> psycopg.Connection:
     conn = psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S, application_name="drizzle-lsp")
     conn.read_only = True
     return conn
+
+
+class _Watchdog:
+    """Shuts the connection's socket down once ``seconds`` have passed, unless left before.
+
+    ``statement_timeout`` is enforced by the server: one that stalls (overloaded, a proxy
+    that lost its backend, a hostile host) would keep a blocking read waiting forever. A
+    socket shut down wakes that read with an error. The lock keeps the timer from touching
+    the descriptor once the connection may have closed it (it could be reused by then).
+    """
+
+    def __init__(self, fd: int, seconds: float) -> None:
+        self.fired = False
+        self._fd = fd
+        self._lock = threading.Lock()
+        self._done = False
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._done = True
+        self._timer.cancel()
+
+    def _fire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.fired = True
+            try:
+                with socket.socket(fileno=os.dup(self._fd)) as sock:
+                    sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
 
 def _row(values: Sequence[object]) -> AppliedRow:

@@ -78,7 +78,16 @@ def _sql_path(root: Path, layout: Layout, tag: str) -> Path:
 
 
 def is_journal_folder(folder: Path) -> bool:
-    return (folder / JOURNAL).is_file()
+    """Whether ``folder`` has a journal, or a ``meta/`` we may not look into (reported as an
+    unreadable journal rather than passed over: it may well hold one)."""
+    return _file_or_unreadable(folder / JOURNAL)
+
+
+def _file_or_unreadable(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # EACCES: Path.is_file only swallows "no such file" kinds of errors
+        return True
 
 
 def is_v1_folder(folder: Path) -> bool:
@@ -144,10 +153,17 @@ def search_paths(paths: Iterable[Path]) -> Iterator[tuple[Path, Layout | None]]:
         if layout is not None:
             yield path.parent, None
             yield path, layout
-        elif path.is_dir():
+        elif _is_dir(path):
             yield from ((p, kind) for p, kind in search_tree(path) if kind is None)
         else:
-            yield next(p for p in path.parents if p.is_dir()), None
+            yield next(p for p in path.parents if _is_dir(p)), None
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 def sql_paths(root: Path, layout: Layout) -> list[Path]:
@@ -160,8 +176,17 @@ def sql_paths(root: Path, layout: Layout) -> list[Path]:
     # names sorted as strings, then made paths: as ``sorted(root.glob("*.sql"))`` with its
     # is_file() stats, in a third of the time for a thousand files (the scan's first step)
     with os.scandir(root) as entries:
-        names = sorted(e.name for e in entries if e.name.endswith(".sql") and e.is_file())
+        names = sorted(e.name for e in entries if e.name.endswith(".sql") and _listed(e))
     return [root / name for name in names]
+
+
+def _listed(entry: os.DirEntry[str]) -> bool:
+    """A regular file, or one we cannot stat (a link into a directory we may not read): that
+    one is listed, so that it is reported as unreadable, not as missing (J002)."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return True
 
 
 @lru_cache(maxsize=16384)

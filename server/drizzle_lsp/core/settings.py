@@ -12,7 +12,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 CONFIG_FILES = ("drizzle-lsp.toml", "pyproject.toml")
@@ -35,6 +35,9 @@ class Settings:
     migrations: tuple[str, ...] = ()  # migrations folders relative to the config root
     s002_scope: S002Scope = S002Scope.ALL
     database_url: str | None = None
+    # the config file database_url was read from (None: the user's own setting, or none): such
+    # a URL is used only once approved (see core.trust)
+    database_url_from: Path | None = None
     migrations_schema: str = "drizzle"
     migrations_table: str = "__drizzle_migrations"
     root: Path | None = None  # folder of the config file that produced these settings
@@ -134,7 +137,7 @@ def settings_from_mapping(data: Mapping[str, Any], root: Path | None = None) -> 
             paths = [paths]
         if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
             raise SettingsError("`migrations` must be a list of folder paths")
-        out["migrations"] = tuple(paths)
+        out["migrations"] = tuple(_within_project(p) for p in paths)
     if "s002-scope" in values:
         try:
             out["s002_scope"] = S002Scope(values["s002-scope"])
@@ -148,6 +151,21 @@ def settings_from_mapping(data: Mapping[str, Any], root: Path | None = None) -> 
                 values[key] or None if key == "database-url" else values[key]
             )
     return Settings(**out)
+
+
+def _within_project(path: str) -> str:
+    """A ``migrations`` entry, refused unless it stays inside the project: the folders named
+    are searched whole, and ``"/"`` or ``"../.."`` would walk the whole file system."""
+    parts = PurePosixPath(path.replace("\\", "/")).parts
+    depth = 0
+    for part in parts:
+        depth += -1 if part == ".." else 0 if part == "." else 1
+        if depth < 0 or part.startswith("/") or ":" in part:
+            raise SettingsError(
+                f"`migrations`: {path!r} is outside the project; name folders inside it, "
+                'relative to the config file (e.g. "src/db/migrations")'
+            )
+    return path
 
 
 def find_config(start: Path) -> Path | None:
@@ -178,9 +196,12 @@ def load_settings(config: Path) -> Settings:
     if config.name == "pyproject.toml":
         data = data.get("tool", {}).get("drizzle-lsp", {})
     try:
-        return settings_from_mapping(data, root=config.parent)
+        settings = settings_from_mapping(data, root=config.parent)
     except SettingsError as error:
         raise SettingsError(f"{config}: {error}") from None
+    if settings.database_url:
+        settings = replace(settings, database_url_from=config.absolute())
+    return settings
 
 
 def settings_for(paths: Iterable[Path]) -> Settings:

@@ -3,11 +3,19 @@
 Files are decoded as UTF-8 (what drizzle-kit writes and the migrator reads). A BOM is removed for
 analysis, as editors do, and written back. Writes are atomic: a temp file in the same folder,
 fsync, then rename over the original, keeping its permissions.
+
+Temp files are named ``.<name>.drizzle-lsp-<pid>-<random>.tmp``: one a killed run left behind
+(its process is gone) is removed by the next write to that folder.
+
+Symlinks are written through: a linked ``.sql`` file, journal or ``meta/`` stays a link and its
+target gets the new content (the temp file is made beside the target, so the rename stays on
+one file system).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Mapping
@@ -15,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 BOM = "\ufeff"
+TEMP_MARK = "drizzle-lsp"
+_TEMP_NAME = re.compile(r"^\..+\." + TEMP_MARK + r"-(?P<pid>\d+)-[^.]+\.tmp$")
 
 
 class SourceError(Exception):
@@ -101,9 +111,12 @@ def write_sources(
     """
     staged: list[tuple[str, Path]] = []
     path = None
+    targets = {path: path.resolve() for path in files}  # through symlinks
+    for folder in {target.parent for target in targets.values()}:
+        remove_stale_temps(folder)
     try:
         for path, source in files.items():
-            staged.append((_stage(path, source), path))
+            staged.append((_stage(targets[path], source), targets[path]))
         for path, source in (read_as or {}).items():
             if path in files and _bytes_of(source) != _current(path):
                 raise SourceError(f"{path}: changed since it was read")
@@ -131,6 +144,37 @@ def _current(path: Path) -> bytes | None:
         return None
 
 
+def remove_stale_temps(folder: Path) -> list[Path]:
+    """Remove the temp files of writes whose process is gone (killed mid-write); the removed."""
+    removed: list[Path] = []
+    try:
+        names = [entry.name for entry in os.scandir(folder) if entry.name.endswith(".tmp")]
+    except OSError:
+        return removed
+    for name in names:
+        match = _TEMP_NAME.match(name)
+        if match is None or _process_alive(int(match["pid"])):
+            continue
+        try:
+            (folder / name).unlink()
+            removed.append(folder / name)
+        except OSError:
+            pass
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    if os.name != "posix":  # os.kill would end it: keep the file
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError):  # EPERM: another user's, alive
+        return True
+    return True
+
+
 def _unstage(staged: list[tuple[str, Path]]) -> None:
     for tmp, _ in staged:
         Path(tmp).unlink(missing_ok=True)
@@ -139,7 +183,8 @@ def _unstage(staged: list[tuple[str, Path]]) -> None:
 def _stage(path: Path, source: SourceText) -> str:
     """Write ``source`` to a temp file in ``path``'s folder, with ``path``'s permissions."""
     data = _bytes_of(source)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    prefix = f".{path.name}.{TEMP_MARK}-{os.getpid()}-"
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from drizzle_lsp.core.database import (
     AppliedMigrations,
@@ -38,6 +40,7 @@ from drizzle_lsp.core.database import (
     scrub,
 )
 from drizzle_lsp.core.settings import Settings
+from drizzle_lsp.core.trust import RepositoryUrl, TrustError, approve, url_digest, usable
 
 log = logging.getLogger(__name__)
 
@@ -232,3 +235,87 @@ def _read(url: str, schema: str, table: str) -> tuple[AppliedMigrations | None, 
         return None, scrub(str(error), url)
     except Exception as error:  # a bug must not take the server down nor show the URL
         return None, scrub(f"unexpected error reading {redact_url(url)}: {error!r}", url)
+
+
+# ---- database URLs from repository files ---------------------------------------------------------
+
+ALLOW = "Allow"
+NOT_NOW = "Not now"
+Ask = Callable[[str, list[str]], Awaitable[str | None]]
+
+
+class Approvals:
+    """Database URLs from config files held back until the user approves them (see
+    :mod:`drizzle_lsp.core.trust`): the user is asked with ``window/showMessageRequest``,
+    showing the host, once per URL per server run (again on ``drizzle-lsp.refreshDatabase``);
+    an approval is recorded where ``drizzle-lsp trust`` records it.
+
+    ``usable`` runs wherever settings are resolved (the analysis thread too); the asking is
+    done on the event loop, by ``ask_waiting``.
+    """
+
+    def __init__(self, ask: Ask, approved: Callable[[], None]) -> None:
+        self._ask = ask
+        self._approved = approved
+        self._waiting: dict[tuple[Path, str], RepositoryUrl] = {}
+        self._asked: set[tuple[Path, str]] = set()
+        self._lock = threading.Lock()
+        self._prompts: set[asyncio.Task[None]] = set()
+
+    def usable(self, settings: Settings) -> Settings:
+        """``settings`` without a database URL that waits for approval."""
+        settings, held_back = usable(settings)
+        if held_back is not None:
+            with self._lock:
+                self._waiting.setdefault(_approval_key(held_back), held_back)
+        return settings
+
+    def forget_waiting(self) -> None:
+        """The settings are re-read: what waits is found again."""
+        with self._lock:
+            self._waiting.clear()
+
+    def ask_waiting(self, again: bool = False) -> None:
+        """Ask about each URL that waits and was not asked about (``again``: or declined)."""
+        with self._lock:
+            if again:
+                self._asked.clear()
+            new = [c for key, c in self._waiting.items() if key not in self._asked]
+            self._asked.update(self._waiting)
+        loop = asyncio.get_running_loop()
+        for candidate in new:
+            task = loop.create_task(self._prompt(candidate))
+            self._prompts.add(task)
+            task.add_done_callback(self._prompts.discard)
+
+    async def _prompt(self, candidate: RepositoryUrl) -> None:
+        log.warning(
+            "%s sets database-url to %s (host %s): not read until you approve it "
+            "(answer the prompt, or run `drizzle-lsp trust %s`)",
+            candidate.config,
+            candidate.shown,
+            candidate.host,
+            candidate.config,
+        )
+        message = (
+            f"drizzle-lsp: {candidate.config.name} in this workspace names the database "
+            f"{candidate.shown} (host {candidate.host}). Reading its migrations table sends "
+            "your database credentials to that host. Connect?"
+        )
+        if await self._ask(message, [ALLOW, NOT_NOW]) != ALLOW:
+            return
+        try:
+            approve(candidate)
+        except TrustError as error:
+            log.error("%s", error)
+            return
+        log.info("database-url of %s approved", candidate.config)
+        self._approved()
+
+    def close(self) -> None:
+        for task in self._prompts:
+            task.cancel()
+
+
+def _approval_key(candidate: RepositoryUrl) -> tuple[Path, str]:
+    return candidate.config, url_digest(candidate.url)

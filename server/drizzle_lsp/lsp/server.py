@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, ClassVar, NoReturn
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcServerNotInitialized
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
@@ -33,6 +34,7 @@ from drizzle_lsp.lsp.state import DEFAULT_DEBOUNCE, SETTINGS_SECTION, ServerStat
 
 log = logging.getLogger("drizzle_lsp")
 
+EDITOR_POLL_S = 1.0  # how often the editor's process is looked for
 CHECK_WORKSPACE = "drizzle-lsp.checkWorkspace"
 REFRESH_DATABASE = "drizzle-lsp.refreshDatabase"
 
@@ -50,11 +52,53 @@ class DrizzleProtocol(LanguageServerProtocol):
     def __init__(self, server: Any, converter: Any) -> None:
         super().__init__(server, converter)
         self._writes: set[asyncio.Future[Any]] = set()
+        self.initialize_received = False
+
+    def _execute_handler(
+        self,
+        msg_id: Any,
+        handler: Any,
+        callback: Any,
+        args: tuple[Any, ...] | None = None,
+        kwargs: dict[str, Any] | None = None,
+    ) -> None:
+        """pygls' handler call, forgetting each future once done: pygls keeps the futures of
+        generator and coroutine handlers in ``_request_futures`` and removes only those of
+        requests, so every notification (a keystroke: ~2 KB) stayed there for good."""
+
+        def done(future: Any) -> None:
+            # (a cancelled one is popped by whoever cancelled it, or at shutdown, which
+            # cancels while iterating over the dict)
+            if not future.cancelled() and self._request_futures.get(msg_id) is future:
+                del self._request_futures[msg_id]
+            callback(future)
+
+        super()._execute_handler(msg_id, handler, done, args, kwargs)
+
+    def _handle_request(self, msg_id: Any, method_name: str, params: Any) -> None:
+        """Before ``initialize``, a request gets -32002 (ServerNotInitialized), as LSP says."""
+        if not self.initialize_received and method_name != types.INITIALIZE:
+            self._send_response(msg_id, error=JsonRpcServerNotInitialized().to_response_error())
+            return
+        super()._handle_request(msg_id, method_name, params)
+
+    def _handle_notification(self, method_name: str, params: Any) -> None:
+        """Before ``initialize``, notifications other than ``exit`` are dropped (LSP)."""
+        if self.initialize_received or method_name == types.EXIT:
+            super()._handle_notification(method_name, params)
+
+    def _send_response(self, msg_id: Any, result: Any = None, error: Any = None) -> None:
+        """A response, without the traceback pygls puts in an internal error's ``data``: the
+        editor shows it to the user; the log has the error."""
+        if error is not None and isinstance(error.data, dict) and "traceback" in error.data:
+            error = types.ResponseError(code=error.code, message=error.message)
+        super()._send_response(msg_id, result, error)
 
     @lsp_method(types.INITIALIZE)
     def lsp_initialize(
         self, params: types.InitializeParams
     ) -> Generator[Any, Any, types.InitializeResult]:
+        self.initialize_received = True
         # pygls takes the client's first preference; we take utf-8 whenever offered
         if params.capabilities.general is not None:
             chosen = choose_encoding(params.capabilities)
@@ -143,6 +187,7 @@ class DrizzleLanguageServer(LanguageServer):
         self._progress_count = 0
         self.can_resolve_actions = False
         self.shut_down = False
+        self.editor_watch: asyncio.Future[None] | None = None
 
     # ---- the Client protocol of ServerState ------------------------------------------------------
 
@@ -155,6 +200,20 @@ class DrizzleLanguageServer(LanguageServer):
         self.window_show_message(
             types.ShowMessageParams(type=types.MessageType.Warning, message=message)
         )
+
+    async def ask(self, message: str, actions: list[str]) -> str | None:
+        try:
+            chosen = await self.window_show_message_request_async(
+                types.ShowMessageRequestParams(
+                    type=types.MessageType.Warning,
+                    message=message,
+                    actions=[types.MessageActionItem(title=action) for action in actions],
+                )
+            )
+        except Exception as error:  # the client cannot ask: the log says what to run
+            log.warning("could not ask the user: %s", error)
+            return None
+        return chosen.title if chosen is not None else None
 
     def report_progress(self, message: str, percentage: int) -> None:
         if self._progress_token is not None:
@@ -237,7 +296,36 @@ def initialize(ls: DrizzleLanguageServer, params: types.InitializeParams) -> Non
     code_action = capabilities.text_document.code_action if capabilities.text_document else None
     resolve = code_action.resolve_support if code_action else None
     ls.can_resolve_actions = bool(resolve and "edit" in resolve.properties)
+    if params.process_id is not None and os.name == "posix":
+        ls.editor_watch = asyncio.ensure_future(_exit_when_gone(ls, params.process_id))
     log.info("drizzle-lsp %s, positions in %s", version(), state.encoding.value)
+
+
+async def _exit_when_gone(ls: DrizzleLanguageServer, pid: int) -> None:
+    """Exit once the editor's process is gone: an editor that crashed or was killed never
+    sends ``exit``, and stdin may stay open (a wrapper script, a shared terminal)."""
+    while not ls.shut_down:
+        await asyncio.sleep(EDITOR_POLL_S)
+        if not process_alive(pid):
+            log.warning("the editor (process %d) is gone: exiting", pid)
+            ls.state.close()
+            sys.stderr.flush()
+            os._exit(1)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, dead but not yet reaped, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: it exists, another user's
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc (macOS): kill() said it exists
+    return stat.rpartition(")")[2].split()[:1] != ["Z"]
 
 
 @server.feature(types.INITIALIZED)
@@ -423,6 +511,22 @@ async def refresh_database(ls: DrizzleLanguageServer, *args: Any) -> dict[str, i
 # ---- logging and the entry point -----------------------------------------------------------------
 
 
+class _OneLine(logging.Formatter):
+    """A record's message, and of an exception only its type and text: a traceback means
+    nothing to the user who reads the editor's log (``DRIZZLE_LSP_LOG=debug`` keeps them)."""
+
+    def __init__(self, fmt: str, tracebacks: bool) -> None:
+        super().__init__(fmt)
+        self.tracebacks = tracebacks
+
+    def format(self, record: logging.LogRecord) -> str:
+        if self.tracebacks or not record.exc_info:
+            return super().format(record)
+        error = record.exc_info[1]
+        message = record.getMessage().splitlines()[0] if record.getMessage() else ""
+        return f"{message}: {type(error).__name__}: {error}" if error else message
+
+
 class _LogMessageHandler(logging.Handler):
     """``logging`` records of drizzle_lsp -> ``window/logMessage`` (sent on the loop thread)."""
 
@@ -469,11 +573,18 @@ def main() -> NoReturn:
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     widen_pipe(stdout)
     sys.stdout = sys.stderr  # a stray print must not corrupt the protocol stream
+    level = os.environ.get("DRIZZLE_LSP_LOG", "INFO").upper()
     handler = _LogMessageHandler(server)
-    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.setFormatter(_OneLine("%(message)s", tracebacks=level == "DEBUG"))
     log.addHandler(handler)
     log.propagate = False
-    log.setLevel(os.environ.get("DRIZZLE_LSP_LOG", "INFO").upper())
+    log.setLevel(level)
+    # pygls' own warnings and errors (a failed handler) go to the same log, one line each,
+    # rather than as tracebacks on stderr (not its debug lines: it logs every message it sends)
+    pygls_log = logging.getLogger("pygls")
+    pygls_log.addHandler(handler)
+    pygls_log.propagate = False
+    pygls_log.setLevel(logging.WARNING)
     transport.serve_stdio(server, stdin, stdout)
     code = 0 if server.shut_down else 1  # LSP: exit without shutdown is an error
     # skip interpreter teardown (~0.4 s of freeing parse caches): nothing is left to flush

@@ -67,7 +67,13 @@ from drizzle_lsp.core.settings import (
 from drizzle_lsp.core.source import SourceError, SourceText, read_source
 from drizzle_lsp.core.text import Encoding, TextIndex
 from drizzle_lsp.lsp import convert
-from drizzle_lsp.lsp.database import MIN_INTERVAL_S, DatabaseInput, DatabaseMonitor, Key
+from drizzle_lsp.lsp.database import (
+    MIN_INTERVAL_S,
+    Approvals,
+    DatabaseInput,
+    DatabaseMonitor,
+    Key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +81,10 @@ DEFAULT_DEBOUNCE = 0.075  # seconds
 SETTINGS_SECTION = "drizzleLsp"
 # keys an editor sends under drizzleLsp that are not settings of the analysis (VS Code's trace)
 LSP_ONLY_KEYS = frozenset({"trace", "server-path", "enable"})
-_SETTING_FIELDS = frozenset(f.name for f in dataclasses.fields(Settings)) - {"root"}
+_SETTING_FIELDS = frozenset(f.name for f in dataclasses.fields(Settings)) - {
+    "root",
+    "database_url_from",
+}
 
 
 class Client(Protocol):
@@ -88,6 +97,9 @@ class Client(Protocol):
 
     def show_warning(self, message: str) -> None:
         """Tell the user (``window/showMessage``); for what they must act on, rarely."""
+
+    async def ask(self, message: str, actions: list[str]) -> str | None:
+        """Ask the user (``window/showMessageRequest``): the action chosen, None if none."""
 
 
 class Change(Enum):
@@ -278,6 +290,9 @@ class ServerState:
         self.disk = DiskCache()
         self.clock: Callable[[], int] = now_ms
         self.database = DatabaseMonitor(self._database_changed, client.show_warning)
+        self.approvals = Approvals(
+            lambda message, actions: client.ask(message, actions), self._database_approved
+        )
         self.database_interval = 0.0  # seconds between background reads (0: none)
         self._database_timer: asyncio.Task[None] | None = None
         self._rescan: asyncio.Task[None] | None = None  # after a config file changed
@@ -304,6 +319,7 @@ class ServerState:
             if task is not None:
                 task.cancel()
         self.database.close()
+        self.approvals.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     # ---- settings --------------------------------------------------------------------------
@@ -376,6 +392,9 @@ class ServerState:
             override = settings_from_mapping(editor, root=settings.root)
             fields = {k.replace("-", "_") for k in editor}
             settings = dataclasses.replace(settings, **{f: getattr(override, f) for f in fields})
+            if "database_url" in fields:  # the user's own setting
+                settings = dataclasses.replace(settings, database_url_from=None)
+        settings = self.approvals.usable(settings)
         self._settings[root] = settings
         return settings
 
@@ -425,6 +444,7 @@ class ServerState:
         self.disk.clear()
         self.database.digests.clear()
         self._settings.clear()
+        self.approvals.forget_waiting()
         found = await self.in_worker(self.discover)
         roots = {root for root, *_ in found}
         for root in [r for r in self.folders if r not in roots and not self._has_buffers(r)]:
@@ -833,7 +853,13 @@ class ServerState:
             self._start_database_timer()
         else:
             keys = self._database_keys(states)
+        self.approvals.ask_waiting()
         self.database.refresh(keys)
+
+    def _database_approved(self) -> None:
+        """The user approved a config file's database URL: use it from now on."""
+        self._settings.clear()
+        self.refresh_databases()
 
     def _database_changed(self, key: Key) -> None:
         for state in list(self.folders.values()):
@@ -845,6 +871,7 @@ class ServerState:
 
         Returns how many folders name a database and how many of those could not be read.
         """
+        self.approvals.ask_waiting(again=True)
         states = [s for s in self.folders.values() if self.database_key(s) is not None]
         if not states:
             log.info(

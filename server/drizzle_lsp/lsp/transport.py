@@ -9,26 +9,46 @@ way out (joining the pieces, encoding, adding the header) costs up to a millisec
 pieces are bytes already (see :class:`~drizzle_lsp.lsp.convert.DiagnosticsText`) and go to the
 pipe with ``writev``, copied once, by the kernel.
 
-Otherwise (stdin a file or a terminal, or on a platform without ``writev``) this is pygls'
-``start_io``, unchanged.
+Otherwise (stdin a file or a terminal, or on a platform without ``writev``) stdin is read on a
+thread, as pygls does.
+
+Either way the messages go through :func:`read_messages`, which, unlike pygls' loop, outlives
+hostile input: a header line too long to buffer is skipped, a body that is not JSON is
+answered with -32700, and a request whose params do not fit its method with -32602, without
+a traceback (pygls sends none of those answers, logs tracebacks and, for a long line, dies).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
+import re
 import stat
 import threading
 from collections.abc import Sequence
-from typing import BinaryIO
+from typing import Any, BinaryIO, Protocol
 
-from pygls.io_ import run_async
+import cattrs
+from lsprotocol import types
+from pygls.io_ import StdinAsyncReader, StdoutWriter
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import JsonRPCProtocol
+from pygls.protocol.json_rpc import JsonRPCNotification, JsonRPCRequestMessage
 
 log = logging.getLogger(__name__)
 
 _IOV_MAX = 1024  # buffers per writev call (Linux's IOV_MAX)
+_CONTENT_LENGTH = re.compile(rb"^Content-Length: *(\d{1,10}) *\r?\n$", re.IGNORECASE)
+PARSE_ERROR = -32700
+INVALID_PARAMS = -32602
+
+
+class Reader(Protocol):
+    async def readline(self) -> bytes: ...
+
+    async def readexactly(self, n: int) -> bytes: ...
 
 
 class PipeWriter:
@@ -61,14 +81,11 @@ class PipeWriter:
 
 def serve_stdio(server: LanguageServer, stdin: BinaryIO, stdout: BinaryIO) -> None:
     """Run ``server`` over stdio until the client exits it or closes stdin."""
-    if not (_own_pipe(stdin, stdout) and hasattr(os, "writev")):
-        server.start_io(stdin, stdout)
-        return
-    # as pygls' _start_io_async, with our reader and writer
     server._stop_event = stop = threading.Event()
-    server.protocol.set_writer(PipeWriter(stdout))
+    piped = _own_pipe(stdin, stdout) and hasattr(os, "writev")
+    server.protocol.set_writer(PipeWriter(stdout) if piped else StdoutWriter(stdout))
     try:
-        asyncio.run(_read_messages(server, stdin, stop))
+        asyncio.run(_serve(server, stdin, stop, piped))
     except BrokenPipeError:
         log.error("Connection to the client is lost! Shutting down the server.")
     except (KeyboardInterrupt, SystemExit):
@@ -77,17 +94,101 @@ def serve_stdio(server: LanguageServer, stdin: BinaryIO, stdout: BinaryIO) -> No
         server.shutdown()
 
 
-async def _read_messages(server: LanguageServer, stdin: BinaryIO, stop: threading.Event) -> None:
-    reader = asyncio.StreamReader()
-    loop = asyncio.get_running_loop()
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), stdin)
-    await run_async(
-        stop_event=stop,
-        reader=reader,
-        protocol=server.protocol,
-        logger=log,
-        error_handler=server.report_server_error,
-    )
+async def _serve(
+    server: LanguageServer, stdin: BinaryIO, stop: threading.Event, piped: bool
+) -> None:
+    reader: Any
+    if piped:
+        reader = asyncio.StreamReader()  # lines beyond its 64 KB limit raise ValueError
+        loop = asyncio.get_running_loop()
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), stdin)
+    else:
+        reader = StdinAsyncReader(stdin, server.thread_pool)
+    await read_messages(reader, server.protocol, stop)
+
+
+async def read_messages(reader: Reader, protocol: JsonRPCProtocol, stop: threading.Event) -> None:
+    """Hand every message ``reader`` frames to ``protocol``, until end of input or ``stop``."""
+    while not stop.is_set():
+        body = await _next_body(reader)
+        if body is None:
+            return
+        dispatch(protocol, body)
+
+
+async def _next_body(reader: Reader) -> bytes | None:
+    """The body of the next message (None: end of input). Headers other than Content-Length
+    are ignored, and so is a line too long for the reader to buffer."""
+    length = 0
+    skipping = False
+    while True:
+        try:
+            line = await reader.readline()
+        except ValueError:  # asyncio.StreamReader: longer than its limit; the rest follows
+            if not skipping:
+                log.warning("ignored a header line longer than 64 KB")
+            skipping = True
+            continue
+        if not line:
+            return None
+        if skipping:  # the end of that line
+            skipping = False
+            continue
+        if (match := _CONTENT_LENGTH.match(line)) is not None:
+            length = int(match.group(1))
+        elif not line.strip() and length:
+            try:
+                return await reader.readexactly(length)
+            except asyncio.IncompleteReadError:
+                return None
+
+
+def dispatch(protocol: JsonRPCProtocol, body: bytes) -> None:
+    """Structure one message and hand it to ``protocol``; answer what cannot be."""
+    try:
+        data = json.loads(body)
+    except ValueError as error:
+        log.warning("ignored a message that is not JSON: %s", error)
+        _refuse(protocol, None, PARSE_ERROR, f"not JSON: {error}")
+        return
+    if not isinstance(data, dict):
+        log.warning("ignored a message that is not a JSON object")
+        return
+    try:
+        message = _structure(protocol, data)
+    except Exception as error:
+        _invalid(protocol, data, error)
+        return
+    protocol.handle_message(message)
+
+
+def _structure(protocol: JsonRPCProtocol, data: dict[str, Any]) -> Any:
+    """As pygls' ``structure_message``, without its traceback in the log."""
+    method = data.get("method")
+    if "jsonrpc" not in data or not isinstance(method, str):
+        return protocol.structure_message(data)  # responses, and what pygls itself ignores
+    default = JsonRPCRequestMessage if "id" in data else JsonRPCNotification
+    return protocol._converter.structure(data, protocol.get_message_type(method) or default)
+
+
+def _invalid(protocol: JsonRPCProtocol, data: dict[str, Any], error: Exception) -> None:
+    method = data.get("method")
+    detail = _describe(error)
+    if "id" in data and isinstance(data["id"], int | str) and method is not None:
+        log.warning("invalid params for %s: %s", method, detail)
+        _refuse(protocol, data["id"], INVALID_PARAMS, f"invalid params for {method}: {detail}")
+    else:
+        log.warning("ignored an invalid %s message: %s", method or "JSON-RPC", detail)
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, cattrs.BaseValidationError):
+        return "; ".join(cattrs.transform_error(error)[:3])
+    return f"{type(error).__name__}: {error}"
+
+
+def _refuse(protocol: JsonRPCProtocol, msg_id: int | str | None, code: int, message: str) -> None:
+    protocol._send_response(msg_id, error=types.ResponseError(code=code, message=message))  # type: ignore[arg-type]
 
 
 def _own_pipe(stdin: BinaryIO, stdout: BinaryIO) -> bool:
