@@ -22,6 +22,7 @@ list. Not with ``--fix``: the fixes change files the database hashed.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from drizzle_lsp.cli import CliError
-from drizzle_lsp.core.analyze import Clock, analyze, fix_folder, now_ms
+from drizzle_lsp.core.analyze import Clock, analyze, fix_folder, lint_in_parallel, now_ms
 from drizzle_lsp.core.database import (
     AppliedMigrations,
     DatabaseError,
@@ -62,6 +63,7 @@ from drizzle_lsp.rules import ALL_RULES, rule_by_code
 NOW_ENV = "DRIZZLE_LSP_NOW"
 PROGRESS_MIN_FOLDERS = 10  # show progress on a terminal from this many folders on
 PARALLEL_MIN_FOLDERS = 4  # check folders on two cores from this many on (a fork costs ~5 ms)
+PARALLEL_MIN_BYTES = 256 * 1024  # else lint one folder's chunks on two cores from this much SQL
 FORMATS_WITH_FIXES = frozenset({"json", "sarif"})  # the formats that print where fixes edit
 
 
@@ -224,6 +226,10 @@ def _iso_ms(value: str) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    # a run builds hundreds of thousands of long-lived objects (statements, tokens, violations):
+    # the default thresholds rescan them all again and again, a third of a large run's time.
+    # mypy's main sets the same thresholds for the same reason.
+    gc.set_threshold(200_000, 30, 30)
     cwd = Path.cwd()
     clock = _clock()
     configs = Configs(args.config)
@@ -240,17 +246,22 @@ def run_check(args: argparse.Namespace) -> int:
     progress = _Progress(sys.stderr, len(targets), cwd)
     main = os.getpid()
 
+    by_folders = not databases.url and len(targets) >= PARALLEL_MIN_FOLDERS
+
     def check_one(number: int) -> _Checked:
         target = targets[number]
         if os.getpid() == main:
             progress.show(number + 1, target.root)
         settings = _with_command_line(configs.for_path(target.root), args)
-        return _check_target(target, settings, clock, args, databases, cwd)
+        folder = load_target(target)
+        if not by_folders and _sql_size(folder) >= PARALLEL_MIN_BYTES:
+            lint_in_parallel(folder, settings, min_chunks=2)  # fills the cache analyze reads
+        return _check_target(target, folder, settings, clock, args, databases, cwd)
 
-    if databases.url or len(targets) < PARALLEL_MIN_FOLDERS:
-        checked = [check_one(number) for number in range(len(targets))]
-    else:  # a second core takes folders from the last one back (same results, same order)
+    if by_folders:  # a second core takes folders from the last one back (same results, order)
         checked, _ = map_from_both_ends(check_one, range(len(targets)))
+    else:
+        checked = [check_one(number) for number in range(len(targets))]
     progress.clear()
     diagnostics = [d for one in checked for d in one.diagnostics]
     writes = {path: text for one in checked for path, text in one.writes.items()}
@@ -290,15 +301,19 @@ class _Checked:
     notes: list[str] = field(default_factory=list)
 
 
+def _sql_size(folder: MigrationFolder) -> int:
+    return sum(len(d.source.text) for d in folder.sql.values() if d.source is not None)
+
+
 def _check_target(
     target: Target,
+    folder: MigrationFolder,
     settings: Settings,
     clock: Clock,
     args: argparse.Namespace,
     databases: _Databases,
     cwd: Path,
 ) -> _Checked:
-    folder = load_target(target)
     if not args.fix:
         view = databases.view(folder, settings)
         found = analyze(folder, settings, clock, at_risk_tags(view), database=view)
