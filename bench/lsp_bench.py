@@ -10,7 +10,8 @@ Prints:
   references differ much do not compare;
 * edit -> diagnostics latency (p50/p95) on one open 2,000-statement migration, every statement
   flagged by S002 (newer drizzle-kit output), so each publish carries 2,000 diagnostics with
-  their fixes in ``data``;
+  their fixes in ``data``; the same with IF NOT EXISTS everywhere (nothing to report); and the
+  bare one as a ``breakpoints: false`` migration, all 2,000 statements in one chunk;
 * initial whole-workspace diagnostics time for a generated folder of 1,000 journal entries and
   1,000 files (``initialized`` -> end of the work-done progress, every file published), for
   ``--scans`` servers started one after the other on it: median and slowest;
@@ -196,9 +197,9 @@ class Client:
 # ---- generated workspaces ------------------------------------------------------------------------
 
 
-def journal(tags: list[str]) -> str:
+def journal(tags: list[str], breakpoints: bool = True) -> str:
     entries = [
-        {"idx": i, "version": "7", "when": T0 + i * 60_000, "tag": tag, "breakpoints": True}
+        {"idx": i, "version": "7", "when": T0 + i * 60_000, "tag": tag, "breakpoints": breakpoints}
         for i, tag in enumerate(tags)
     ]
     return json.dumps({"version": "7", "dialect": "postgresql", "entries": entries}, indent=2)
@@ -218,8 +219,9 @@ def migration(i: int) -> str:
     )
 
 
-def big_migration(statements: int, guarded: bool = False) -> str:
-    """Generated DDL: bare (S002 on every statement) or guarded with IF NOT EXISTS (clean)."""
+def big_migration(statements: int, guarded: bool = False, breakpoints: bool = True) -> str:
+    """Generated DDL: bare (S002 on every statement) or guarded with IF NOT EXISTS (clean),
+    statements split by breakpoints or all in one chunk."""
     guard = " IF NOT EXISTS" if guarded else ""
     parts = []
     for i in range(statements):
@@ -230,7 +232,7 @@ def big_migration(statements: int, guarded: bool = False) -> str:
             )
         else:
             parts.append(f'ALTER TABLE "t{i - 1}" ADD COLUMN{guard} "c{i}" integer;')
-    return "\n--> statement-breakpoint\n".join(parts) + "\n"
+    return ("\n--> statement-breakpoint\n" if breakpoints else "\n").join(parts) + "\n"
 
 
 def make_workspace(root: Path, files: int) -> Path:
@@ -301,14 +303,14 @@ def server_times(logs: list[str], what: str = "analysed in") -> list[float]:
 
 
 async def edit_latency(
-    tmp: Path, statements: int, edits: int, guarded: bool
+    tmp: Path, statements: int, edits: int, guarded: bool, breakpoints: bool = True
 ) -> tuple[list[tuple[float, float]], int, Client]:
     """(received, decoded) ms per edit, diagnostics per publish, the client (for its logs)."""
-    root = tmp / ("guarded" if guarded else "bare")
+    root = tmp / f"{'guarded' if guarded else 'bare'}-{'split' if breakpoints else 'one-chunk'}"
     folder = root / "drizzle"
     (folder / "meta").mkdir(parents=True)
-    (folder / "meta" / "_journal.json").write_text(journal(["0000_big"]))
-    (folder / "0000_big.sql").write_text(big_migration(statements, guarded))
+    (folder / "meta" / "_journal.json").write_text(journal(["0000_big"], breakpoints))
+    (folder / "0000_big.sql").write_text(big_migration(statements, guarded, breakpoints))
     client = Client()
     await client.start(root)
     await asyncio.wait_for(client.progress_end, 60)
@@ -394,11 +396,15 @@ async def main() -> None:
     print(machine_speed())
     tmp = Path(tempfile.mkdtemp(prefix="drizzle-lsp-bench-"))
     try:
-        for guarded in (False, True):
-            latencies, count, big = await edit_latency(tmp, args.statements, args.edits, guarded)
+        for guarded, breakpoints in ((False, True), (True, True), (False, False)):
+            latencies, count, big = await edit_latency(
+                tmp, args.statements, args.edits, guarded, breakpoints
+            )
             rss = big.peak_rss_mb()
             n = len(latencies)
             kind = "IF NOT EXISTS everywhere" if guarded else "bare DDL"
+            if not breakpoints:
+                kind += ", breakpoints: false (one chunk)"
             print(f"{args.statements}-statement file ({kind}), {count} diagnostics per publish:")
             received = [r for r, _ in latencies]
             decoded = [d for _, d in latencies]
