@@ -43,7 +43,8 @@ BIN = Path(sys.executable).parent
 OURS = [str(BIN / "drizzle-lsp"), "check", "--exit-zero"]
 SQUAWK = [str(BIN / "squawk")]
 T0 = 1_700_000_000_000
-ENV = "/usr/bin/env"
+# GNU time (Debian's package `time`) for true peak RSS; without it, wait4's, which is too high
+GNU_TIME = shutil.which("time", path="/usr/bin:/bin")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,20 +54,24 @@ class Run:
 
 
 def run(command: list[str]) -> Run:
-    """One run of ``command``: wall time and its peak RSS, from ``wait4``. Linux keeps a
-    process's peak RSS across ``exec``, so a child forked (or spawned) from this Python process
-    would report this one's ~30 MB at least: the command is started through ``env``, whose own
-    peak is ~1 MB (its ``exec`` costs well under a millisecond)."""
+    """One run of ``command``: wall time, and its peak RSS as GNU time reports it. Linux keeps a
+    process's peak RSS across ``exec``, so ``wait4`` on a child of this process would report at
+    least this process's own RSS (~35 MB with the inputs in memory); GNU time is a small C
+    program whose children start from its own ~2 MB."""
     null = os.open(os.devnull, os.O_RDWR)
-    try:
-        actions = [(os.POSIX_SPAWN_DUP2, null, 1), (os.POSIX_SPAWN_DUP2, null, 2)]
-        start = time.perf_counter()
-        pid = os.posix_spawn(ENV, [ENV, *command], os.environ, file_actions=actions)
-        _, _, usage = os.wait4(pid, 0)
-        seconds = time.perf_counter() - start
-    finally:
-        os.close(null)
-    return Run(seconds, usage.ru_maxrss)
+    with tempfile.NamedTemporaryFile("r", prefix="drizzle-lsp-bench-rss-") as peak:
+        timed = [GNU_TIME, "-f", "%M", "-o", peak.name, *command] if GNU_TIME else command
+        try:
+            actions = [(os.POSIX_SPAWN_DUP2, null, 1), (os.POSIX_SPAWN_DUP2, null, 2)]
+            start = time.perf_counter()
+            pid = os.posix_spawn(timed[0], timed, os.environ, file_actions=actions)
+            _, _, usage = os.wait4(pid, 0)
+            seconds = time.perf_counter() - start
+        finally:
+            os.close(null)
+        reported = peak.read().strip().splitlines()
+    kb = int(reported[-1]) if GNU_TIME and reported else usage.ru_maxrss
+    return Run(seconds, kb)
 
 
 @dataclass(slots=True)
@@ -223,6 +228,8 @@ def main() -> None:
     for tool in (OURS[0], SQUAWK[0]):
         if not Path(tool).exists():
             sys.exit(f"cli_bench: {tool} not found: pip install -e '.[dev]' installs it")
+    if GNU_TIME is None:
+        print("cli_bench: no GNU time (apt install time): peak RSS below ~35 MB reads as ~35 MB")
     print(f"{'':<44} {'drizzle-lsp':>20} {'squawk':>20} {'time':>8} {'RSS':>5}")
     with tempfile.TemporaryDirectory(prefix="drizzle-lsp-bench-") as tmp:
         for row in rows(Path(tmp), args.corpus, args.quick):
