@@ -39,6 +39,7 @@ from drizzle_lsp.core.forked import map_from_both_ends
 from drizzle_lsp.core.migration import BREAKPOINT, MigrationFile
 from drizzle_lsp.core.settings import S002Scope, Settings
 from drizzle_lsp.core.sql_fix_check import SqlFixCheck
+from drizzle_lsp.core.units import Unit, units
 from drizzle_lsp.rules import DATABASE_RULES, FOLDER_RULES, SQL_RULES, Rule, syntax_error
 from drizzle_lsp.rules._api import Across, DatabaseContext, FolderContext, SqlContext
 
@@ -107,8 +108,9 @@ def lint_in_parallel(folder: MigrationFolder, settings: Settings, min_chunks: in
         key
         for document in folder.sql.values()
         if document.source is not None
-        for piece in document.source.text.split(BREAKPOINT)
-        if (key := (piece, breakpoints, enabled.of(document))) not in _lint_chunk
+        for unit in units(document.source.text) or ()
+        if (key := _key(unit.text, breakpoints, enabled.of(document), (), unit.continues))
+        not in _lint_chunk
     ]
     if len(keys) < min_chunks:
         return False
@@ -118,7 +120,7 @@ def lint_in_parallel(folder: MigrationFolder, settings: Settings, min_chunks: in
 
 
 def _lint_key(key: ChunkKey) -> LintResult:
-    return _lint_chunk(*key)
+    return _lint_chunk.of_key(key)
 
 
 class _SqlCodes:
@@ -262,23 +264,27 @@ def _lint_file(
     """The SQL-rule violations of ``text``. Chunks of the ``previous`` text before the edit are
     kept as they are, those after it are moved; only the edited stretch is split and linted."""
     head, tail = _kept_chunks(previous, text) if previous is not None else (0, 0)
+    region = _Region.of(previous, text, head, tail)
+    if region.units is None:  # a run's bounds no longer hold: its whole chunk again
+        assert previous is not None
+        head, tail = _chunk_start(previous, head), _next_chunk(previous, tail)
+        region = _Region.of(previous, text, head, tail)
     linted = _FileLint(text, [], [], [], [], (), [], [[] for _ in _listening(codes)])
     if previous is not None:
         linted.pieces, linted.starts = previous.pieces[:head], previous.starts[:head]
         linted.found, linted.placed = previous.found[:head], previous.placed[:head]
         linted.told = previous.told[:head]
         linted.says = [said[:head] for said in previous.says]
-    offset = linted.starts[-1] + len(linted.pieces[-1]) + _BREAK if head else 0
-    end = len(text)
-    if previous is not None and tail:
-        end = previous.starts[tail] + len(text) - len(previous.text) - _BREAK
-    for piece in text[offset:end].split(BREAKPOINT):
-        found = _lint_chunk(piece, breakpoints, codes)
+    for unit in region.units or ():
+        offset = region.start + unit.offset
+        found = _lint_chunk(unit.text, breakpoints, codes, (), unit.continues)
         placed = _placed(found, path, offset, tag)
-        _add_chunk(linted, piece, offset, found, placed, _said(piece, codes))
-        offset += len(piece) + _BREAK
+        _add_chunk(linted, unit.text, offset, found, placed, _said(unit.text, codes))
+        offset += len(unit.text)
     if previous is not None and tail:
-        _add_moved(linted, previous, tail, offset - previous.starts[tail], path, tag)
+        _add_moved(
+            linted, previous, tail, region.end + region.gap - previous.starts[tail], path, tag
+        )
     _tell_chunks(linted, path, tag, breakpoints, codes)
     linted.result = tuple(chain.from_iterable(linted.placed))
     if linted.result and _IGNORE_MARK in text:
@@ -345,7 +351,7 @@ def _tell_chunks(
         around = told.get(i, ())
         if around == linted.told[i]:
             continue
-        found = _lint_chunk(linted.pieces[i], breakpoints, codes, around)
+        found = _lint_chunk(linted.pieces[i], breakpoints, codes, around, _continues(linted, i))
         linted.found[i], linted.told[i] = found, around
         linted.placed[i] = _placed(found, path, linted.starts[i], tag)
 
@@ -385,6 +391,54 @@ def _kept_chunks(previous: _FileLint, text: str) -> tuple[int, int]:
     return head, tail if tail < len(starts) else 0
 
 
+def _gap_before(lint: _FileLint, i: int) -> int:
+    """The text between unit ``i - 1`` and unit ``i``: a breakpoint, or none within a chunk."""
+    return lint.starts[i] - lint.starts[i - 1] - len(lint.pieces[i - 1]) if i else 0
+
+
+def _continues(lint: _FileLint, i: int) -> bool:
+    return i > 0 and _gap_before(lint, i) == 0
+
+
+def _chunk_start(lint: _FileLint, i: int) -> int:
+    """The first unit of unit ``i``'s chunk."""
+    while _continues(lint, i):
+        i -= 1
+    return i
+
+
+def _next_chunk(lint: _FileLint, i: int) -> int:
+    """The first unit of the chunk after unit ``i - 1``'s (0: none; ``i`` 0: none either)."""
+    if i == 0:
+        return 0
+    while i < len(lint.pieces) and _continues(lint, i):
+        i += 1
+    return i if i < len(lint.pieces) else 0
+
+
+@dataclass(slots=True)
+class _Region:
+    """The stretch of a new text between the units kept before an edit and those moved after
+    it, and its units (None: they cannot be cut where the kept ones need, see ``units``)."""
+
+    start: int
+    end: int
+    gap: int  # the breakpoint before the first moved unit (0: none, or it continues a chunk)
+    units: list[Unit] | None
+
+    @classmethod
+    def of(cls, previous: _FileLint | None, text: str, head: int, tail: int) -> _Region:
+        if previous is None:
+            return cls(0, len(text), 0, units(text))
+        start = previous.starts[head] if head else 0  # before the edit: where it was
+        end, gap = len(text), 0
+        if tail:
+            gap = _gap_before(previous, tail)
+            end = previous.starts[tail] + len(text) - len(previous.text) - gap
+        found = units(text[start:end], _continues(previous, head), bool(tail) and gap == 0)
+        return cls(start, end, gap, found)
+
+
 def _suppressed(migration: MigrationFile, v: Violation) -> bool:
     ignored = migration.ignored_codes(v.span.start)
     return ignored is not None and (not ignored or v.code in ignored)
@@ -393,8 +447,22 @@ def _suppressed(migration: MigrationFile, v: Violation) -> bool:
 # what the other chunks of its file tell a chunk: (rule code, what) for each rule told something
 Around = tuple[tuple[str, Hashable], ...]
 Said = tuple[Any, ...]  # what a chunk tells the others: a summary for each rule that listens
-# a chunk told nothing has no `Around` in its key: the keys of `lint_in_parallel` find it
-ChunkKey = tuple[str, bool, frozenset[str]] | tuple[str, bool, frozenset[str], Around]
+# a unit's key: its text, whether the folder has breakpoints, the codes to run, what the other
+# units tell it and whether it continues a chunk; the last two only when not empty and false
+# (most units), so that the keys of `lint_in_parallel` find what `analyze` asks for
+ChunkKey = (
+    tuple[str, bool, frozenset[str]]
+    | tuple[str, bool, frozenset[str], Around]
+    | tuple[str, bool, frozenset[str], Around, bool]
+)
+
+
+def _key(
+    text: str, breakpoints: bool, codes: frozenset[str], around: Around, continues: bool
+) -> ChunkKey:
+    if continues:
+        return (text, breakpoints, codes, around, True)
+    return (text, breakpoints, codes, around) if around else (text, breakpoints, codes)
 
 
 class _ChunkResults:
@@ -407,12 +475,19 @@ class _ChunkResults:
         self._results: OrderedDict[ChunkKey, LintResult] = OrderedDict()
 
     def __call__(
-        self, text: str, breakpoints: bool, codes: frozenset[str], around: Around = ()
+        self,
+        text: str,
+        breakpoints: bool,
+        codes: frozenset[str],
+        around: Around = (),
+        continues: bool = False,
     ) -> LintResult:
-        key: ChunkKey = (text, breakpoints, codes, around) if around else (text, breakpoints, codes)
+        return self.of_key(_key(text, breakpoints, codes, around, continues))
+
+    def of_key(self, key: ChunkKey) -> LintResult:
         found = self._results.get(key)
         if found is None:
-            found = self._keep(key, _lint_chunk_now(text, breakpoints, codes, around))
+            found = self._keep(key, _lint_chunk_now(*key))
         else:
             self._results.move_to_end(key)
         return found
@@ -438,9 +513,14 @@ _lint_chunk = _ChunkResults(65536)
 
 
 def _lint_chunk_now(
-    text: str, breakpoints: bool, codes: frozenset[str], around: Around = ()
+    text: str,
+    breakpoints: bool,
+    codes: frozenset[str],
+    around: Around = (),
+    continues: bool = False,
 ) -> LintResult:
-    ctx = SqlContext(MigrationFile(text, _reads_trees(codes)), breakpoints, around=dict(around))
+    file = MigrationFile(text, _reads_trees(codes))
+    ctx = SqlContext(file, breakpoints, around=dict(around), continues=continues)
     found: list[Violation] = []
     for rule in SQL_RULES:
         if rule.code not in codes:

@@ -137,7 +137,12 @@ class SqlFixCheck:
     def _check(self, file: MigrationFile, first: int) -> list[Violation]:
         ctx = self.ctx
         window = SqlContext(
-            file, ctx.breakpoints, memo=ctx.memo, around=ctx.around, first_statement=first
+            file,
+            ctx.breakpoints,
+            memo=ctx.memo,
+            around=ctx.around,
+            first_statement=first,
+            continues=ctx.continues and first == 0,
         )
         return list(self.rule.check(window))
 

@@ -109,6 +109,9 @@ class SqlContext:
     # the number, in the chunk, of this file's first statement: a fix is checked on a window of
     # the statements it touches, and a rule that numbers statements counts from here
     first_statement: int = 0
+    # the text continues a chunk, right after the `;` of the statement before it (a long chunk
+    # is linted in runs of statements): its first statement is not the chunk's first
+    continues: bool = False
 
 
 @dataclass(slots=True)

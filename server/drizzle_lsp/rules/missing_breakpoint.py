@@ -57,27 +57,35 @@ def check(ctx: SqlContext) -> Iterator[Violation]:
     file = ctx.file
     for chunk in file.chunks:
         statements = file.statements_in(chunk.number)
+        if ctx.continues and chunk.number == 0 and statements:
+            # the text starts right after the `;` of the chunk's statement before it
+            yield _violation(ctx, file, 0, statements[0])
         for previous, statement in itertools.pairwise(statements):
-            line = file.index.line_of(statement.span.start)
-            end = min(file.index.line_end(line), statement.span.end)
-            yield RULE.violation(
-                ctx.path,
-                Span(statement.span.start, max(end, statement.span.start)),
-                "This statement shares a chunk with the one before it: drivers that use the "
-                "extended protocol (postgres.js, neon-http) reject a query with several "
-                "commands. Put `--> statement-breakpoint` between them.",
-                _fix(file, previous, statement),
-            )
+            after = previous.terminator + 1 if previous.terminator is not None else None
+            yield _violation(ctx, file, after, statement)
 
 
-def _fix(file: MigrationFile, previous: Statement, statement: Statement) -> Fix | None:
-    """Insert the marker after ``previous``'s `;`: at the end of its line when only blanks or a
-    comment follow there, else in place of the blanks between the two statements."""
-    if previous.terminator is None:
-        return None
+def _violation(
+    ctx: SqlContext, file: MigrationFile, after: int | None, statement: Statement
+) -> Violation:
+    line = file.index.line_of(statement.span.start)
+    end = min(file.index.line_end(line), statement.span.end)
+    return RULE.violation(
+        ctx.path,
+        Span(statement.span.start, max(end, statement.span.start)),
+        "This statement shares a chunk with the one before it: drivers that use the "
+        "extended protocol (postgres.js, neon-http) reject a query with several "
+        "commands. Put `--> statement-breakpoint` between them.",
+        _fix(file, after, statement) if after is not None else None,
+    )
+
+
+def _fix(file: MigrationFile, after: int, statement: Statement) -> Fix:
+    """Insert the marker ``after`` the previous statement's `;`: at the end of its line when
+    only blanks or a comment follow there, else in place of the blanks between the two
+    statements."""
     text, nl = file.text, file.newline
-    after = previous.terminator + 1
-    line_end = file.index.line_end(file.index.line_of(previous.terminator))
+    line_end = file.index.line_end(file.index.line_of(max(after - 1, 0)))
     # what follows the `;` on its line, when the next statement starts on a later line
     rest = scan(text[after:line_end]) if line_end <= statement.span.start else None
     if rest is not None and all(t.name in COMMENTS for t in rest):
