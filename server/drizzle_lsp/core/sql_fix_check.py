@@ -50,17 +50,18 @@ class SqlFixCheck:
         # a chunk that does not parse has no statements to window: it is checked whole
         self.windowed = bool(file.statements) and not file.syntax_errors
         self.starts = [s.span.start for s in file.statements]
-        self.verdicts: dict[Fix, bool] = {}
+        # by the fix object (its violations' fixes are alive as long as this check is)
+        self.verdicts: dict[int, bool] = {}
         self._counts: dict[tuple[int, int], int] = {}  # the rule's findings in each window
-        if self.windowed:
+        if self.windowed and sum(1 for v in raw if v.fix is not None) > 1:
             self._settle(_groups(raw))
 
     def __call__(self, fix: Fix) -> bool:
-        if any(e.path != CHUNK_PATH for e in fix.edits):
+        if any(e.path is not CHUNK_PATH and e.path != CHUNK_PATH for e in fix.edits):
             return True  # edits outside the chunk are checked by the rule that made them
-        verdict = self.verdicts.get(fix)
+        verdict = self.verdicts.get(id(fix))
         if verdict is None:
-            verdict = self.verdicts[fix] = self._holds_alone(fix)
+            verdict = self.verdicts[id(fix)] = self._holds_alone(fix)
         return verdict
 
     # ---- one fix ----------------------------------------------------------------------------
@@ -73,7 +74,8 @@ class SqlFixCheck:
         first, last = self._window(_positions(fix.edits))
         start, end = self._bounds(first, last)
         text = file.text[start:end]
-        before = self._counts.get((first, last))
+        # the whole chunk (a chunk of drizzle-kit's has one statement): its count is known
+        before = self.before if end - start == len(file.text) else self._counts.get((first, last))
         if before is None:
             window = MigrationFile(text, self._trees, like=file)
             before = self._counts[first, last] = len(self._check(window, first))
@@ -94,15 +96,21 @@ class SqlFixCheck:
         if not groups:
             return
         if len(groups) > 1 and self._hold_together(groups):
-            self.verdicts.update((g.fix, True) for g in groups)
+            for group in groups:
+                self._decide(group, True)
             return
         if len(groups) == 1:
-            fix = groups[0].fix
-            self.verdicts[fix] = self._holds_alone(fix)
+            self._decide(groups[0], self._holds_alone(groups[0].fix))
             return
         middle = len(groups) // 2
         self._settle(groups[:middle])
         self._settle(groups[middle:])
+
+    def _decide(self, group: _Group, holds: bool) -> None:
+        """The verdict of the group's fix, for each of its violations' (equal) fix objects."""
+        self.verdicts[id(group.fix)] = holds
+        for v in group.violations:
+            self.verdicts[id(v.fix)] = holds
 
     def _hold_together(self, groups: list[_Group]) -> bool:
         positions = [p for g in groups for p in (g.start, g.end)]
