@@ -33,17 +33,34 @@ class LocatedFix:
 
 
 class Diagnostic:
-    """A violation with its positions; those of its fix are worked out when first read (only
-    the JSON and SARIF formats print them, and a large run has tens of thousands)."""
+    """A violation and where it is: its positions are worked out when first read (a format
+    reads one kind of column, the text format no fix, and a large run has tens of thousands)."""
 
-    __slots__ = ("_fix", "_indexes", "chars", "lsp", "violation")
+    __slots__ = ("_chars", "_fix", "_fix_located", "_indexes", "_lsp", "violation")
 
-    def __init__(self, violation: Violation, indexes: TextIndexes) -> None:
+    def __init__(self, violation: Violation, indexes: TextIndexes | None) -> None:
         self.violation = violation
-        self.lsp = indexes.locate(violation, Encoding.UTF16)  # 0-based, UTF-16 columns
-        self.chars = indexes.locate(violation, Encoding.UTF32)  # 0-based, code point columns
-        self._indexes: TextIndexes | None = indexes
+        self._indexes = indexes
+        self._lsp: Location | None = None
+        self._chars: Location | None = None
         self._fix: LocatedFix | None = None
+        self._fix_located = False
+
+    @property
+    def lsp(self) -> Location:
+        """0-based lines, UTF-16 columns."""
+        if self._lsp is None:
+            assert self._indexes is not None
+            self._lsp = self._indexes.locate(self.violation, Encoding.UTF16)
+        return self._lsp
+
+    @property
+    def chars(self) -> Location:
+        """0-based lines, code point columns."""
+        if self._chars is None:
+            assert self._indexes is not None
+            self._chars = self._indexes.locate(self.violation, Encoding.UTF32)
+        return self._chars
 
     @property
     def fix(self) -> LocatedFix | None:
@@ -51,11 +68,11 @@ class Diagnostic:
         return self._fix
 
     def locate_fix(self) -> None:
-        """Work out where the fix edits now (before the diagnostic is pickled: the positions
-        go with it, the texts do not)."""
-        if self._indexes is not None and self.violation.fix is not None:
+        """Work out where the fix edits (before the diagnostic is pickled, for a format that
+        prints them: the positions go with it, the texts do not)."""
+        if not self._fix_located and self._indexes is not None and self.violation.fix:
             self._fix = _locate_fix(self.violation.fix, self._indexes)
-        self._indexes = None
+        self._fix_located = True
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_located, (self.violation, self.lsp, self.chars, self._fix))
@@ -65,9 +82,9 @@ def _located(
     violation: Violation, lsp: Location, chars: Location, fix: LocatedFix | None
 ) -> Diagnostic:
     """A :class:`Diagnostic` as pickled: its positions, and its fix's if they were worked out."""
-    diagnostic = Diagnostic.__new__(Diagnostic)
-    diagnostic.violation, diagnostic.lsp, diagnostic.chars = violation, lsp, chars
-    diagnostic._indexes, diagnostic._fix = None, fix
+    diagnostic = Diagnostic(violation, None)
+    diagnostic._lsp, diagnostic._chars = lsp, chars
+    diagnostic._fix, diagnostic._fix_located = fix, True
     return diagnostic
 
 
@@ -82,8 +99,14 @@ class Report:
     # what the applied fixes did beyond their titles, and what they could not make safe
     fix_notes: list[str] = field(default_factory=list)
 
+    # each file's shown path, worked out once (a large run has tens of thousands of problems)
+    _shown: dict[Path, str] = field(default_factory=dict, repr=False, init=False)
+
     def display_path(self, path: Path) -> str:
-        return display_path(path, self.cwd)
+        shown = self._shown.get(path)
+        if shown is None:
+            shown = self._shown[path] = display_path(path, self.cwd)
+        return shown
 
     @property
     def fixable(self) -> int:

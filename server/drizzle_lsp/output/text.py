@@ -22,7 +22,8 @@ SEVERITY_COLOR = {
 
 
 def render(report: Report) -> str:
-    lines = [_line(report, d) for d in report.diagnostics]
+    shown: dict[str, str] = {}  # printable() of each path and message, once (they repeat)
+    lines = [_line(report, d, shown) for d in report.diagnostics]
     return "".join(f"{line}\n" for line in [*lines, *summary(report)])
 
 
@@ -36,10 +37,17 @@ def printable(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text).replace("\n", "\\n")
 
 
-def _line(report: Report, d: Diagnostic) -> str:
+def _printable_once(text: str, shown: dict[str, str]) -> str:
+    found = shown.get(text)
+    if found is None:
+        found = shown[text] = printable(text)
+    return found
+
+
+def _line(report: Report, d: Diagnostic, shown: dict[str, str]) -> str:
     v, start = d.violation, d.chars.start
-    path = printable(report.display_path(v.path))
-    message = printable(v.message)
+    path = _printable_once(report.display_path(v.path), shown)
+    message = _printable_once(v.message, shown)
     where = f"{start.line + 1}:{start.character + 1}"
     if not report.color:
         return f"{path}:{where}: {v.code} [{v.name}] {message}"
