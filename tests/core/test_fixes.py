@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from drizzle_lsp.core.diagnostics import Edit, Fix
@@ -65,6 +65,12 @@ _EDIT = st.builds(
 )
 
 
+@example(  # a fix whose own edits overlap, then an insertion at the edge of the first
+    [
+        [Edit.replace(Path("/m/a.sql"), 0, 2, ""), Edit.insert(Path("/m/a.sql"), 1, "")],
+        [Edit.insert(Path("/m/a.sql"), 2, "")],
+    ]
+)
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.lists(_EDIT, min_size=1, max_size=3), max_size=25))
 def test_compatible_fixes_are_those_that_overlap_no_earlier_choice(edits: list[list[Edit]]):

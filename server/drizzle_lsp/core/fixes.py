@@ -76,9 +76,13 @@ class _Taken:
     with its neighbours only (fixes come in file order, so adding one is an append)."""
 
     def __init__(self) -> None:
-        self._spans: list[tuple[int, int]] = []
+        self._spans: list[tuple[int, int]] = []  # none overlaps another
+        self._odd: list[Span] = []  # those that overlap a taken one (edits of one fix), if any
 
     def overlaps(self, span: Span) -> bool:
+        return self._overlaps_sorted(span) or any(_overlaps(span, odd) for odd in self._odd)
+
+    def _overlaps_sorted(self, span: Span) -> bool:
         spans = self._spans
         # every taken span starting at or before ``span``'s end, from the nearest back, until one
         # ends before it starts; taken spans do not overlap one another, so their ends rise too
@@ -93,7 +97,10 @@ class _Taken:
         return False
 
     def add(self, span: Span) -> None:
-        bisect.insort(self._spans, (span.start, span.end))
+        if self.overlaps(span):
+            self._odd.append(span)  # keeps the sorted spans apart, whose ends then rise too
+        else:
+            bisect.insort(self._spans, (span.start, span.end))
 
 
 _MAX = 2**63
