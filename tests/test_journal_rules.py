@@ -13,7 +13,7 @@ import pytest
 
 from drizzle_lsp.core import analyze as analyze_module
 from drizzle_lsp.core.analyze import analyze, fix_folder, fixable
-from drizzle_lsp.core.diagnostics import Edit, Fix, Severity, Span, Violation
+from drizzle_lsp.core.diagnostics import Applicability, Edit, Fix, Severity, Span, Violation
 from drizzle_lsp.core.folder import (
     Layout,
     MigrationFolder,
@@ -94,7 +94,7 @@ def test_all_late_entries_share_one_fix(tmp_path: Path) -> None:
     fix = late[0].fix
     assert fix is not None and fix.title == "Re-date 0002_t2 and 5 later, guarded"
     assert len(fix.title) < 60
-    assert fix.applicability == "safe"
+    assert fix.applicability is Applicability.SAFE
 
 
 # ---- J001 and S002 ------------------------------------------------------------------------------
@@ -162,7 +162,7 @@ def test_future_timestamp_fix_needs_unsafe(tmp_path: Path) -> None:
     root = _project(tmp_path, FIXTURES / "J005" / "last-entry-future")
     found = analyze(_load(root), Settings(), clock=lambda: NOW)
     (future,) = [v for v in found if v.code == "J005"]
-    assert future.fix is not None and future.fix.applicability == "unsafe"
+    assert future.fix is not None and future.fix.applicability is Applicability.UNSAFE
     assert fixable(found, unsafe=False) == []
     assert fixable(found, unsafe=True) == [future]
 
@@ -193,7 +193,7 @@ def test_corpus_after_its_last_entry() -> None:
         ("J003", "Mail-0__Zero/0025_far_echo.sql"),
     ]
     assert "`0130_perpetual_screwball` has the same number" in found[0].message
-    assert all(v.fix is not None and v.fix.applicability == "unsafe" for v in found)
+    assert all(v.fix is not None and v.fix.applicability is Applicability.UNSAFE for v in found)
 
 
 @needs_corpus
@@ -208,7 +208,7 @@ def test_corpus_on_new_years_day_2026() -> None:
     # both last entries are days ahead of that date: re-stamp offered, unsafe
     assert set(future) == {"0008_flat_forgotten_one", "0010_subscription_management_template"}
     assert "14 days in the future" in future["0008_flat_forgotten_one"].message
-    assert all(v.fix and v.fix.applicability == "unsafe" for v in future.values())
+    assert all(v.fix and v.fix.applicability is Applicability.UNSAFE for v in future.values())
 
 
 @needs_corpus
@@ -276,7 +276,7 @@ def test_a_redated_entry_without_a_when_is_not_guarded_and_the_fix_is_unsafe(
     )
     late = [v for v in analyze(_load(root), Settings(), clock=lambda: NOW) if v.code == "J001"]
     fix = late[0].fix
-    assert fix is not None and fix.applicability == "unsafe"
+    assert fix is not None and fix.applicability is Applicability.UNSAFE
     assert "not guarded: 0003_d has no `when` to know it by" in "; ".join(fix.notes)
     assert root / "0003_d.sql" not in fix.paths
 

@@ -40,7 +40,7 @@ import pytest
 from psycopg import conninfo, errors, sql
 
 from drizzle_lsp.core.analyze import analyze
-from drizzle_lsp.core.diagnostics import Fix, Violation
+from drizzle_lsp.core.diagnostics import Applicability, Fix, Violation
 from drizzle_lsp.core.fixes import apply_edits, compatible_fixes
 from drizzle_lsp.core.folder import MigrationFolder
 from drizzle_lsp.core.migration import BREAKPOINT, MigrationFile, Statement
@@ -328,7 +328,7 @@ def test_fixed_statement_runs_twice(
     assert not left, f"still not idempotent after its fixes: {[v.message for v in left]}"
     fixed_file = target.case / "fixed" / target.file
     if fixed_file.exists() and all(
-        v.fix is None or v.fix.applicability == "safe" for v in target.violations
+        v.fix is None or v.fix.applicability is Applicability.SAFE for v in target.violations
     ):
         # what the PostgreSQL check runs is what `check --fix` wrote in the fixture
         assert fixed.replace("\r\n", "\n") in fixed_file.read_bytes().decode().replace("\r\n", "\n")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from drizzle_lsp.core.analyze import _lint_chunk, lint_sql
-from drizzle_lsp.core.diagnostics import Violation
+from drizzle_lsp.core.diagnostics import Applicability, Violation
 from drizzle_lsp.core.fixes import apply_edits
 from drizzle_lsp.core.folder import SqlDocument
 from drizzle_lsp.core.migration import BREAKPOINT, MigrationFile
@@ -175,20 +175,20 @@ def test_s002_no_fix_for_unnamed_constraint_or_schema_with_elements() -> None:
 
 def test_s002_or_replace_is_unsafe() -> None:
     (v,) = lint(non_idempotent_ddl, "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';")
-    assert v.fix is not None and v.fix.applicability == "unsafe"
+    assert v.fix is not None and v.fix.applicability is Applicability.UNSAFE
     assert v.fix.title == "Use CREATE OR REPLACE FUNCTION"
 
 
 def test_s002_view_fix_keeps_the_view_and_or_replace_is_the_unsafe_alternative() -> None:
     text = "CREATE VIEW v AS SELECT '$$' AS a;"
     (v,) = lint(non_idempotent_ddl, text)
-    assert v.fix is not None and v.fix.applicability == "safe"
+    assert v.fix is not None and v.fix.applicability is Applicability.SAFE
     assert fixed(text) == (
         "DO $do$ BEGIN\nCREATE VIEW v AS SELECT '$$' AS a;\nEXCEPTION\n"
         " WHEN duplicate_table THEN null;\nEND $do$;"
     )
     (alternative,) = v.alternatives
-    assert alternative.applicability == "unsafe"
+    assert alternative.applicability is Applicability.UNSAFE
     assert apply_edits(text, alternative.edits) == "CREATE OR REPLACE VIEW v AS SELECT '$$' AS a;"
 
 
@@ -523,7 +523,7 @@ TABLE = 'CREATE TABLE IF NOT EXISTS "t" ("id" serial PRIMARY KEY, "code" text UN
 def test_s002_insert_into_a_keyed_table(insert: str, expected: str) -> None:
     (v,) = lint(non_idempotent_ddl, TABLE + insert)
     assert "(unique_violation, 23505)" in v.message
-    assert v.fix is not None and v.fix.applicability == "unsafe"
+    assert v.fix is not None and v.fix.applicability is Applicability.UNSAFE
     assert apply_edits(TABLE + insert, v.fix.edits) == TABLE + expected
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from drizzle_lsp.core.database import DatabaseView
-from drizzle_lsp.core.diagnostics import Fix, Span, Violation
+from drizzle_lsp.core.diagnostics import Applicability, Fix, Span, Violation
 from drizzle_lsp.core.fixes import apply_fix, compatible_fixes, differing_middle
 from drizzle_lsp.core.folder import (
     Layout,
@@ -595,7 +595,9 @@ def _syntax_count(folder: MigrationFolder, paths: Iterable[Path]) -> int:
 def fixable(violations: Iterable[Violation], unsafe: bool) -> list[Violation]:
     """Violations whose fix ``check --fix`` applies (unsafe ones only with ``--unsafe-fixes``)."""
     return [
-        v for v in violations if v.fix is not None and (unsafe or v.fix.applicability == "safe")
+        v
+        for v in violations
+        if v.fix is not None and (unsafe or v.fix.applicability is Applicability.SAFE)
     ]
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from drizzle_lsp.core.diagnostics import Edit
 from drizzle_lsp.core.fixes import minimal_edit
 from drizzle_lsp.core.journal import Journal, JournalEntry
+from drizzle_lsp.core.text import newline_of
 
 Scalar = int | str | bool
 ENTRY_KEYS = ("idx", "version", "when", "tag", "breakpoints")  # drizzle-kit's order
@@ -328,7 +329,7 @@ def _fresh_entry(values: Mapping[str, Scalar], indent: str | None, unit: str, ne
 
 def _layout(journal: Journal) -> tuple[str, str]:
     """The journal's indentation unit (the indentation of its top-level keys) and line break."""
-    return _key_indent(journal), _newline(journal.text)
+    return _key_indent(journal), newline_of(journal.text)
 
 
 def _key_indent(journal: Journal) -> str:
@@ -344,10 +345,6 @@ def _last_line(text: str) -> str:
     """The blank text after the last line break of ``text`` (an element's indentation)."""
     last = text.replace("\r", "\n").rsplit("\n", 1)[-1]
     return last if last.strip() == "" else ""
-
-
-def _newline(text: str) -> str:
-    return "\r\n" if "\r\n" in text else "\n"
 
 
 def _minimal_edit(text: str, start: int, end: int, new: str, path: Path) -> tuple[Edit, ...]:

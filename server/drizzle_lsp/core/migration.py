@@ -20,12 +20,12 @@ from functools import cached_property, lru_cache
 
 from drizzle_lsp.core import pgtree
 from drizzle_lsp.core.diagnostics import Span
-from drizzle_lsp.core.text import TextIndex
+from drizzle_lsp.core.text import TextIndex, newline_of
 
 BREAKPOINT = "--> statement-breakpoint"
 
 # `-- drizzle-lsp-ignore` or `-- drizzle-lsp-ignore: S002, S003`
-_IGNORE = re.compile(r"--\s*drizzle-lsp-ignore\b(?::\s*(?P<codes>[A-Za-z0-9_\-,\s]*))?")
+IGNORE_DIRECTIVE = re.compile(r"--\s*drizzle-lsp-ignore\b(?::\s*(?P<codes>[A-Za-z0-9_\-,\s]*))?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +189,7 @@ class MigrationFile:
     @cached_property
     def newline(self) -> str:
         """The line break a fix writes: the file's own."""
-        return "\r\n" if "\r\n" in self.text else "\n"
+        return newline_of(self.text)
 
     def statements_in(self, chunk: int) -> list[Statement]:
         return self._by_chunk.get(chunk, [])
@@ -230,7 +230,7 @@ class MigrationFile:
                 candidates.append(above)
         found: set[str] | None = None
         for text in candidates:
-            match = _IGNORE.search(text)
+            match = IGNORE_DIRECTIVE.search(text)
             if match is None:
                 continue
             codes = {c.strip().upper() for c in (match["codes"] or "").split(",") if c.strip()}

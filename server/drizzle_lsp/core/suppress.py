@@ -7,13 +7,10 @@ computes the edit so the adapters only translate it.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from drizzle_lsp.core.diagnostics import Edit
-from drizzle_lsp.core.migration import MigrationFile
-
-_DIRECTIVE = re.compile(r"--\s*drizzle-lsp-ignore\b(?::\s*(?P<codes>[A-Za-z0-9_\-,\s]*))?")
+from drizzle_lsp.core.migration import IGNORE_DIRECTIVE, MigrationFile
 
 
 def ignore_edit(path: Path, migration: MigrationFile, offset: int, code: str) -> Edit | None:
@@ -28,7 +25,7 @@ def ignore_edit(path: Path, migration: MigrationFile, offset: int, code: str) ->
     if line > 0:
         above_start = index.line_starts[line - 1]
         above = index.line_text(line - 1)
-        match = _DIRECTIVE.search(above) if above.strip().startswith("--") else None
+        match = IGNORE_DIRECTIVE.search(above) if above.strip().startswith("--") else None
         if match is not None:
             codes = [c.strip().upper() for c in (match["codes"] or "").split(",") if c.strip()]
             if not codes or code in codes:
@@ -37,6 +34,6 @@ def ignore_edit(path: Path, migration: MigrationFile, offset: int, code: str) ->
             return Edit.insert(path, end, f", {code}")
     text = index.line_text(line)
     indent = text[: len(text) - len(text.lstrip(" \t"))]
-    newline = "\r\n" if "\r\n" in migration.text else "\n"
+    newline = migration.newline
     directive = f"{indent}-- drizzle-lsp-ignore: {code}{newline}"
     return Edit.insert(path, index.line_starts[line], directive)

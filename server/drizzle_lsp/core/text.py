@@ -62,6 +62,11 @@ def _line_starts(text: str) -> list[int]:
     return [0, *(m.end() for m in _LINE_BREAK.finditer(text))]
 
 
+def newline_of(text: str) -> str:
+    """The line break an edit writes into ``text``: CRLF where the text has one, else LF."""
+    return "\r\n" if "\r\n" in text else "\n"
+
+
 class TextIndex:
     """Line table for one text, converting str index <-> byte offset <-> (line, column)."""
 

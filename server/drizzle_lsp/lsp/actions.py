@@ -18,7 +18,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from drizzle_lsp.core.diagnostics import Edit
+from drizzle_lsp.core.diagnostics import Applicability, Edit
 from drizzle_lsp.core.fixes import minimal_edit
 from drizzle_lsp.core.migration import MigrationFile
 from drizzle_lsp.core.suppress import ignore_edit
@@ -149,7 +149,7 @@ def _has_safe_fix(state: ServerState, document: OpenDocument) -> bool:
     if result is None:
         return False
     return any(
-        v.fix is not None and v.fix.applicability.value == "safe"
+        v.fix is not None and v.fix.applicability is Applicability.SAFE
         for v in result.by_path.get(document.path, ())
     )
 

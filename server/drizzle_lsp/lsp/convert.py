@@ -34,7 +34,7 @@ from typing import Any, cast
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
-from drizzle_lsp.core.diagnostics import Edit, Fix, Severity, Span, Violation
+from drizzle_lsp.core.diagnostics import Applicability, Edit, Fix, Severity, Span, Violation
 from drizzle_lsp.core.fixes import differing_middle
 from drizzle_lsp.core.text import Encoding, Position, TextIndex
 from drizzle_lsp.docs import docs_url
@@ -216,7 +216,7 @@ class DiagnosticWriter:
         )
 
     def _fix(self, fix: Fix, preferred: bool) -> str:
-        preferred = preferred and fix.applicability.value == "safe"
+        preferred = preferred and fix.applicability is Applicability.SAFE
         head = f'{{"title":{_string(fix.title)},{"" if preferred else _NOT_PREFERRED}'
         if self.lazy and _elsewhere(fix, self.path) > LAZY_EDITS:
             return head + '"resolve":true}'

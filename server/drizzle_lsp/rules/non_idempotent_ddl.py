@@ -151,7 +151,7 @@ from drizzle_lsp.core import pgtree
 from drizzle_lsp.core.diagnostics import Applicability, Edit, Fix, Severity, Span, Violation
 from drizzle_lsp.core.migration import MigrationFile, Statement
 from drizzle_lsp.core.pgtree import ParseError
-from drizzle_lsp.core.text import TextIndex
+from drizzle_lsp.core.text import TextIndex, newline_of
 from drizzle_lsp.core.tokens import Token, code_tokens
 from drizzle_lsp.rules import _migration_facts as facts
 from drizzle_lsp.rules._api import CHUNK_PATH, Across, Fixability, RuleInfo, Scope, SqlContext
@@ -328,7 +328,7 @@ class _Stmt:
     def newline(self) -> str:
         """The line break of the text (given by a file, which looks once for all statements)."""
         if self._newline is None:
-            self._newline = "\r\n" if "\r\n" in self.text else "\n"
+            self._newline = newline_of(self.text)
         return self._newline
 
 
