@@ -8,6 +8,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent / "support"))
 
+from shared import shared_corpus  # noqa: F401  (a fixture for every test directory)
+
 # hypothesis: a few hundred examples by default (CI); DRIZZLE_LSP_HYPOTHESIS=thorough for
 # 10,000 per property (on demand: about an hour)
 try:

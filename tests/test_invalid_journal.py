@@ -11,18 +11,18 @@ import shutil
 from pathlib import Path
 
 import pytest
+from shared import CORPUS, needs_corpus
 
 from drizzle_lsp.core.analyze import analyze
 from drizzle_lsp.core.folder import Layout, load_folder
 from drizzle_lsp.core.settings import Settings
 from drizzle_lsp.core.workspace import TextIndexes
 
-CORPUS = Path(__file__).parents[2] / "shared" / "corpus" / "drizzle"
 DOKPLOY = CORPUS / "Dokploy__dokploy"
 AFTER_CORPUS = 1_795_737_600_000  # 2026-11-27T00:00:00Z, later than every corpus entry
 UNREADABLE = "; the migrator cannot read the journal, so no migration runs until it is fixed."
 
-pytestmark = pytest.mark.skipif(not DOKPLOY.is_dir(), reason="../shared/corpus not present")
+pytestmark = needs_corpus
 
 Found = tuple[str, int, int, str]  # code, line, character, message
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from shared import CORPUS, needs_corpus
 
 from drizzle_lsp.core import analyze as analyze_module
 from drizzle_lsp.core.analyze import analyze, fix_folder, fixable
@@ -25,7 +26,6 @@ from drizzle_lsp.core.workspace import discover, load_target
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 MERGE_CASE = FIXTURES / "J001" / "late-branch-merge"
-CORPUS = Path(__file__).parents[2] / "shared" / "corpus" / "drizzle"
 NOW = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 AFTER_CORPUS = 1_795_737_600_000  # 2026-11-27T00:00:00Z, later than every corpus entry
 
@@ -175,9 +175,6 @@ def _corpus_violations(now: int) -> list[Violation]:
     for target in discover([CORPUS]):
         found.extend(analyze(load_target(target), Settings(), clock=lambda: now))
     return found
-
-
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus not present")
 
 
 @needs_corpus

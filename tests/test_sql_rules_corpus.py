@@ -9,12 +9,12 @@ less). The Drizzle folders of ``../shared/corpus/drizzle`` go through the whole 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from pglast import parser
+from shared import CORPUS, PG_REGRESSION, require
 
 from drizzle_lsp.core.analyze import analyze, fix_folder
 from drizzle_lsp.core.diagnostics import Fix
@@ -27,15 +27,12 @@ from drizzle_lsp.rules._api import SqlContext
 
 pytestmark = pytest.mark.corpus
 
-SHARED = Path(os.environ.get("DRIZZLE_LSP_SHARED", Path(__file__).parents[2] / "shared"))
-REGRESSION = SHARED / "corpus" / "pg-regression"
-DRIZZLE = SHARED / "corpus" / "drizzle"
+REGRESSION, DRIZZLE = PG_REGRESSION, CORPUS
 NOW = 1_767_225_600_000
 
 
 def _need(path: Path) -> None:
-    if not path.is_dir():
-        pytest.skip(f"{path} not found (the shared corpus sits beside the project, in ../shared)")
+    require(path)
 
 
 def _statements(text: str) -> Iterator[str]:

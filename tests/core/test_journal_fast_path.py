@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shared import SHARED
 
 from drizzle_lsp.core.journal import Journal, _parse_plain, _parse_tolerant, parse_journal
 
 ROOT = Path(__file__).parents[2]
-SHARED = Path(os.environ.get("DRIZZLE_LSP_SHARED", ROOT.parent / "shared"))
 
 
 def _entry(i: int, tag: str = "") -> dict[str, object]:

@@ -7,20 +7,18 @@ and (marked ``corpus``) on every statement of the shared corpora.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pglast
 import pytest
 from pglast import ast
+from shared import CORPUS, PG_REGRESSION, require
 
 from drizzle_lsp.core import pgtree
 from drizzle_lsp.core.migration import parse_chunk, parse_chunk_and_trees
 
-SHARED = Path(os.environ.get("DRIZZLE_LSP_SHARED", Path(__file__).parents[3] / "shared"))
-CORPORA = [SHARED / "corpus" / "pg-regression", SHARED / "corpus" / "drizzle"]
+CORPORA = [PG_REGRESSION, CORPUS]
 
 CASES = [
     'CREATE TABLE "t" ("id" serial PRIMARY KEY, "label" text DEFAULT \'café ☕\');',
@@ -123,7 +121,6 @@ def _corpus_chunks() -> Iterator[str]:
 
 @pytest.mark.corpus
 def test_corpus_trees_read_as_pglast() -> None:
-    if not all(root.is_dir() for root in CORPORA):
-        pytest.skip("the shared corpus sits beside the project, in ../shared")
+    require(*CORPORA)
     for chunk in _corpus_chunks():
         check(chunk)

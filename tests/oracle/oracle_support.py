@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
-import pytest
+from shared import CORPUS, needs_corpus, require, unavailable  # noqa: F401  (for the oracle tests)
 
 from drizzle_lsp.core.database import AppliedRow, read_migration_text
 from drizzle_lsp.core.journal import parse_journal
@@ -27,24 +27,12 @@ from drizzle_lsp.core.text import Position
 ORACLE = Path(__file__).parent
 REPO = ORACLE.parents[1]
 FOLDERS = ORACLE / "folders"
-CORPUS = REPO.parent / "shared" / "corpus" / "drizzle"
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 JOURNAL = Path("meta") / "_journal.json"
-
-# the corpus lives beside the project (../shared), not in it: a bare clone has none (as main's
-# tests/test_journal_rules.py, these tests skip then)
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus not present")
 
 
 def admin_url() -> str:
     return os.environ.get("DATABASE_URL") or DEFAULT_URL
-
-
-def unavailable(reason: str) -> None:
-    """Skip locally, fail in CI: a CI run that skips the oracle proves nothing."""
-    if os.environ.get("CI"):
-        pytest.fail(f"CI is set but {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 def database_url(base: str, name: str) -> str:
@@ -215,6 +203,7 @@ def homarr_before_restamp(into: Path) -> Path:
     """homarr with the ``when``s of 0003 and 0004 swapped: a merge that left 0004 older than
     0003 (constructed: homarr's own history never had J001; its round ``when``s were picked by
     hand before they were committed)."""
+    require(CORPUS)
     folder = copy_folder(CORPUS / "homarr-labs__homarr", into)
     entries = read_entries(folder)
     entries[3]["when"], entries[4]["when"] = entries[4]["when"], entries[3]["when"]
