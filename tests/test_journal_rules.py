@@ -13,8 +13,9 @@ import pytest
 from shared import CORPUS, needs_corpus
 
 from drizzle_lsp.core import analyze as analyze_module
-from drizzle_lsp.core.analyze import analyze, fix_folder, fixable
+from drizzle_lsp.core.analyze import analyze, fix_folder
 from drizzle_lsp.core.diagnostics import Applicability, Edit, Fix, Severity, Span, Violation
+from drizzle_lsp.core.fixes import fixable
 from drizzle_lsp.core.folder import (
     Layout,
     MigrationFolder,

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from drizzle_lsp.core.database import DatabaseView
-from drizzle_lsp.core.diagnostics import Applicability, Fix, Span, Violation
-from drizzle_lsp.core.fixes import apply_fix, compatible_fixes, differing_middle
+from drizzle_lsp.core.diagnostics import Fix, Span, Violation
+from drizzle_lsp.core.fixes import apply_fix, compatible_fixes, differing_middle, fixable
 from drizzle_lsp.core.folder import (
     Layout,
     MigrationFolder,
@@ -590,15 +590,6 @@ def _syntax_count(folder: MigrationFolder, paths: Iterable[Path]) -> int:
         elif (document := folder.sql.get(path)) is not None and document.migration is not None:
             count += len(document.migration.syntax_errors)
     return count
-
-
-def fixable(violations: Iterable[Violation], unsafe: bool) -> list[Violation]:
-    """Violations whose fix ``check --fix`` applies (unsafe ones only with ``--unsafe-fixes``)."""
-    return [
-        v
-        for v in violations
-        if v.fix is not None and (unsafe or v.fix.applicability is Applicability.SAFE)
-    ]
 
 
 @dataclass(slots=True)

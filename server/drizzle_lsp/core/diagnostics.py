@@ -88,6 +88,10 @@ class Fix:
     def paths(self) -> frozenset[Path]:
         return frozenset(edit.path for edit in self.edits)
 
+    def applies(self, unsafe: bool) -> bool:
+        """Whether ``check --fix`` applies it (an unsafe one only with ``--unsafe-fixes``)."""
+        return unsafe or self.applicability is Applicability.SAFE
+
     def __reduce__(self) -> tuple[Any, ...]:
         return (Fix, (self.title, self.edits, self.applicability, self.isolation, self.notes))
 

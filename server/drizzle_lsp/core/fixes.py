@@ -6,7 +6,7 @@ import bisect
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from drizzle_lsp.core.diagnostics import Edit, Fix, Span
+from drizzle_lsp.core.diagnostics import Edit, Fix, Span, Violation
 
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:
@@ -104,6 +104,11 @@ class _Taken:
 
 
 _MAX = 2**63
+
+
+def fixable(violations: Iterable[Violation], unsafe: bool) -> list[Violation]:
+    """Violations whose fix ``check --fix`` applies (unsafe ones only with ``--unsafe-fixes``)."""
+    return [v for v in violations if v.fix is not None and v.fix.applies(unsafe)]
 
 
 def minimal_edit(path: Path, before: str, after: str) -> Edit:

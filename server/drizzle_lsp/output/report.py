@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from drizzle_lsp.core.analyze import fixable
 from drizzle_lsp.core.diagnostics import Applicability, Edit, Fix, Violation
+from drizzle_lsp.core.fixes import fixable
 from drizzle_lsp.core.text import Encoding
 from drizzle_lsp.core.workspace import Location, TextIndexes
 
