@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from drizzle_lsp.core.analyze import _lint_chunk, lint_sql
+from drizzle_lsp.core.analyze import lint_sql, unit_lints
 from drizzle_lsp.core.diagnostics import Applicability, Violation
 from drizzle_lsp.core.fixes import apply_edits
 from drizzle_lsp.core.folder import SqlDocument
@@ -38,7 +38,7 @@ def ranges(module: object, text: str) -> list[str]:
 
 def fixed(text: str, code: str = "S002") -> str:
     """The text with the first verified fix of ``code`` applied (as the analyzer offers it)."""
-    found = [v for v in _lint_chunk(text, True, frozenset({code})) if v.fix is not None]
+    found = [v for v in unit_lints(text, True, frozenset({code})) if v.fix is not None]
     assert found, f"no {code} fix for {text!r}"
     fix = found[0].fix
     assert fix is not None

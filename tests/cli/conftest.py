@@ -48,5 +48,5 @@ def fixing_rules(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def _clear_caches() -> None:
     # SQL results are cached by chunk text: results of the real rules must not leak in or out
-    analyze._lint_chunk.cache_clear()
-    analyze._lint_text.cache_clear()
+    analyze.unit_lints.clear()
+    analyze.file_lints.clear()

@@ -113,15 +113,15 @@ def _folder(root: Path, files: int) -> Path:
 
 
 def _fresh_analysis(folder: Path) -> list[object]:
-    analyze._lint_chunk.cache_clear()
-    analyze._lint_text.cache_clear()
+    analyze.unit_lints.clear()
+    analyze.file_lints.clear()
     return list(analyze.analyze(load_folder(folder, Layout.JOURNAL), Settings()))
 
 
 def _lint_key_failing_in_the_child(key: analyze.ChunkKey) -> analyze.LintResult:
     if os.getpid() != PARENT:
         raise RuntimeError("the child fails")
-    return analyze._lint_chunk(*key)
+    return analyze.unit_lints(*key)
 
 
 @pytest.mark.parametrize("child_fails", [False, True])
@@ -133,8 +133,8 @@ def test_a_folder_linted_on_two_cores_gets_the_diagnostics_of_one(
     assert len(expected) == 600 and all(v.fix is not None for v in expected)  # type: ignore[attr-defined]
     if child_fails:
         monkeypatch.setattr(analyze, "_lint_key", _lint_key_failing_in_the_child)
-    analyze._lint_chunk.cache_clear()
-    analyze._lint_text.cache_clear()
+    analyze.unit_lints.clear()
+    analyze.file_lints.clear()
     loaded = load_folder(folder, Layout.JOURNAL)
     assert analyze.lint_in_parallel(loaded, Settings(), min_chunks=100) is not child_fails
     linted_after: list[str] = []
@@ -151,7 +151,7 @@ def test_a_folder_linted_on_two_cores_gets_the_diagnostics_of_one(
 
 def test_few_new_chunks_are_linted_here(tmp_path: Path) -> None:
     folder = _folder(tmp_path, 20)
-    analyze._lint_chunk.cache_clear()
+    analyze.unit_lints.clear()
     assert not analyze.lint_in_parallel(load_folder(folder, Layout.JOURNAL), Settings())
 
 
@@ -163,7 +163,7 @@ def test_on_a_single_core_no_child_is_started(
     assert results == [(n * n, PARENT) for n in range(20)] and theirs == 20
     folder = _folder(tmp_path, 200)
     expected = _fresh_analysis(folder)
-    analyze._lint_chunk.cache_clear()
+    analyze.unit_lints.clear()
     loaded = load_folder(folder, Layout.JOURNAL)
     assert not analyze.lint_in_parallel(loaded, Settings(), min_chunks=100)
     assert analyze.analyze(loaded, Settings()) == expected

@@ -37,7 +37,7 @@ INSERTS = [*STATEMENTS, f"\n{BREAKPOINT}\n", BREAKPOINT[:9], BREAKPOINT[9:], "\n
 
 def lint(text: str, fresh: bool) -> list[Violation]:
     if fresh:
-        analyze._lint_text.cache_clear()
+        analyze.file_lints.clear()
     return analyze.lint_sql(SqlDocument(PATH, "0000_edit", SourceText(text)), breakpoints=True)
 
 

@@ -144,8 +144,8 @@ def test_a_chunk_with_a_fix_on_every_statement_is_parsed_a_few_times_only(
         else f'ALTER TABLE "t" ADD COLUMN "c{i}" int;'
         for i in range(2000)
     )
-    analyze._lint_chunk.cache_clear()
-    found = analyze._lint_chunk(text, breakpoints, analyze.ALL_SQL_CODES)
+    analyze.unit_lints.clear()
+    found = analyze.unit_lints(text, breakpoints, analyze.ALL_SQL_CODES)
     fixes = sum(1 for v in found if v.fix is not None)
     assert fixes == (3999 if breakpoints else 2000)
     assert sum(parsed_characters) < 8 * len(text)

@@ -67,7 +67,7 @@ def test_a_chunk_linted_in_runs_reports_what_it_reports_whole(
     statements: list[str], separators: list[str]
 ) -> None:
     text = _text(statements, separators)
-    analyze._lint_text.cache_clear()
+    analyze.file_lints.clear()
     assert lint(text) == lint_whole(text)
 
 
@@ -98,7 +98,7 @@ def test_an_edit_in_a_long_chunk_gets_the_diagnostics_of_a_fresh_lint(
     statements: list[str], separators: list[str], edits: list[tuple[float, int, str]]
 ) -> None:
     text = _text(statements, separators)
-    analyze._lint_text.cache_clear()
+    analyze.file_lints.clear()
     lint(text)
     for where, length, inserted in edits:
         start = int(where * len(text))

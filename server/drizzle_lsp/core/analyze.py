@@ -110,17 +110,17 @@ def lint_in_parallel(folder: MigrationFolder, settings: Settings, min_chunks: in
         if document.source is not None
         for unit in units(document.source.text) or ()
         if (key := _key(unit.text, breakpoints, enabled.of(document), (), unit.continues))
-        not in _lint_chunk
+        not in unit_lints
     ]
     if len(keys) < min_chunks:
         return False
     results, theirs = map_from_both_ends(_lint_key, keys)  # ours are cached as they are made
-    _lint_chunk.seed(zip(keys[theirs:], results[theirs:], strict=True))
+    unit_lints.seed(zip(keys[theirs:], results[theirs:], strict=True))
     return theirs < len(keys)
 
 
 def _lint_key(key: ChunkKey) -> LintResult:
-    return _lint_chunk.of_key(key)
+    return unit_lints.of_key(key)
 
 
 class _SqlCodes:
@@ -144,7 +144,7 @@ def _in_order(
     found: list[Violation], by_file: dict[Path, list[Violation]]
 ) -> dict[Path, list[Violation]]:
     """``found`` and the SQL files' violations per file, sorted by file and position. A file's
-    SQL violations are in order already (see ``_lint_chunk``): only ``found``, a few, is sorted,
+    SQL violations are in order already (see ``unit_lints``): only ``found``, a few, is sorted,
     and merged in file by file, so an edit costs no sort of thousands of violations."""
     found.sort(key=Violation.sort_key)
     others: dict[Path, list[Violation]] = {}
@@ -199,7 +199,7 @@ def lint_sql(
     """SQL-rule violations of one file, suppression comments applied."""
     if document.source is None:
         return []
-    return list(_lint_text(document.path, document.tag, document.source.text, breakpoints, codes))
+    return list(file_lints(document.path, document.tag, document.source.text, breakpoints, codes))
 
 
 LintKey = tuple[Path, str, bool, frozenset[str]]
@@ -213,7 +213,7 @@ class _FileLint:
     text: str
     pieces: list[str]  # the chunks' texts, as ``MigrationFile`` splits them
     starts: list[int]  # where each chunk starts in ``text``
-    found: list[LintResult]  # each chunk's violations as found in the chunk (``_lint_chunk``)
+    found: list[LintResult]  # each chunk's violations as found in the chunk (``unit_lints``)
     placed: list[LintResult]  # the same, placed in the file
     result: LintResult  # all of them, suppression comments applied
     told: list[Around]  # what each was told by the other chunks when linted (``_tell_chunks``)
@@ -244,11 +244,11 @@ class _LastTextPerFile:
         linted = self._results[key] = _lint_file(path, tag, text, breakpoints, codes, hit)
         return linted.result
 
-    def cache_clear(self) -> None:
+    def clear(self) -> None:
         self._results.clear()
 
 
-_lint_text = _LastTextPerFile()
+file_lints = _LastTextPerFile()
 _IGNORE_MARK = "drizzle-lsp-ignore"  # no suppression comment without it (see MigrationFile)
 _BREAK = len(BREAKPOINT)
 
@@ -277,7 +277,7 @@ def _lint_file(
         linted.says = [said[:head] for said in previous.says]
     for unit in region.units or ():
         offset = region.start + unit.offset
-        found = _lint_chunk(unit.text, breakpoints, codes, (), unit.continues)
+        found = unit_lints(unit.text, breakpoints, codes, (), unit.continues)
         placed = _placed(found, path, offset, tag)
         _add_chunk(linted, unit.text, offset, found, placed, _said(unit.text, codes))
         offset += len(unit.text)
@@ -351,7 +351,7 @@ def _tell_chunks(
         around = told.get(i, ())
         if around == linted.told[i]:
             continue
-        found = _lint_chunk(linted.pieces[i], breakpoints, codes, around, _continues(linted, i))
+        found = unit_lints(linted.pieces[i], breakpoints, codes, around, _continues(linted, i))
         linted.found[i], linted.told[i] = found, around
         linted.placed[i] = _placed(found, path, linted.starts[i], tag)
 
@@ -505,11 +505,11 @@ class _ChunkResults:
         for key, found in results:
             self._keep(key, found)
 
-    def cache_clear(self) -> None:
+    def clear(self) -> None:
         self._results.clear()
 
 
-_lint_chunk = _ChunkResults(65536)
+unit_lints = _ChunkResults(65536)
 
 
 def _lint_chunk_now(
