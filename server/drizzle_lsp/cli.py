@@ -21,7 +21,6 @@ from drizzle_lsp import version
 PROG = "drizzle-lsp"
 DEBUG_ENV = "DRIZZLE_LSP_DEBUG"
 SERVER_MODULE = "drizzle_lsp.lsp.server"
-STATUS_MODULE = "drizzle_lsp.cli_status"  # `drizzle-lsp status`, written separately
 
 
 class CliError(Exception):
@@ -71,14 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_status_parser(commands: Any) -> None:
-    """Register ``status`` when this build has :mod:`drizzle_lsp.cli_status`."""
-    if importlib.util.find_spec(STATUS_MODULE) is None:
-        return
-    status = importlib.import_module(STATUS_MODULE)
-    status.add_status_parser(commands)
+    from drizzle_lsp.cli_status import add_status_parser, run_status
+
+    add_status_parser(commands)
     parser = commands.choices["status"]
     if parser.get_default("handler") is None:
-        parser.set_defaults(handler=status.run_status)
+        parser.set_defaults(handler=run_status)
 
 
 # ---- serve -------------------------------------------------------------------------------------
@@ -88,10 +85,6 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         server = importlib.import_module(SERVER_MODULE)
     except ModuleNotFoundError as error:
-        if error.name in {"drizzle_lsp.lsp", SERVER_MODULE}:
-            raise CliError(
-                f"the language server is not part of this build (no module {SERVER_MODULE})"
-            ) from None
         raise CliError(
             f"cannot start the language server: module `{error.name}` is missing "
             "(reinstall drizzle-lsp with its dependencies)"

@@ -149,9 +149,3 @@ def _violation(
 
 
 DOUBLES = {"J004": _renumber, "J005": _future, "S002": _create_table}
-
-
-def pending(code: str) -> bool:
-    """Whether rule ``code`` is still the stub that reports nothing (it lands in another branch)."""
-    rule = next(r for r in ALL_RULES if r.code == code)
-    return "(not written yet)" in rule.doc

@@ -3,7 +3,6 @@ and the CLI as a real process (``python -m drizzle_lsp``)."""
 
 from __future__ import annotations
 
-import importlib.machinery
 import json
 import subprocess
 import sys
@@ -119,40 +118,15 @@ def test_serve_and_no_command_start_the_server(
     assert result.out == ""  # stdout belongs to the protocol
 
 
-def test_serve_without_the_server_module(run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_without_a_module_it_needs(run, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli, "SERVER_MODULE", "drizzle_lsp.lsp.no_such_server")
     result = run("serve")
     assert result.code == 2
     assert result.err == (
-        "drizzle-lsp: error: the language server is not part of this build "
-        "(no module drizzle_lsp.lsp.no_such_server)\n"
+        "drizzle-lsp: error: cannot start the language server: module "
+        "`drizzle_lsp.lsp.no_such_server` is missing (reinstall drizzle-lsp with its "
+        "dependencies)\n"
     )
-
-
-# ---- status hook ---------------------------------------------------------------------------------
-
-
-def test_status_is_registered_when_its_module_exists(run, monkeypatch: pytest.MonkeyPatch) -> None:
-    module = types.ModuleType(cli.STATUS_MODULE)
-    module.__spec__ = importlib.machinery.ModuleSpec(cli.STATUS_MODULE, None)
-
-    def add_status_parser(commands):  # type: ignore[no-untyped-def]
-        parser = commands.add_parser("status", help="show what migrate() will do")
-        parser.add_argument("--database-url")
-        return parser
-
-    module.add_status_parser = add_status_parser  # type: ignore[attr-defined]
-    module.run_status = lambda args: print(f"status of {args.database_url}") or 1  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, cli.STATUS_MODULE, module)
-    result = run("status", "--database-url", "postgresql://x")
-    assert (result.code, result.out) == (1, "status of postgresql://x\n")
-
-
-def test_no_status_without_its_module(run, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "STATUS_MODULE", "drizzle_lsp.no_such_status")
-    result = run("status")
-    assert result.code == 2
-    assert "invalid choice: 'status'" in result.err
 
 
 # ---- unexpected errors ---------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from cli_helpers import REPO, pending
+from cli_helpers import REPO
 
 from drizzle_lsp.rules import ALL_RULES
 
@@ -35,12 +35,9 @@ def test_example_shows_each_problem(run) -> None:
     for d in result.json():
         found[d["code"]].add(Path(d["path"]).relative_to("examples/drizzle").as_posix())
     for rule in ALL_RULES:
-        if pending(rule.code):
-            continue  # still a stub in this branch
         assert found.get(rule.code, set()) == EXPECTED.get(rule.code, set()), rule.code
     assert result.code == (1 if found else 0)
-    if not pending("J001"):
-        assert len([d for d in result.json() if d["code"] == "J001"]) == 2
+    assert len([d for d in result.json() if d["code"] == "J001"]) == 2
 
 
 def test_fixing_the_example_leaves_nothing_fixable(run, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_helpers import DAY, NOW, entry, journal_text, make_folder, pending
+from cli_helpers import DAY, NOW, entry, journal_text, make_folder
 
 from drizzle_lsp import cli_check
 
@@ -79,11 +79,10 @@ def test_non_utf8_journal(run, tmp_path: Path) -> None:
     assert result.err == ""
     found = result.json()
     assert result.code == (1 if found else 0)
-    if not pending("J006"):  # the J006 rule reports an unreadable journal, at 1:1
-        first = found[0]
-        assert (first["path"], first["code"]) == ("drizzle/meta/_journal.json", "J006")
-        assert first["range"]["start"] == {"line": 0, "character": 0}
-        assert "not valid UTF-8 (byte 0xff" in first["message"]
+    first = found[0]  # J006 reports an unreadable journal, at 1:1
+    assert (first["path"], first["code"]) == ("drizzle/meta/_journal.json", "J006")
+    assert first["range"]["start"] == {"line": 0, "character": 0}
+    assert "not valid UTF-8 (byte 0xff" in first["message"]
 
 
 def test_unreadable_sql_file(run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -123,8 +122,7 @@ def test_broken_journal(run, tmp_path: Path, case: str) -> None:
     assert result.err == ""
     found = result.json()
     assert result.code == (1 if found else 0)
-    if not pending("J006"):
-        assert any(d["code"] == "J006" for d in found), found
+    assert any(d["code"] == "J006" for d in found), found
 
 
 def test_explicit_sql_file_outside_any_folder_gets_sql_rules(
@@ -175,7 +173,6 @@ def test_several_paths_to_one_folder_report_once(run, tmp_path: Path) -> None:
     assert result.out.splitlines()[-1] == "Found 1 problem."
 
 
-@pytest.mark.skipif(pending("J001"), reason="J001 lands in another branch")
 def test_late_entries_after_a_merge_are_fixed_in_order(run, tmp_path: Path) -> None:
     """0013_drop_channels and 0014_channels carry a `when` a year before 0012_agent_messages."""
     year = 365 * DAY
