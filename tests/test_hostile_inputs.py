@@ -13,13 +13,13 @@ from pathlib import Path
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from drizzle_lsp.core.analyze import analyze, fix_folder
 from drizzle_lsp.core.diagnostics import Violation
 from drizzle_lsp.core.fixes import apply_edits
 from drizzle_lsp.core.folder import JOURNAL, Layout, MigrationFolder, folder_texts, load_folder
 from drizzle_lsp.core.journal import parse_journal
 from drizzle_lsp.core.settings import Settings
 from drizzle_lsp.core.source import SourceError, SourceText
+from drizzle_lsp.engine.analyze import analyze, fix_folder
 
 ROOT = Path("/nonexistent/drizzle")
 NOW = 1_767_225_600_000

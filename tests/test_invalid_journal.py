@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from shared import CORPUS, needs_corpus
 
-from drizzle_lsp.core.analyze import analyze
 from drizzle_lsp.core.folder import Layout, load_folder
 from drizzle_lsp.core.settings import Settings
 from drizzle_lsp.core.workspace import TextIndexes
+from drizzle_lsp.engine.analyze import analyze
 
 DOKPLOY = CORPUS / "Dokploy__dokploy"
 AFTER_CORPUS = 1_795_737_600_000  # 2026-11-27T00:00:00Z, later than every corpus entry

@@ -12,8 +12,6 @@ from pathlib import Path
 import pytest
 from shared import CORPUS, needs_corpus
 
-from drizzle_lsp.core import analyze as analyze_module
-from drizzle_lsp.core.analyze import analyze, fix_folder
 from drizzle_lsp.core.diagnostics import Applicability, Edit, Fix, Severity, Span, Violation
 from drizzle_lsp.core.fixes import fixable
 from drizzle_lsp.core.folder import (
@@ -24,6 +22,8 @@ from drizzle_lsp.core.folder import (
 )
 from drizzle_lsp.core.settings import S002Scope, Settings
 from drizzle_lsp.core.workspace import discover, load_target
+from drizzle_lsp.engine import analyze as analyze_module
+from drizzle_lsp.engine.analyze import analyze, fix_folder
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 MERGE_CASE = FIXTURES / "J001" / "late-branch-merge"

@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from drizzle_lsp.core.analyze import analyze, fix_folder
 from drizzle_lsp.core.diagnostics import Violation
 from drizzle_lsp.core.folder import MigrationFolder
 from drizzle_lsp.core.settings import Settings, settings_from_mapping
 from drizzle_lsp.core.source import BOM
 from drizzle_lsp.core.text import Encoding
 from drizzle_lsp.core.workspace import TextIndexes, discover, load_target
+from drizzle_lsp.engine.analyze import analyze, fix_folder
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 CASE_FILES = {"expected.txt", "case.toml", "fixed"}

@@ -39,13 +39,13 @@ import psycopg
 import pytest
 from psycopg import conninfo, errors, sql
 
-from drizzle_lsp.core.analyze import analyze
 from drizzle_lsp.core.diagnostics import Applicability, Fix, Violation
 from drizzle_lsp.core.fixes import apply_edits, compatible_fixes
 from drizzle_lsp.core.folder import MigrationFolder
 from drizzle_lsp.core.migration import BREAKPOINT, MigrationFile, Statement
 from drizzle_lsp.core.settings import settings_from_mapping
 from drizzle_lsp.core.workspace import discover, load_target
+from drizzle_lsp.engine.analyze import analyze
 from drizzle_lsp.rules import non_idempotent_ddl
 from drizzle_lsp.rules._api import SqlContext
 

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from drizzle_lsp.core.analyze import lint_sql, unit_lints
 from drizzle_lsp.core.diagnostics import Applicability, Violation
 from drizzle_lsp.core.fixes import apply_edits
 from drizzle_lsp.core.folder import SqlDocument
 from drizzle_lsp.core.migration import BREAKPOINT, MigrationFile
 from drizzle_lsp.core.source import SourceText
 from drizzle_lsp.core.tokens import _scan
+from drizzle_lsp.engine.analyze import lint_sql, unit_lints
 from drizzle_lsp.rules import missing_breakpoint, non_idempotent_ddl, syntax_error
 from drizzle_lsp.rules._api import SqlContext
 from drizzle_lsp.rules.non_idempotent_ddl import (

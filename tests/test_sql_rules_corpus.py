@@ -16,12 +16,12 @@ import pytest
 from pglast import parser
 from shared import CORPUS, PG_REGRESSION, require
 
-from drizzle_lsp.core.analyze import analyze, fix_folder
 from drizzle_lsp.core.diagnostics import Fix
 from drizzle_lsp.core.fixes import apply_edits
 from drizzle_lsp.core.migration import MigrationFile
 from drizzle_lsp.core.settings import Settings
 from drizzle_lsp.core.workspace import discover, load_target
+from drizzle_lsp.engine.analyze import analyze, fix_folder
 from drizzle_lsp.rules import SQL_RULES, Rule
 from drizzle_lsp.rules._api import SqlContext
 

@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from drizzle_lsp.cli import CliError
-from drizzle_lsp.core.analyze import Clock, analyze, fix_folder, lint_in_parallel, now_ms
 from drizzle_lsp.core.database import (
     AppliedMigrations,
     DatabaseError,
@@ -45,7 +44,6 @@ from drizzle_lsp.core.database import (
 )
 from drizzle_lsp.core.diagnostics import Violation
 from drizzle_lsp.core.folder import Layout, MigrationFolder, source_of
-from drizzle_lsp.core.forked import map_from_both_ends
 from drizzle_lsp.core.settings import Settings, SettingsError, find_config, load_settings
 from drizzle_lsp.core.source import SourceError, SourceText, write_sources
 from drizzle_lsp.core.workspace import (
@@ -55,6 +53,8 @@ from drizzle_lsp.core.workspace import (
     discover,
     load_target,
 )
+from drizzle_lsp.engine.analyze import Clock, analyze, fix_folder, lint_in_parallel, now_ms
+from drizzle_lsp.engine.forked import map_from_both_ends
 from drizzle_lsp.output import FORMATTERS
 from drizzle_lsp.output.report import Diagnostic, Report, display_path, locate
 from drizzle_lsp.output.text import fixed_summary

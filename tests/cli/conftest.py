@@ -9,7 +9,7 @@ import pytest
 from cli_helpers import DOUBLES, NOW, Result
 
 from drizzle_lsp import cli
-from drizzle_lsp.core import analyze
+from drizzle_lsp.engine import analyze
 from drizzle_lsp.rules import Rule
 
 Run = Callable[..., Result]

@@ -9,12 +9,12 @@ import pytest
 from lsprotocol import types
 from pygls.protocol import default_converter
 
-from drizzle_lsp.core.analyze import lint_sql
 from drizzle_lsp.core.diagnostics import Applicability, Edit, Fix, Severity, Span, Violation
 from drizzle_lsp.core.fixes import minimal_edit
 from drizzle_lsp.core.folder import SqlDocument
 from drizzle_lsp.core.source import SourceText
 from drizzle_lsp.core.text import Encoding, TextIndex
+from drizzle_lsp.engine.analyze import lint_sql
 from drizzle_lsp.lsp import convert
 
 SQL = Path("/p/drizzle/0001_a.sql")

@@ -14,11 +14,11 @@ from lsprotocol import types
 
 from drizzle_lsp.core import journal as journal_module
 from drizzle_lsp.core import journal_edit
-from drizzle_lsp.core.analyze import analyze
 from drizzle_lsp.core.diagnostics import Violation
 from drizzle_lsp.core.folder import Layout, load_folder
 from drizzle_lsp.core.settings import Settings
 from drizzle_lsp.core.source import SourceText, read_source
+from drizzle_lsp.engine.analyze import analyze
 from drizzle_lsp.lsp import convert
 from drizzle_lsp.lsp import state as state_module
 from drizzle_lsp.lsp.state import FolderState, ServerState

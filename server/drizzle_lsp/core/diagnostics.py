@@ -44,7 +44,7 @@ class Span:
             raise ValueError(f"span start {self.start} > end {self.end}")
 
     # pickled as a call of the class (here and below): 4-6 times as fast both ways as the
-    # dataclass's per-object state, for the results a forked linter sends back (core.forked)
+    # dataclass's per-object state, for the results a forked linter sends back (engine.forked)
     def __reduce__(self) -> tuple[Any, ...]:
         return (Span, (self.start, self.end))
 

@@ -2,7 +2,7 @@
 
 Nothing here speaks LSP on the wire; :mod:`drizzle_lsp.lsp.server` feeds it events and gives it
 a :class:`Client` to publish through. Analysis is the core's: a folder is loaded through a reader
-in which open buffers win over the disk, and :func:`~drizzle_lsp.core.analyze.analyze` runs on a
+in which open buffers win over the disk, and :func:`~drizzle_lsp.engine.analyze.analyze` runs on a
 single worker thread so the event loop keeps reading the client's messages meanwhile.
 
 Freshness: every change that can affect a folder bumps its ``generation``. An analysis remembers
@@ -37,7 +37,6 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
 
-from drizzle_lsp.core.analyze import analyze_files, fix_folder, lint_in_parallel, now_ms
 from drizzle_lsp.core.database import DatabaseView, at_risk_tags, database_view
 from drizzle_lsp.core.diagnostics import Violation
 from drizzle_lsp.core.folder import (
@@ -66,6 +65,7 @@ from drizzle_lsp.core.settings import (
 )
 from drizzle_lsp.core.source import SourceError, SourceText, read_source
 from drizzle_lsp.core.text import Encoding, TextIndex
+from drizzle_lsp.engine.analyze import analyze_files, fix_folder, lint_in_parallel, now_ms
 from drizzle_lsp.lsp import convert
 from drizzle_lsp.lsp.database import (
     MIN_INTERVAL_S,

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from drizzle_lsp.core import analyze, forked
 from drizzle_lsp.core.folder import Layout, load_folder
 from drizzle_lsp.core.migration import BREAKPOINT
 from drizzle_lsp.core.settings import Settings
+from drizzle_lsp.engine import analyze, forked
 
 
 @pytest.fixture(autouse=True)

@@ -11,11 +11,11 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from drizzle_lsp.core import analyze
 from drizzle_lsp.core.diagnostics import Violation
 from drizzle_lsp.core.folder import SqlDocument
 from drizzle_lsp.core.migration import BREAKPOINT
 from drizzle_lsp.core.source import SourceText
+from drizzle_lsp.engine import analyze
 
 PATH = Path("/project/drizzle/0000_edit.sql")
 STATEMENTS = [

@@ -11,11 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from drizzle_lsp.core import analyze, migration, pgtree
+from drizzle_lsp.core import migration, pgtree
 from drizzle_lsp.core.diagnostics import CHUNK_PATH, Edit, Fix, Severity, Violation
 from drizzle_lsp.core.fixes import apply_edits
 from drizzle_lsp.core.migration import MigrationFile
-from drizzle_lsp.core.sql_fix_check import SqlFixCheck
+from drizzle_lsp.engine import analyze
+from drizzle_lsp.engine.sql_fix_check import SqlFixCheck
 from drizzle_lsp.rules import SQL_RULES, Rule
 from drizzle_lsp.rules._api import Fixability, RuleInfo, Scope, SqlContext
 

@@ -35,11 +35,11 @@ from drizzle_lsp.core.folder import (
     source_of,
     with_texts,
 )
-from drizzle_lsp.core.forked import map_from_both_ends
 from drizzle_lsp.core.migration import BREAKPOINT, MigrationFile
 from drizzle_lsp.core.settings import S002Scope, Settings
-from drizzle_lsp.core.sql_fix_check import SqlFixCheck
-from drizzle_lsp.core.units import Unit, units
+from drizzle_lsp.engine.forked import map_from_both_ends
+from drizzle_lsp.engine.sql_fix_check import SqlFixCheck
+from drizzle_lsp.engine.units import Unit, units
 from drizzle_lsp.rules import DATABASE_RULES, FOLDER_RULES, SQL_RULES, Rule, syntax_error
 from drizzle_lsp.rules._api import Across, DatabaseContext, FolderContext, SqlContext
 
@@ -99,7 +99,7 @@ def analyze_files(
 def lint_in_parallel(folder: MigrationFolder, settings: Settings, min_chunks: int = 400) -> bool:
     """Lint ``folder``'s SQL chunks with two processes when at least ``min_chunks`` of them are
     not linted yet: this one from the first, a forked child from the last, until they meet
-    (:func:`~drizzle_lsp.core.forked.map_from_both_ends`); the child's results join the chunk
+    (:func:`~drizzle_lsp.engine.forked.map_from_both_ends`); the child's results join the chunk
     cache, where :func:`analyze` then finds them all. For a first look at a large folder (~0.7 s
     of rules for 3,000 statements on one core); the child verifies fixes as we do. Whether the
     child's results were used."""
