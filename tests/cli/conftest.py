@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from cli_helpers import DOUBLES, NOW, Result
 
-from drizzle_lsp import cli
+from drizzle_lsp.cli import app as cli
 from drizzle_lsp.engine import analyze
 from drizzle_lsp.rules import Rule
 

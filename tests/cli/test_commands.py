@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from cli_helpers import DAY, NOW, entry, make_folder, run_process
 
-from drizzle_lsp import __version__, cli, cli_check
+from drizzle_lsp import __version__
+from drizzle_lsp.cli import app as cli
+from drizzle_lsp.cli import check as cli_check
 from drizzle_lsp.docs import docs_url, rule_page
 from drizzle_lsp.rules import ALL_RULES, rule_by_code
 
@@ -194,7 +196,7 @@ def test_process_closed_pipe_is_quiet(tmp_path: Path) -> None:
         f"{sys.executable} -m drizzle_lsp check | head -c 10",
         shell=True,
         cwd=tmp_path,
-        env={"PYTHONPATH": str(Path(cli.__file__).parents[1]), "PATH": "/usr/bin:/bin"},
+        env={"PYTHONPATH": str(Path(cli.__file__).parents[2]), "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
         timeout=60,

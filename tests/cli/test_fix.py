@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from cli_helpers import DAY, NOW, entry, make_folder
 
-from drizzle_lsp import cli_check
+from drizzle_lsp.cli import check as cli_check
 from drizzle_lsp.core import source
 from drizzle_lsp.core.source import BOM, SourceError, SourceText, write_source, write_sources
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from cli_helpers import DAY, NOW, entry, journal_text, make_folder
 
-from drizzle_lsp import cli_check
+from drizzle_lsp.cli import check as cli_check
 
 
 def test_missing_path_is_an_error(run, tmp_path: Path) -> None:
@@ -214,7 +214,7 @@ def test_bad_now_from_the_environment(run, tmp_path: Path, monkeypatch: pytest.M
 
 def _check_subprocess(*args: str | Path) -> subprocess.CompletedProcess[str]:
     """The CLI as a process with a time limit: a read that blocks fails the test, not the run."""
-    env = {**os.environ, "PYTHONPATH": str(Path(cli_check.__file__).parents[1])}
+    env = {**os.environ, "PYTHONPATH": str(Path(cli_check.__file__).parents[2])}
     return subprocess.run(
         [sys.executable, "-m", "drizzle_lsp", "check", *map(str, args)],
         capture_output=True,

@@ -41,7 +41,8 @@ def _layer(module: str) -> int:
     if parts[1] in LAYERS:
         return LAYERS[parts[1]]
     # a module of the package's own (cli, docs, ...), else a name its __init__ defines (version)
-    return ADAPTER if (SERVER / "drizzle_lsp" / f"{parts[1]}.py").exists() else 0
+    own = SERVER / "drizzle_lsp" / parts[1]
+    return ADAPTER if own.is_dir() or own.with_suffix(".py").exists() else 0
 
 
 def _imports(path: Path) -> list[str]:

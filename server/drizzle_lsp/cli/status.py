@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from drizzle_lsp.cli.errors import PROG, CliError
 from drizzle_lsp.core.database import (
     AppliedMigrations,
     AppliedRow,
@@ -41,7 +42,6 @@ from drizzle_lsp.core.source import SourceError, read_source
 from drizzle_lsp.core.trust import RepositoryUrl, TrustError, usable
 from drizzle_lsp.core.workspace import PathNotFound, Target, discover
 
-PROG = "drizzle-lsp"
 LABELS = {
     State.APPLIED: "applied",
     State.APPLIED_FILE_CHANGED: "applied, file changed since",
@@ -49,10 +49,6 @@ LABELS = {
     State.WILL_BE_SKIPPED: "will be skipped",
     State.INVALID: "invalid journal entry",
 }
-
-
-class StatusError(Exception):
-    """A problem reported as one stderr line with exit status 2."""
 
 
 def add_status_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -104,7 +100,7 @@ def run_status(args: argparse.Namespace) -> int:
         folder, settings = _folder_and_settings(args.path, args.config)
         url = _database_url(args.database_url, settings, args.allow_database_url)
         report = _report(folder, settings, url, args.schema, args.table)
-    except (StatusError, DatabaseError, SettingsError, SourceError, TrustError) as error:
+    except (CliError, DatabaseError, SettingsError, SourceError, TrustError) as error:
         print(f"{PROG}: error: {scrub(str(error), url)}", file=sys.stderr)
         return 2
     except Exception as error:  # a bug must still not print a traceback with a URL in it
@@ -121,7 +117,7 @@ def run_status(args: argparse.Namespace) -> int:
 def _folder_and_settings(path: Path | None, config: Path | None) -> tuple[Path, Settings]:
     start = (path or Path.cwd()).absolute()
     if not start.exists():
-        raise StatusError(f"{path}: no such file or directory")
+        raise CliError(f"{path}: no such file or directory")
     settings = load_settings(config) if config is not None else settings_for([start])
     paths = [start]
     if path is None and settings.migrations and settings.root is not None:
@@ -129,7 +125,7 @@ def _folder_and_settings(path: Path | None, config: Path | None) -> tuple[Path, 
     try:
         targets = discover(paths)
     except PathNotFound as error:
-        raise StatusError(str(error)) from None
+        raise CliError(str(error)) from None
     return _one_folder(targets, start), settings
 
 
@@ -139,11 +135,11 @@ def _one_folder(targets: list[Target], start: Path) -> Path:
         return journals[0]
     if journals:
         names = ", ".join(str(f) for f in journals)
-        raise StatusError(f"several migrations folders ({names}): name one")
+        raise CliError(f"several migrations folders ({names}): name one")
     v1 = [t.root for t in targets if t.layout is Layout.V1]
     if v1:
-        raise StatusError(f"{v1[0]}: the v1 layout (no journal) is not supported by status")
-    raise StatusError(f"no migrations folder (one holding {JOURNAL}) in {start}")
+        raise CliError(f"{v1[0]}: the v1 layout (no journal) is not supported by status")
+    raise CliError(f"no migrations folder (one holding {JOURNAL}) in {start}")
 
 
 def _database_url(given: str | None, settings: Settings, allow: bool = False) -> str:
@@ -151,15 +147,15 @@ def _database_url(given: str | None, settings: Settings, allow: bool = False) ->
     if not url and not allow:
         _, held_back = usable(settings)
         if held_back is not None:
-            raise StatusError(not_approved(held_back))
+            raise CliError(not_approved(held_back))
     if not url and settings.database_url:
         url, missing = expand_env(settings.database_url)
         if missing:
-            raise StatusError(
+            raise CliError(
                 f"database-url names ${{env:{missing[0]}}}, which is not set in the environment"
             )
     if not url:
-        raise StatusError(
+        raise CliError(
             "no database: pass --database-url, set DATABASE_URL, "
             "or set database-url in drizzle-lsp.toml"
         )
@@ -180,7 +176,7 @@ def _journal(folder: Path) -> Journal:
     journal = parse_journal(source.text)
     if source.bom or journal.syntax_errors:
         problem = "starts with a BOM" if source.bom else journal.syntax_errors[0].message
-        raise StatusError(
+        raise CliError(
             f"{folder / JOURNAL}: {problem}; migrate() cannot read it (run drizzle-lsp check)"
         )
     return journal

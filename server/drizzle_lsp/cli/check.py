@@ -30,7 +30,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from drizzle_lsp.cli import CliError
+from drizzle_lsp.cli.errors import CliError
 from drizzle_lsp.core.database import (
     AppliedMigrations,
     DatabaseError,

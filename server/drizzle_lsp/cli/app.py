@@ -16,14 +16,10 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from drizzle_lsp import version
+from drizzle_lsp.cli.errors import PROG, CliError
 
-PROG = "drizzle-lsp"
 DEBUG_ENV = "DRIZZLE_LSP_DEBUG"
 SERVER_MODULE = "drizzle_lsp.lsp.server"
-
-
-class CliError(Exception):
-    """A usage, configuration or I/O problem: one line on stderr, exit status 2."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -42,8 +38,8 @@ class _Version(argparse.Action):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from drizzle_lsp.cli_check import add_check_parser
-    from drizzle_lsp.cli_trust import add_trust_parser
+    from drizzle_lsp.cli.check import add_check_parser
+    from drizzle_lsp.cli.trust import add_trust_parser
 
     parser = _Parser(
         prog=PROG,
@@ -69,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_status_parser(commands: Any) -> None:
-    from drizzle_lsp.cli_status import add_status_parser, run_status
+    from drizzle_lsp.cli.status import add_status_parser, run_status
 
     add_status_parser(commands)
     parser = commands.choices["status"]

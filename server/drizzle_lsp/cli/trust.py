@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from drizzle_lsp.cli import CliError
+from drizzle_lsp.cli.errors import CliError
 from drizzle_lsp.core.settings import SettingsError, find_config, load_settings
 from drizzle_lsp.core.trust import TrustError, approve, repository_url, revoke
 
