@@ -69,26 +69,37 @@ class SqlFixCheck:
     def _holds_alone(self, fix: Fix) -> bool:
         file = self.ctx.file
         if not self.windowed:
-            after = self._count_fixed(file.text, fix.edits, 0, len(file.syntax_errors))
-            return after is not None and after < self.before
+            after = self._findings_fixed(file.text, fix.edits, 0, len(file.syntax_errors))
+            return after is not None and len(after) < self.before
         first, last = self._window(_positions(fix.edits))
-        start, end = self._bounds(first, last)
-        text = file.text[start:end]
-        # the whole chunk (a chunk of drizzle-kit's has one statement): its count is known
-        before = self.before if end - start == len(file.text) else self._counts.get((first, last))
-        if before is None:
-            window = MigrationFile(text, self._trees, like=file)
-            before = self._counts[first, last] = len(self._check(window, first))
-        after = self._count_fixed(text, _moved(fix.edits, -start), first, 0)
-        return after is not None and after < before
+        start, text, before = self._before(first, last)
+        after = self._findings_fixed(text, _moved(fix.edits, -start), first, 0)
+        return after is not None and len(after) < before
 
-    def _count_fixed(self, text: str, edits: Iterable[Edit], first: int, errors: int) -> int | None:
+    def _before(self, first: int, last: int) -> tuple[int, str, int]:
+        """Where the window of statements ``first``..``last`` starts, its text, and the rule's
+        findings in it as the chunk stands (the whole chunk's are known: a chunk of
+        drizzle-kit's has one statement)."""
+        start, end = self._bounds(first, last)
+        file = self.ctx.file
+        text = file.text[start:end]
+        if end - start == len(file.text):
+            return start, text, self.before
+        count = self._counts.get((first, last))
+        if count is None:
+            window = MigrationFile(text, self._trees, like=file)
+            count = self._counts[first, last] = len(self._check(window, first))
+        return start, text, count
+
+    def _findings_fixed(
+        self, text: str, edits: Iterable[Edit], first: int, errors: int
+    ) -> list[Violation] | None:
         """The rule's findings in ``text`` with ``edits`` applied (its first statement is the
         chunk's ``first``); None when the edits add to its ``errors`` syntax errors."""
         fixed = MigrationFile(apply_edits(text, edits), self._trees, like=self.ctx.file)
         if len(fixed.syntax_errors) > errors:
             return None
-        return len(self._check(fixed, first))
+        return self._check(fixed, first)
 
     # ---- fixes together ---------------------------------------------------------------------
 
@@ -116,16 +127,11 @@ class SqlFixCheck:
         positions = [p for g in groups for p in (g.start, g.end)]
         positions += [v.span.start for g in groups for v in g.violations]
         first, last = self._window(positions)
-        start, end = self._bounds(first, last)
-        file = self.ctx.file
-        whole = start == 0 and end == len(file.text)
-        window = file if whole else MigrationFile(file.text[start:end], self._trees, like=file)
-        before = self.before if whole else len(self._check(window, first))
+        start, text, before = self._before(first, last)
         edits = _moved([e for g in groups for e in g.fix.edits], -start)
-        fixed = MigrationFile(apply_edits(window.text, edits), self._trees, like=file)
-        if fixed.syntax_errors:
+        after = self._findings_fixed(text, edits, first, 0)
+        if after is None:
             return False
-        after = self._check(fixed, first)
         targeted = [v for g in groups for v in g.violations]
         if len(after) != before - len(targeted):
             return False
