@@ -77,7 +77,11 @@ async def test_an_approved_repository_url_is_read_and_remembered(
     with FakePostgres() as fake:
         repository_url(root, fake)
         s = await start(root, env=env, answer=lambda params: "Allow")
-        await s.wait_for(lambda: fake.connections, what="a connection once approved")
+        # the fake records a connection at its startup message, and its password a step later
+        await s.wait_for(
+            lambda: fake.connections and fake.connections[0].password is not None,
+            what="a connection and its password once approved",
+        )
         assert fake.connections[0].password == "hunter2"  # ${env:} expanded once approved
         assert (tmp_path / "config" / "drizzle-lsp" / "trusted.json").is_file()
         remembered = await start(root, env=env)  # the next start reads it without asking
