@@ -19,7 +19,7 @@ from drizzle_lsp.core.folder import Layout, load_folder
 from drizzle_lsp.core.settings import Settings
 from drizzle_lsp.core.source import SourceText, read_source
 from drizzle_lsp.engine.analyze import analyze
-from drizzle_lsp.lsp import convert
+from drizzle_lsp.lsp import convert, worker
 from drizzle_lsp.lsp import state as state_module
 from drizzle_lsp.lsp.state import FolderState, ServerState
 
@@ -66,7 +66,7 @@ async def test_stale_result_is_dropped(tmp_path: Path, monkeypatch: pytest.Monke
     # the next analysis blocks until the test lets it go; meanwhile the buffer changes again
     started, release = threading.Event(), threading.Event()
     analyses: list[str | None] = []
-    real = state_module._analyze
+    real = worker.analyze
 
     def slow(snapshot: Any, *args: Any) -> Any:
         analyses.append(snapshot.buffers[journal][0])
@@ -74,7 +74,7 @@ async def test_stale_result_is_dropped(tmp_path: Path, monkeypatch: pytest.Monke
         release.wait(5)
         return real(snapshot, *args)
 
-    monkeypatch.setattr(state_module, "_analyze", slow)
+    monkeypatch.setattr(worker, "analyze", slow)
     missing = journal_text([("0000_init", T0), ("0001_gone", T0 + 1)])
     state.change(uri, 2, [types.TextDocumentContentChangeWholeDocument(text=missing)])
     await asyncio.get_running_loop().run_in_executor(None, started.wait, 5)
@@ -158,14 +158,14 @@ async def test_a_file_changed_on_disk_during_an_analysis_is_seen_by_the_next(
     folder_state = await opened(state, a, "SELECT 1;\n")
 
     started, release = threading.Event(), threading.Event()
-    real = state_module._analyze
+    real = worker.analyze
 
     def held(snapshot: Any, *args: Any) -> Any:
         started.set()
         release.wait(5)
         return real(snapshot, *args)
 
-    monkeypatch.setattr(state_module, "_analyze", held)
+    monkeypatch.setattr(worker, "analyze", held)
     typed = types.TextDocumentContentChangeWholeDocument(text="SELECT 11;\n")
     state.change(a.as_uri(), 2, [typed])
     await asyncio.get_running_loop().run_in_executor(None, started.wait, 5)

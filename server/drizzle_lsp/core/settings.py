@@ -105,13 +105,14 @@ def _codes(key: str, value: Any) -> frozenset[str]:
     return frozenset("" if c == "ALL" else c for c in codes)
 
 
-def _camel_to_kebab(key: str) -> str:
+def kebab_case(key: str) -> str:
+    """A config key in kebab-case: ``databaseUrl`` and ``database_url`` are ``database-url``."""
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"-\1", key).lower().replace("_", "-")
 
 
 def settings_from_mapping(data: Mapping[str, Any], root: Path | None = None) -> Settings:
     """Build settings from config-file keys (kebab-case) or editor keys (camelCase)."""
-    values = {_camel_to_kebab(k): v for k, v in data.items() if v is not None}
+    values = {kebab_case(k): v for k, v in data.items() if v is not None}
     known = {
         "select", "ignore", "per-file-ignores", "migrations", "s002-scope", "database-url",
         "migrations-schema", "migrations-table",

@@ -30,7 +30,8 @@ from pygls.protocol.language_server import lsp_method
 from drizzle_lsp import version
 from drizzle_lsp.core.text import Encoding
 from drizzle_lsp.lsp import actions, convert, navigation, transport, watch
-from drizzle_lsp.lsp.state import DEFAULT_DEBOUNCE, SETTINGS_SECTION, ServerState
+from drizzle_lsp.lsp.editor_settings import SETTINGS_SECTION
+from drizzle_lsp.lsp.state import DEFAULT_DEBOUNCE, ServerState
 
 log = logging.getLogger("drizzle_lsp")
 

@@ -1,9 +1,9 @@
 """The server's model of the workspace: migrations folders, open buffers, settings, scheduling.
 
 Nothing here speaks LSP on the wire; :mod:`drizzle_lsp.lsp.server` feeds it events and gives it
-a :class:`Client` to publish through. Analysis is the core's: a folder is loaded through a reader
-in which open buffers win over the disk, and :func:`~drizzle_lsp.engine.analyze.analyze` runs on a
-single worker thread so the event loop keeps reading the client's messages meanwhile.
+a :class:`Client` to publish through. Analysis runs on a single worker thread
+(:mod:`drizzle_lsp.lsp.worker`), so the event loop keeps reading the client's messages meanwhile:
+it gets a snapshot of what it needs, taken here, and reads open buffers before the disk.
 
 Freshness: every change that can affect a folder bumps its ``generation``. An analysis remembers
 the generation it started from and its result is dropped if the folder changed meanwhile (a newer
@@ -22,69 +22,39 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
-import gc
 import itertools
 import logging
-import re
-import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
 
-from drizzle_lsp.core.database import DatabaseView, at_risk_tags, database_view
 from drizzle_lsp.core.diagnostics import Violation
 from drizzle_lsp.core.folder import (
     JOURNAL,
     V1_DIR,
     V1_FILE,
     Layout,
-    MigrationFolder,
     folder_layout,
-    folder_texts,
-    load_folder,
     owning_folder,
     search_paths,
     search_tree,
-    source_of,
     sql_paths,
-    with_buffers,
 )
-from drizzle_lsp.core.settings import (
-    CONFIG_FILES,
-    Settings,
-    SettingsError,
-    find_config,
-    load_settings,
-    settings_from_mapping,
-)
-from drizzle_lsp.core.source import SourceError, SourceText, read_source
+from drizzle_lsp.core.settings import CONFIG_FILES
 from drizzle_lsp.core.text import Encoding, TextIndex
-from drizzle_lsp.engine.analyze import analyze_files, fix_folder, lint_in_parallel, now_ms
-from drizzle_lsp.lsp import convert
-from drizzle_lsp.lsp.database import (
-    MIN_INTERVAL_S,
-    Approvals,
-    DatabaseInput,
-    DatabaseMonitor,
-    Key,
-)
+from drizzle_lsp.engine.analyze import now_ms
+from drizzle_lsp.lsp import convert, worker
+from drizzle_lsp.lsp.database import Approvals, DatabaseMonitor, Key
+from drizzle_lsp.lsp.editor_settings import EditorSettings
+from drizzle_lsp.lsp.worker import DiskCache, Result, Snapshot
 
 log = logging.getLogger(__name__)
 
 DEFAULT_DEBOUNCE = 0.075  # seconds
-SETTINGS_SECTION = "drizzleLsp"
-# keys an editor sends under drizzleLsp that are not settings of the analysis (VS Code's trace)
-LSP_ONLY_KEYS = frozenset({"trace", "server-path", "enable"})
-_SETTING_FIELDS = frozenset(f.name for f in dataclasses.fields(Settings)) - {
-    "root",
-    "database_url_from",
-}
 
 
 class Client(Protocol):
@@ -141,49 +111,6 @@ class OpenDocument:
         self.version = version
 
 
-class DiskCache:
-    """File texts read from disk, kept until a watcher says the file changed.
-
-    Written from the analysis thread, invalidated from the event loop: a read that raced with an
-    invalidation is not stored (its stamp moved on).
-    """
-
-    def __init__(self) -> None:
-        self._texts: dict[Path, SourceText | SourceError] = {}
-        self._stamps: dict[Path, int] = {}
-        self._lock = threading.Lock()
-        self.generation = 0  # moves on with every invalidation: what was read may be stale
-
-    def read(self, path: Path) -> SourceText:
-        with self._lock:
-            cached = self._texts.get(path)
-            stamp = self._stamps.get(path, 0)
-        if cached is None:
-            try:
-                cached = read_source(path)
-            except SourceError as error:
-                cached = error
-            with self._lock:
-                if self._stamps.get(path, 0) == stamp:
-                    self._texts[path] = cached
-        if isinstance(cached, SourceError):
-            raise cached
-        return cached
-
-    def invalidate(self, path: Path) -> None:
-        with self._lock:
-            self._texts.pop(path, None)
-            self._stamps[path] = self._stamps.get(path, 0) + 1
-            self.generation += 1
-
-    def clear(self) -> None:
-        with self._lock:
-            for path in self._texts:
-                self._stamps[path] = self._stamps.get(path, 0) + 1
-            self._texts.clear()
-            self.generation += 1
-
-
 # ---- folders ------------------------------------------------------------------------------------
 
 
@@ -194,56 +121,6 @@ class Published:
     text: str | None
     version: int | None
     violations: tuple[Violation, ...]
-
-
-@dataclass(slots=True)
-class Snapshot:
-    """Everything an analysis needs, taken on the event loop."""
-
-    root: Path
-    layout: Layout
-    generation: int
-    settings: Settings
-    sql_files: list[Path]
-    buffers: dict[Path, tuple[str, int]]  # open documents of this folder: text, version
-    database: DatabaseInput | None  # the database its settings name (None: none)
-    on_read: Callable[[], None] | None = None  # progress: called per file read (worker thread)
-    disk_generation: int = 0  # the disk cache's, when this was taken
-    # the folder as the last published analysis loaded it, when only buffers' texts can have
-    # changed since (the same files, buffers and disk cache): loaded again from it
-    base: MigrationFolder | None = None
-
-
-@dataclass(slots=True)
-class Result:
-    """One analysis of one folder."""
-
-    snapshot: Snapshot
-    folder: MigrationFolder
-    by_path: dict[Path, list[Violation]]  # each file's violations, in order
-    seconds: float
-    view: DatabaseView | None = None  # the database status the D rules saw
-
-    @property
-    def violations(self) -> list[Violation]:
-        return list(itertools.chain.from_iterable(self.by_path.values()))
-
-    def text_of(self, path: Path) -> str | None:
-        if path == self.folder.journal_path:
-            return self.folder.journal_source.text if self.folder.journal_source else None
-        document = self.folder.sql.get(path)
-        return document.source.text if document and document.source else None
-
-    def version_of(self, path: Path) -> int | None:
-        buffer = self.snapshot.buffers.get(path)
-        return buffer[1] if buffer else None
-
-    def texts(self) -> dict[Path, str | None]:
-        """Each file of the folder, with the text this analysis saw (None: unreadable)."""
-        texts = {p: d.source.text if d.source else None for p, d in self.folder.sql.items()}
-        if self.folder.journal_path is not None and self.folder.journal_source is not None:
-            texts[self.folder.journal_path] = self.folder.journal_source.text
-        return texts
 
 
 @dataclass(slots=True)
@@ -272,10 +149,6 @@ class FolderState:
         return path.suffix == ".sql" and path.parent == self.root
 
 
-def _kebab(key: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"-\1", key).lower().replace("_", "-")
-
-
 # ---- the state ---------------------------------------------------------------------------------
 
 
@@ -298,8 +171,7 @@ class ServerState:
         self._rescan: asyncio.Task[None] | None = None  # after a config file changed
         self.folders_changed: Callable[[], None] = lambda: None  # the watcher follows the roots
         self.scanned: Callable[[], None] = lambda: None  # and searches the workspace again
-        self._editor: dict[Path | None, Mapping[str, Any]] = {}  # per workspace folder (None: all)
-        self._settings: dict[Path, Settings] = {}
+        self.settings = EditorSettings(self.approvals.usable)
         self._indexes: dict[Path, TextIndex] = {}
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drizzle-analysis")
         self._closed = False
@@ -325,42 +197,19 @@ class ServerState:
     # ---- settings --------------------------------------------------------------------------
 
     def set_editor_settings(self, workspace: Path | None, data: Any) -> None:
-        """The ``drizzleLsp`` settings the editor sent for a workspace folder (None: global).
-
-        Keys are the config file's, in camelCase or kebab-case; ``debounceMs`` is the server's
-        own. A bad value or unknown key is logged and left out; the other keys still apply.
-        """
-        if isinstance(data, Mapping) and SETTINGS_SECTION in data:
-            data = data[SETTINGS_SECTION]
-        mapping = {_kebab(str(k)): v for k, v in data.items()} if isinstance(data, Mapping) else {}
-        debounce = mapping.pop("debounce-ms", None)
-        if isinstance(debounce, int | float) and not isinstance(debounce, bool):
-            self.debounce = max(0.0, float(debounce) / 1000)
-        interval = mapping.pop("database-refresh-seconds", None)
-        if isinstance(interval, int | float) and not isinstance(interval, bool):
-            self.database_interval = max(MIN_INTERVAL_S, float(interval)) if interval > 0 else 0.0
-        valid: dict[str, Any] = {}
-        for key, value in mapping.items():
-            if key in LSP_ONLY_KEYS or value is None:
-                continue
-            if key.replace("-", "_") not in _SETTING_FIELDS:
-                log.warning("drizzleLsp settings: unknown key `%s` ignored", key)
-                continue
-            try:
-                settings_from_mapping({key: value})
-            except SettingsError as error:
-                log.error("drizzleLsp settings: %s (ignored)", error)
-                continue
-            valid[key] = value
-        self._editor[workspace] = valid
-        self._settings.clear()
+        """The ``drizzleLsp`` settings the editor sent for a workspace folder (None: global)."""
+        options = self.settings.update(workspace, data)
+        if options.debounce is not None:
+            self.debounce = options.debounce
+        if options.database_interval is not None:
+            self.database_interval = options.database_interval
 
     def settings_changed(self) -> None:
         """A config file changed: re-read the settings and scan again in the background
         (``migrations`` may name other folders now), after a scan this started before."""
         if self._closed:
             return
-        self._settings.clear()
+        self.settings.clear()
         self._rescan = asyncio.get_running_loop().create_task(self._scan_after(self._rescan))
 
     async def _scan_after(self, previous: asyncio.Task[None] | None) -> None:
@@ -371,32 +220,6 @@ class ServerState:
             await self.scan()
         except Exception:
             log.exception("scan after a configuration change failed")
-
-    def settings_for(self, root: Path, workspace: Path | None) -> Settings:
-        """Config file settings (drizzle-lsp.toml / pyproject.toml) under the editor's own.
-
-        Keys the editor sets win over the file ("editor first", as ruff's default).
-        """
-        if root in self._settings:
-            return self._settings[root]
-        settings = Settings(root=workspace)
-        config = find_config(root)
-        if config is not None:
-            try:
-                settings = load_settings(config)
-            except SettingsError as error:
-                log.error("%s", error)
-        scoped = self._editor.get(workspace, {}) if workspace is not None else {}
-        editor = {**self._editor.get(None, {}), **scoped}
-        if editor:  # every key was checked on arrival
-            override = settings_from_mapping(editor, root=settings.root)
-            fields = {k.replace("-", "_") for k in editor}
-            settings = dataclasses.replace(settings, **{f: getattr(override, f) for f in fields})
-            if "database_url" in fields:  # the user's own setting
-                settings = dataclasses.replace(settings, database_url_from=None)
-        settings = self.approvals.usable(settings)
-        self._settings[root] = settings
-        return settings
 
     def workspace_of(self, path: Path) -> Path | None:
         for folder in sorted(self.workspace_folders, key=lambda p: len(p.parts), reverse=True):
@@ -433,7 +256,7 @@ class ServerState:
         self, workspace: Path, trees: Iterable[Path]
     ) -> Iterator[tuple[Path, Layout | None]]:
         """The directories discovery visits in ``trees`` of ``workspace``, with their layout."""
-        settings = self.settings_for(workspace, workspace)
+        settings = self.settings.for_folder(workspace, workspace)
         if settings.migrations:
             base = settings.root or workspace
             return search_paths((base / m).absolute() for m in settings.migrations)
@@ -443,7 +266,7 @@ class ServerState:
         """(Re)discover every migrations folder and analyse them all, reporting progress."""
         self.disk.clear()
         self.database.digests.clear()
-        self._settings.clear()
+        self.settings.clear()
         self.approvals.forget_waiting()
         found = await self.in_worker(self.discover)
         roots = {root for root, *_ in found}
@@ -694,9 +517,9 @@ class ServerState:
             await self._settle(state)
         while not self._closed and self.folders.get(state.root) is state:
             snapshot = self._snapshot(state)
-            with _without_cyclic_gc(collect_after=True):  # until the diagnostics are out
+            with worker.without_cyclic_gc(collect_after=True):  # until the diagnostics are out
                 try:
-                    result = await self.in_worker(_analyze, snapshot, self.clock, self.disk)
+                    result = await self.in_worker(worker.analyze, snapshot, self.clock, self.disk)
                 except Exception:
                     log.exception("analysis of %s failed", state.root)
                     return
@@ -718,7 +541,7 @@ class ServerState:
             if state.owns(path)
         }
         sql_files = sorted(state.listing | {p for p in buffers if p != state.journal_path}, key=str)
-        settings = self.settings_for(state.root, state.workspace)
+        settings = self.settings.for_folder(state.root, state.workspace)
         database = self.database.input_for(settings) if state.layout is Layout.JOURNAL else None
         snapshot = Snapshot(
             state.root,
@@ -830,7 +653,7 @@ class ServerState:
             return None
         snapshot = self._snapshot(state)
         # the caller compares the old texts with its buffers: other changes do not matter here
-        return await self.in_worker(_fix_all, snapshot, self.clock, self.disk, path)  # type: ignore[no-any-return]
+        return await self.in_worker(worker.fix_all, snapshot, self.clock, self.disk, path)  # type: ignore[no-any-return]
 
     # ---- the database ---------------------------------------------------------------------
 
@@ -838,7 +661,7 @@ class ServerState:
         """The database ``state``'s settings name (journal folders only)."""
         if state.layout is not Layout.JOURNAL:
             return None
-        return self.database.key_of(self.settings_for(state.root, state.workspace))
+        return self.database.key_of(self.settings.for_folder(state.root, state.workspace))
 
     def _database_keys(self, states: Iterable[FolderState]) -> list[Key]:
         return [key for state in states if (key := self.database_key(state)) is not None]
@@ -858,7 +681,7 @@ class ServerState:
 
     def _database_approved(self) -> None:
         """The user approved a config file's database URL: use it from now on."""
-        self._settings.clear()
+        self.settings.clear()
         self.refresh_databases()
 
     def _database_changed(self, key: Key) -> None:
@@ -901,99 +724,11 @@ class ServerState:
             await self.database.refresh_and_wait(keys)
 
 
-# ---- work done on the analysis thread -----------------------------------------------------------
-
-
 def _listing(root: Path, layout: Layout) -> list[Path]:
     try:
         return sql_paths(root, layout)
     except OSError:
         return []
-
-
-def _load(snapshot: Snapshot, disk: DiskCache) -> MigrationFolder:
-    buffers, on_read = snapshot.buffers, snapshot.on_read
-
-    def reader(path: Path) -> SourceText:
-        if on_read is not None:
-            on_read()
-        buffer = buffers.get(path)
-        return SourceText(buffer[0]) if buffer is not None else disk.read(path)
-
-    return load_folder(snapshot.root, snapshot.layout, reader, sql_files=snapshot.sql_files)
-
-
-def _changed_buffers(
-    base: MigrationFolder, buffers: Mapping[Path, tuple[str, int]]
-) -> dict[Path, str]:
-    """The buffers whose text is not the one ``base`` was loaded with."""
-    return {
-        path: text
-        for path, (text, _) in buffers.items()
-        if (before := source_of(base, path)) is None or before.text is not text
-    }
-
-
-def _database_view(snapshot: Snapshot, folder: MigrationFolder) -> DatabaseView | None:
-    database = snapshot.database
-    if database is None or database.applied is None:
-        return None
-    return database_view(folder, database.applied.rows, database.label, database.digests)
-
-
-@contextmanager
-def _without_cyclic_gc(collect_after: bool = False) -> Iterator[None]:
-    """Analysis allocates some 10^5 short-lived, acyclic objects (reference counting frees them);
-    the cyclic collections they would trigger only walk the caches: measured on a 1,000-entry
-    journal edit, 19 ms of analysis became 30-36 ms, with a 115 ms full collection every ~8 edits.
-    (The switch is process-wide: leave it off if someone else turned it off, as the scan does.)
-
-    ``collect_after``: collect the young generations when done, rather than with the next
-    allocations; done after a publish, the collection does not delay the next one (it did in
-    half the edits of the bench's 2,000-diagnostic file, ~1-2 ms each)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-            if collect_after:
-                gc.collect(1)
-
-
-def _analyze(snapshot: Snapshot, clock: Callable[[], int], disk: DiskCache) -> Result:
-    started = time.perf_counter()
-    base, snapshot.base = snapshot.base, None  # the result keeps its snapshot, not this too
-    with _without_cyclic_gc():
-        if base is not None:
-            folder = with_buffers(base, _changed_buffers(base, snapshot.buffers))
-        else:  # not only buffers changed: many chunks may be new
-            folder = _load(snapshot, disk)
-            lint_in_parallel(folder, snapshot.settings)  # on both cores, when worth it
-        view = _database_view(snapshot, folder)
-        at_risk = at_risk_tags(view)
-        by_path = analyze_files(folder, snapshot.settings, clock, at_risk, database=view)
-    return Result(snapshot, folder, by_path, time.perf_counter() - started, view)
-
-
-def _fix_all(
-    snapshot: Snapshot, clock: Callable[[], int], disk: DiskCache, path: Path
-) -> dict[Path, tuple[str, str]] | None:
-    """Safe fixes of the diagnostics of ``path``, in passes: each changed file's old and new
-    text."""
-    folder = _load(snapshot, disk)
-
-    def wanted(v: Violation) -> bool:
-        return v.path == path and v.fix is not None
-
-    view = _database_view(snapshot, folder)
-    at_risk = at_risk_tags(view) | (view.status.not_applied if view is not None else frozenset())
-    outcome = fix_folder(folder, snapshot.settings, clock, at_risk=at_risk, wanted=wanted)
-    if not outcome.changed:
-        return None
-    before = folder_texts(folder)
-    return {p: (before.get(p, ""), text) for p, text in outcome.changed.items()}
 
 
 def _short(path: Path) -> str:
