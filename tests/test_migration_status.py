@@ -16,8 +16,6 @@ from drizzle_lsp.core.database import (
     AppliedRow,
     FileDigests,
     State,
-    _describe_connect,
-    drizzle_hash,
     expand_env,
     folder_status,
     migration_status,
@@ -25,7 +23,9 @@ from drizzle_lsp.core.database import (
     redact_url,
     scrub,
 )
+from drizzle_lsp.core.database.postgres import _describe_connect
 from drizzle_lsp.core.journal import parse_journal
+from drizzle_lsp.core.migration import drizzle_hash
 
 TEXTS = {"0000_a": "CREATE TABLE a (id int);", "0001_b": "ALTER TABLE a ADD x int;"}
 
