@@ -17,15 +17,9 @@ from drizzle_lsp.core.migration import BREAKPOINT, MigrationFile
 from drizzle_lsp.core.source import SourceText
 from drizzle_lsp.core.tokens import _scan
 from drizzle_lsp.engine.analyze import lint_sql, unit_lints
+from drizzle_lsp.rules import _plpgsql as plpgsql
 from drizzle_lsp.rules import missing_breakpoint, non_idempotent_ddl, syntax_error
 from drizzle_lsp.rules._api import SqlContext
-from drizzle_lsp.rules.non_idempotent_ddl import (
-    _Block,
-    _catalog_name,
-    _caught,
-    _Handler,
-    _lookup_strings,
-)
 
 
 def lint(module: object, text: str, breakpoints: bool = True) -> list[Violation]:
@@ -195,8 +189,8 @@ def test_s002_view_fix_keeps_the_view_and_or_replace_is_the_unsafe_alternative()
 # ---- S002 in DO blocks -------------------------------------------------------------------------
 
 
-def _handler(*conditions: str, rethrows: bool = False) -> _Block:
-    return _Block((_Handler(conditions, rethrows),))
+def _handler(*conditions: str, rethrows: bool = False) -> plpgsql.Block:
+    return plpgsql.Block((plpgsql.Handler(conditions, rethrows),))
 
 
 @pytest.mark.parametrize(
@@ -216,16 +210,20 @@ def _handler(*conditions: str, rethrows: bool = False) -> _Block:
     ],
 )
 def test_handler_matching(conditions: tuple[str, ...], code: str, caught: bool) -> None:
-    assert _caught(code, (_handler(*conditions),)) is caught
+    assert plpgsql.caught(code, (_handler(*conditions),)) is caught
 
 
 def test_handler_that_reraises_catches_nothing_and_inner_block_decides_first() -> None:
-    assert not _caught("42710", (_handler("duplicate_object", rethrows=True),))
+    assert not plpgsql.caught("42710", (_handler("duplicate_object", rethrows=True),))
     # the inner block re-raises: the outer one gets the error
-    assert _caught("42710", (_handler("others"), _handler("duplicate_object", rethrows=True)))
+    assert plpgsql.caught(
+        "42710", (_handler("others"), _handler("duplicate_object", rethrows=True))
+    )
     # the inner block's first matching handler wins over later ones
-    inner = _Block((_Handler(("duplicate_object",), True), _Handler(("others",), False)))
-    assert not _caught("42710", (inner,))
+    inner = plpgsql.Block(
+        (plpgsql.Handler(("duplicate_object",), True), plpgsql.Handler(("others",), False))
+    )
+    assert not plpgsql.caught("42710", (inner,))
 
 
 def test_do_inner_statement_fix_lands_in_the_body_after_non_ascii() -> None:
@@ -314,16 +312,16 @@ def test_do_catalog_guard_of_a_constraint_and_a_data_guard() -> None:
 def test_lookup_strings_read_names_given_as_regclass_text() -> None:
     query = "EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'public.\"T\"'::regclass "
     query += "AND attname = 'A' AND x = to_regclass('s.Idx'))"
-    found = _lookup_strings({"PLpgSQL_expr": {"query": query}})
+    found = plpgsql.lookup_strings({"PLpgSQL_expr": {"query": query}})
     assert found == frozenset({"T", "A", "idx"})
-    assert _lookup_strings({"PLpgSQL_expr": {"query": "v_count = 0"}}) is None
+    assert plpgsql.lookup_strings({"PLpgSQL_expr": {"query": "v_count = 0"}}) is None
 
 
 def test_catalog_name_of_a_regclass_text() -> None:
-    assert _catalog_name("public.Users") == "users"
-    assert _catalog_name('public."Us""ers"') == 'Us"ers'
-    assert _catalog_name(' "My Schema" . "T" ') == "T"
-    assert _catalog_name("f(integer, text)") == "f"
+    assert plpgsql.catalog_name("public.Users") == "users"
+    assert plpgsql.catalog_name('public."Us""ers"') == 'Us"ers'
+    assert plpgsql.catalog_name(' "My Schema" . "T" ') == "T"
+    assert plpgsql.catalog_name("f(integer, text)") == "f"
 
 
 def test_do_nested_do() -> None:

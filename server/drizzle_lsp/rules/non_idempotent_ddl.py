@@ -154,6 +154,7 @@ from drizzle_lsp.core.pgtree import ParseError
 from drizzle_lsp.core.text import TextIndex, newline_of
 from drizzle_lsp.core.tokens import Token, code_tokens
 from drizzle_lsp.rules import _migration_facts as facts
+from drizzle_lsp.rules import _plpgsql as plpgsql
 from drizzle_lsp.rules._api import CHUNK_PATH, Across, Fixability, RuleInfo, Scope, SqlContext
 from drizzle_lsp.rules._sqlstate import CONDITIONS
 
@@ -170,7 +171,6 @@ RULE = RuleInfo(
 _NAME_OF = {code: name for name, code in reversed(CONDITIONS.items())}
 _WRAP_CONDITIONS = ("duplicate_object", "duplicate_table")
 _PK_CONDITION = "invalid_table_definition"
-_NOT_CAUGHT_BY_OTHERS = frozenset({"57014", "P0004"})  # query_canceled, assert_failure
 UNKNOWN = ""  # an error we cannot name: only `WHEN others` catches it
 _OWNERS = itertools.count(1)  # tells the exception blocks of nested DO statements apart
 
@@ -369,7 +369,7 @@ class _Memory:
 
 
 def _findings(
-    stmt: _Stmt, handlers: tuple[_Block, ...], memo: _Memo, where: _Where
+    stmt: _Stmt, handlers: tuple[plpgsql.Block, ...], memo: _Memo, where: _Where
 ) -> Iterator[_Finding]:
     if stmt.node.type_name == "DoStmt":
         yield from _do_findings(stmt, handlers, memo, where)
@@ -1173,52 +1173,11 @@ def _dollar_tag(text: str) -> str:
     return f"$do{n or ''}$"
 
 
-# ---- DO blocks ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Handler:
-    conditions: tuple[str, ...]  # condition names or SQLSTATEs, as written
-    rethrows: bool
-
-    def matches(self, code: str) -> bool:
-        for condition in self.conditions:
-            if condition == "others":
-                if code not in _NOT_CAUGHT_BY_OTHERS:
-                    return True
-                continue
-            state = CONDITIONS.get(condition, condition.upper())
-            if state == code or (state.endswith("000") and code and code[:2] == state[:2]):
-                return True
-        return False
-
-
-@dataclass(frozen=True, slots=True)
-class _Block:
-    """One `BEGIN ... EXCEPTION ... END` block: the first handler matching an error takes it."""
-
-    handlers: tuple[_Handler, ...]
-    owner: int = field(default=0, compare=False)  # which DO statement it belongs to
-
-    def catches(self, code: str) -> bool:
-        """True: handled here; False: re-raised or not matched (it goes on outward)."""
-        for handler in self.handlers:
-            if handler.matches(code):
-                return not handler.rethrows
-        return False
-
-    def names(self) -> list[str]:
-        return [c for h in self.handlers if not h.rethrows for c in h.conditions]
-
-
-def _caught(code: str, blocks: tuple[_Block, ...]) -> bool:
-    """Is ``code`` handled by the innermost block with a matching handler that does not
-    re-raise? A re-raised error goes on to the blocks around."""
-    return any(block.catches(code) for block in reversed(blocks))
+# ---- DO blocks: their statements, placed back into the DO's text (the handlers: _plpgsql) -----
 
 
 def _do_findings(
-    stmt: _Stmt, outer: tuple[_Block, ...], memo: _Memo, where: _Where
+    stmt: _Stmt, outer: tuple[plpgsql.Block, ...], memo: _Memo, where: _Where
 ) -> Iterator[_Finding]:
     node = stmt.node
     body_arg = next((a for a in node.args or () if a.defname == "as"), None)
@@ -1239,7 +1198,7 @@ def _do_findings(
         return  # PostgreSQL rejects the body when the block runs; not ours to report
     body_at = _body_offset(stmt, token, body)
     do = _DoBlock(stmt, body, body_at, outer, next(_OWNERS), memo, where)
-    for execsql, blocks, guard in _walk(tree, outer, None, do.owner):
+    for execsql, blocks, guard in plpgsql.walk(tree, outer, None, do.owner):
         yield from do.inner_findings(execsql, blocks, guard)
 
 
@@ -1255,177 +1214,6 @@ def _body_offset(stmt: _Stmt, token: Token, body: str) -> int | None:
     return at if stmt.text[at : at + len(body)] == body else None
 
 
-Guard = frozenset[str] | None  # the strings the catalog lookups of the IFs around compare with
-
-
-def _walk(
-    node: Any, blocks: tuple[_Block, ...], guard: Guard, owner: int
-) -> Iterator[tuple[dict[str, Any], tuple[_Block, ...], Guard]]:
-    """Every SQL statement of a PL/pgSQL tree, with the exception blocks and the catalog
-    lookups (None: none) around it."""
-    if isinstance(node, list):
-        for item in node:
-            if _branches(item):
-                yield from _walk(item, blocks, guard, owner)
-        return
-    if not isinstance(node, dict):
-        return
-    for key, value in node.items():
-        if not _branches(value) or key == "datums":
-            continue  # a scalar, or the variables (their defaults are expressions, no statements)
-        if key == "PLpgSQL_stmt_execsql":
-            yield value, blocks, guard
-        elif key == "PLpgSQL_stmt_call":  # CALL and DO: the statement is in `expr`
-            yield {"sqlstmt": value.get("expr"), "lineno": value.get("lineno")}, blocks, guard
-        elif key == "PLpgSQL_stmt_dynexecute":
-            continue  # EXECUTE '...': not checked
-        elif key == "PLpgSQL_stmt_block":
-            inner = blocks
-            exceptions = (value.get("exceptions") or {}).get("PLpgSQL_exception_block")
-            if exceptions:
-                handlers = tuple(_handler(e) for e in exceptions.get("exc_list", []))
-                inner = (*blocks, _Block(handlers, owner))
-                for e in exceptions.get("exc_list", []):
-                    yield from _walk(
-                        e.get("PLpgSQL_exception", {}).get("action"), blocks, guard, owner
-                    )
-            yield from _walk(value.get("body"), inner, guard, owner)
-        elif key == "PLpgSQL_stmt_if":
-            conditions = [value.get("cond")] + [
-                e.get("PLpgSQL_if_elsif", {}).get("cond") for e in value.get("elsif_list", [])
-            ]
-            yield from _walk(value, blocks, _guard(guard, conditions), owner)
-        else:
-            yield from _walk(value, blocks, guard, owner)
-
-
-def _branches(value: Any) -> bool:
-    """Whether a value of a PL/pgSQL tree can hold statements (a JSON object or array)."""
-    return isinstance(value, dict | list)
-
-
-def _handler(exception: dict[str, Any]) -> _Handler:
-    spec = exception.get("PLpgSQL_exception", {})
-    names = tuple(
-        str(c.get("PLpgSQL_condition", {}).get("condname", "")).lower()
-        for c in spec.get("conditions", [])
-    )
-    return _Handler(names, _raises(spec.get("action")))
-
-
-_ERROR_LEVEL = 21  # elog.h ERROR: `RAISE;` and `RAISE EXCEPTION`
-
-
-def _raises(node: Any) -> bool:
-    if isinstance(node, list):
-        return any(_raises(item) for item in node)
-    if not isinstance(node, dict):
-        return False
-    for key, value in node.items():
-        if key == "PLpgSQL_stmt_raise" and value.get("elog_level", _ERROR_LEVEL) >= _ERROR_LEVEL:
-            return True
-        if _raises(value):
-            return True
-    return False
-
-
-def _guard(guard: Guard, conditions: list[Any]) -> Guard:
-    """``guard`` with the strings of those of an IF's conditions that look an object up."""
-    looked_up = [found for c in conditions if (found := _lookup_strings(c)) is not None]
-    if not looked_up:
-        return guard
-    return frozenset().union(guard or (), *looked_up)
-
-
-def _lookup_strings(cond: Any) -> frozenset[str] | None:
-    """The string constants of an IF condition that looks an object up (`EXISTS (SELECT ...)`,
-    `to_regclass(...)`), as the catalog would hold the names they spell; None for another
-    condition."""
-    query = (cond or {}).get("PLpgSQL_expr", {}).get("query")
-    if not query:
-        return None
-    try:
-        tree = pgtree.sql_json(f"SELECT {query}")
-    except (ParseError, ValueError):
-        return None
-    if not _looks_up(tree):
-        return None
-    found: set[str] = set()
-    _string_constants(tree, found, False)
-    return frozenset(found)
-
-
-def _string_constants(node: Any, found: set[str], object_name: bool) -> None:
-    """Collect the string constants of a condition's tree; those given to a `to_reg...()`
-    function or cast to a `reg...` type are object names (`'public."Users"'` is `Users`)."""
-    if isinstance(node, list):
-        for item in node:
-            _string_constants(item, found, object_name)
-        return
-    if not isinstance(node, dict):
-        return
-    constant = node.get("A_Const")
-    if isinstance(constant, dict):
-        value = constant.get("sval", {}).get("sval")
-        if isinstance(value, str):
-            found.add(_catalog_name(value) if object_name else value)
-        return
-    if "FuncCall" in node:
-        object_name = _last_string(node["FuncCall"].get("funcname")).startswith("to_reg")
-    elif "TypeCast" in node:
-        type_names = node["TypeCast"].get("typeName", {}).get("names")
-        object_name = _last_string(type_names).startswith("reg")
-    for value in node.values():
-        if _branches(value):
-            _string_constants(value, found, object_name)
-
-
-def _last_string(names: Any) -> str:
-    strings = [n.get("String", {}).get("sval", "") for n in names or () if isinstance(n, dict)]
-    return str(strings[-1]).lower() if strings else ""
-
-
-def _catalog_name(text: str) -> str:
-    """The last name of a qualified name written as text (`'public.users'`, `'f(int)'`), as the
-    catalog holds it: folded to lower case unless double-quoted."""
-    name: list[str] = []
-    quoted, i = False, 0
-    while i < len(text):
-        char = text[i]
-        if char == '"' and quoted and text.startswith('"', i + 1):
-            name.append('"')  # a doubled quote inside quotes
-            i += 1
-        elif char == '"':
-            quoted = not quoted
-        elif quoted:
-            name.append(char)
-        elif char == ".":
-            name = []
-        elif char == "(":
-            break
-        elif not char.isspace():
-            name.append(char.lower())
-        i += 1
-    return "".join(name)
-
-
-def _looks_up(node: Any) -> bool:
-    if isinstance(node, list):
-        return any(_looks_up(item) for item in node)
-    if not isinstance(node, dict):
-        return False
-    sublink = node.get("SubLink")
-    if isinstance(sublink, dict) and sublink.get("subLinkType") == "EXISTS_SUBLINK":
-        return True
-    call = node.get("FuncCall")
-    if isinstance(call, dict):
-        names = call.get("funcname") or [{}]
-        last = names[-1].get("String", {}).get("sval", "")
-        if str(last).lower().startswith("to_reg"):
-            return True
-    return any(_looks_up(value) for value in node.values())
-
-
 class _DoBlock:
     """The statements of one DO body, placed back into the text around the DO."""
 
@@ -1434,7 +1222,7 @@ class _DoBlock:
         stmt: _Stmt,
         body: str,
         body_at: int | None,
-        outer: tuple[_Block, ...],
+        outer: tuple[plpgsql.Block, ...],
         owner: int,
         memo: _Memo,
         where: _Where,
@@ -1444,19 +1232,19 @@ class _DoBlock:
         self.lines = TextIndex(body)
 
     def inner_findings(
-        self, execsql: dict[str, Any], blocks: tuple[_Block, ...], guard: Guard
+        self, execsql: dict[str, Any], blocks: tuple[plpgsql.Block, ...], guard: plpgsql.Guard
     ) -> Iterator[_Finding]:
         query = (execsql.get("sqlstmt") or {}).get("PLpgSQL_expr", {}).get("query")
         if not query:
             return
         place = self._place(query, int(execsql.get("lineno") or 1))
         for finding in self._query_findings(query, blocks, guard):
-            if finding.errors and all(_caught(code, blocks) for code in finding.errors):
+            if finding.errors and all(plpgsql.caught(code, blocks) for code in finding.errors):
                 continue
             yield self._placed(finding, place, blocks)
 
     def _query_findings(
-        self, query: str, blocks: tuple[_Block, ...], guard: Guard
+        self, query: str, blocks: tuple[plpgsql.Block, ...], guard: plpgsql.Guard
     ) -> Iterator[_Finding]:
         if guard is None and query in self.memo:  # checked before: a fix wrapped it in this DO
             yield from _resolved(_remembered(self.memo, query, 0), self.where)
@@ -1489,9 +1277,11 @@ class _DoBlock:
             found = self.body.find(query)
         return None if found < 0 else self.body_at + found
 
-    def _placed(self, finding: _Finding, place: int | None, blocks: tuple[_Block, ...]) -> _Finding:
+    def _placed(
+        self, finding: _Finding, place: int | None, blocks: tuple[plpgsql.Block, ...]
+    ) -> _Finding:
         local = [b for b in blocks if b.owner == self.owner]
-        missing = [c for c in sorted(finding.errors) if c and not _caught(c, blocks)]
+        missing = [c for c in sorted(finding.errors) if c and not plpgsql.caught(c, blocks)]
         names = [_NAME_OF.get(c, c) for c in missing]
         caught = list(dict.fromkeys(n for b in local for n in b.names()))
         note, remedy = finding.note, finding.remedy
@@ -1531,7 +1321,7 @@ class _DoBlock:
             remedy=remedy,
         )
 
-    def _extend_handler(self, names: list[str], local: list[_Block]) -> Fix | None:
+    def _extend_handler(self, names: list[str], local: list[plpgsql.Block]) -> Fix | None:
         """Add the missing conditions to the DO's only handler: `WHEN a` -> `WHEN a OR b`."""
         if self.body_at is None or len(local) != 1 or not local[0].handlers:
             return None
