@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import inspect
-import json
 import logging
 import os
 import sys
 import threading
 from collections.abc import Generator
 from pathlib import Path
-from typing import Any, BinaryIO, ClassVar, NoReturn
+from typing import Any, ClassVar, NoReturn
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcServerNotInitialized
@@ -129,23 +127,11 @@ class DrizzleProtocol(LanguageServerProtocol):
 
     def notify_text(self, method: str, params: list[bytes]) -> None:
         """Send a notification whose params are JSON text already, in pieces (see
-        convert.DiagnosticsText): over stdio written as they are (``transport``), else joined.
-
-        Framed as pygls frames its own messages (``_send_data``), minus the serialization.
-        """
+        convert.DiagnosticsText)."""
         if self.writer is None:
             return
-        pieces = [b'{"jsonrpc":"2.0","method":%s,"params":' % json.dumps(method).encode()]
-        pieces += params
-        pieces.append(b"}")
-        if self._include_headers:
-            length = sum(map(len, pieces))
-            pieces.insert(0, f"Content-Length: {length}\r\n\r\n".encode())
-        if isinstance(self.writer, transport.PipeWriter):
-            self.writer.write_pieces(pieces)
-            return
-        result = self.writer.write(b"".join(pieces))
-        if inspect.isawaitable(result):  # a websocket writer; stdio writes synchronously
+        result = transport.write_notification(self.writer, method, params, self._include_headers)
+        if result is not None:  # a websocket writer; stdio writes synchronously
             self._writes.add(task := asyncio.ensure_future(result))
             task.add_done_callback(self._writes.discard)
 
@@ -557,22 +543,10 @@ class _LogMessageHandler(logging.Handler):
             loop.call_soon_threadsafe(self.ls.window_log_message, params)
 
 
-def widen_pipe(stream: BinaryIO) -> None:
-    """Make room in the pipe to the editor for a whole publish of thousands of diagnostics
-    (~1 MB): with Linux's default 64 KB the server waits for the editor to read each 64 KB."""
-    try:
-        import fcntl
-
-        fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)
-    except (ImportError, AttributeError, OSError, ValueError):
-        pass  # not Linux, not a pipe, or above /proc/sys/fs/pipe-max-size: the default it is
-
-
 def main() -> NoReturn:
     """``drizzle-lsp`` / ``drizzle-lsp serve``: the language server over stdio."""
     freeze_memory()  # the modules' objects (lsprotocol's types: many) live as long as we do
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    widen_pipe(stdout)
     sys.stdout = sys.stderr  # a stray print must not corrupt the protocol stream
     level = os.environ.get("DRIZZLE_LSP_LOG", "INFO").upper()
     handler = _LogMessageHandler(server)

@@ -21,13 +21,14 @@ a traceback (pygls sends none of those answers, logs tracebacks and, for a long 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import logging
 import os
 import re
 import stat
 import threading
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any, BinaryIO, Protocol
 
 import cattrs
@@ -79,8 +80,38 @@ class PipeWriter:
             data = data[os.write(self._fd, data) :]
 
 
+def write_notification(
+    writer: Any, method: str, params: Sequence[bytes], headers: bool
+) -> Awaitable[Any] | None:
+    """Write a notification whose params are JSON text already, in pieces: to a
+    :class:`PipeWriter` as they are, to another writer joined. Framed as pygls frames its own
+    messages (``_send_data``), minus the serialization; returns what an asynchronous writer (a
+    websocket's) gives to await."""
+    pieces = [b'{"jsonrpc":"2.0","method":%s,"params":' % json.dumps(method).encode(), *params]
+    pieces.append(b"}")
+    if headers:
+        pieces.insert(0, f"Content-Length: {sum(map(len, pieces))}\r\n\r\n".encode())
+    if isinstance(writer, PipeWriter):
+        writer.write_pieces(pieces)
+        return None
+    result = writer.write(b"".join(pieces))
+    return result if inspect.isawaitable(result) else None
+
+
+def widen_pipe(stream: BinaryIO) -> None:
+    """Make room in the pipe to the editor for a whole publish of thousands of diagnostics
+    (~1 MB): with Linux's default 64 KB the server waits for the editor to read each 64 KB."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)
+    except (ImportError, AttributeError, OSError, ValueError):
+        pass  # not Linux, not a pipe, or above /proc/sys/fs/pipe-max-size: the default it is
+
+
 def serve_stdio(server: LanguageServer, stdin: BinaryIO, stdout: BinaryIO) -> None:
     """Run ``server`` over stdio until the client exits it or closes stdin."""
+    widen_pipe(stdout)
     server._stop_event = stop = threading.Event()
     piped = _own_pipe(stdin, stdout) and hasattr(os, "writev")
     server.protocol.set_writer(PipeWriter(stdout) if piped else StdoutWriter(stdout))
