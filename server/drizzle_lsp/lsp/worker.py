@@ -1,7 +1,7 @@
 """The analysis thread's side: a :class:`Snapshot` taken on the event loop goes in, a
 :class:`Result` comes out.
 
-The worker reads nothing of the server's state: what an analysis needs (the folder's settings,
+An analysis reads nothing of the server's state: what it needs (the folder's settings,
 its open buffers, the database rows read last) is copied into the snapshot, and the files on disk
 are read through a :class:`DiskCache` that the event loop invalidates as watchers report changes.
 """
