@@ -9,13 +9,13 @@ their rule. ``UPDATE_FIXTURES=1 pytest`` rewrites the expectations; review the d
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tomllib
 from pathlib import Path
 
 import pytest
+from folders import entries, write_folder
 
 from drizzle_lsp.core.diagnostics import Violation
 from drizzle_lsp.core.folder import MigrationFolder
@@ -135,14 +135,8 @@ def test_violations_come_in_file_and_position_order(case: Path) -> None:
 def test_order_holds_within_a_statement_chunk(tmp_path: Path) -> None:
     """Two statements without a breakpoint between them: S002 on each and S003 on the second
     come from different rules, in rule order, and are returned in position order."""
-    folder = tmp_path / "drizzle"
-    (folder / "meta").mkdir(parents=True)
-    entry = {"idx": 0, "version": "7", "when": 1, "tag": "0000_a", "breakpoints": True}
-    (folder / "meta" / "_journal.json").write_text(
-        json.dumps({"version": "7", "dialect": "postgresql", "entries": [entry]})
-    )
     sql = 'ALTER TABLE "a" ADD COLUMN "b" int;\nALTER TABLE "a" ADD COLUMN "c" int;\n'
-    (folder / "0000_a.sql").write_text(sql)
+    folder = write_folder(tmp_path / "drizzle", entries(("0000_a", 1)), {"0000_a.sql": sql})
     (target,) = discover([folder])
     found = analyze(load_target(target), Settings(), clock=lambda: DEFAULT_NOW)
     assert [v.code for v in found] == ["S002", "S003", "S002"]
