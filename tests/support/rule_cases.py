@@ -22,8 +22,10 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "rules"
 CASE_FILES = {"expected.txt", "case.toml", "fixed"}
 DEFAULT_NOW = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 TABLE_WHEN = 1_718_000_000_000  # the `when` of a table case's first migration
-TABLE_KEYS = {"pass", "fail", "fix", "before", "newline", "breakpoints", "now", "settings"}
-TABLE_KEYS |= {"unsafe-fixes"}
+TABLE_KEYS = {
+    *("pass", "fail", "fix", "before"),
+    *("newline", "breakpoints", "now", "settings", "unsafe-fixes"),
+}
 
 
 @dataclass
