@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from folders import entry, journal_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,18 +28,13 @@ PATH = Path("drizzle/meta/_journal.json")
 
 
 def _journal_text(entries: list[dict[str, Any]], indent: int | None, newline: str) -> str:
-    doc = {"version": "7", "dialect": "postgresql", "entries": entries}
-    if indent is None:
-        return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
-    return json.dumps(doc, indent=indent, ensure_ascii=False).replace("\n", newline) + newline
+    end = "" if indent is None else newline
+    return journal_text(entries, indent=indent, newline=newline, end=end)
 
 
 def _entries(whens: list[int], tags: list[str] | None = None) -> list[dict[str, Any]]:
     tags = tags or [f"{i:04d}_m{i}" for i in range(len(whens))]
-    return [
-        {"idx": i, "version": "7", "when": w, "tag": t, "breakpoints": True}
-        for i, (w, t) in enumerate(zip(whens, tags, strict=True))
-    ]
+    return [entry(i, t, w) for i, (w, t) in enumerate(zip(whens, tags, strict=True))]
 
 
 layouts = st.sampled_from([(2, "\n"), (4, "\r\n"), (None, "\n"), (1, "\n"), (3, "\r\n")])

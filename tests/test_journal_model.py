@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from folders import entries, journal_text
 
 from drizzle_lsp.core.journal import format_when, parse_journal
 from drizzle_lsp.core.text import Encoding, Position
@@ -14,12 +15,9 @@ NON_ASCII_TAGS = ["0000_café", "0001_☕_coffee", "0002_🎉_party", "0003_naï
 
 
 def _journal(tags: list[str], newline: str = "\n") -> str:
-    entries = [
-        {"idx": i, "version": "7", "when": 1_700_000_000_000 + i, "tag": t, "breakpoints": True}
-        for i, t in enumerate(tags)
-    ]
-    doc = {"version": "7", "dialect": "postgresql", "entries": entries}
-    return json.dumps(doc, indent=2, ensure_ascii=False).replace("\n", newline)
+    return journal_text(
+        entries(*((t, 1_700_000_000_000 + i) for i, t in enumerate(tags))), newline=newline
+    )
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])

@@ -1,33 +1,30 @@
 """Journal rules beyond the fixtures: the merge case end to end, J001's idempotency warning and
-alternative (with a stand-in S002), per-tag ignores, and the real-world corpus."""
+alternative, per-tag ignores, and the real-world corpus."""
 
 from __future__ import annotations
 
 import itertools
 import json
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from folders import NOW, entries, write_folder
 from shared import CORPUS, needs_corpus
 
-from drizzle_lsp.core.diagnostics import Applicability, Edit, Fix, Severity, Span, Violation
+from drizzle_lsp.core.diagnostics import Applicability, Violation
 from drizzle_lsp.core.fixes import fixable
 from drizzle_lsp.core.folder import (
     Layout,
     MigrationFolder,
-    SqlDocument,
     load_folder,
 )
 from drizzle_lsp.core.settings import S002Scope, Settings
 from drizzle_lsp.core.workspace import discover, load_target
-from drizzle_lsp.engine import analyze as analyze_module
 from drizzle_lsp.engine.analyze import analyze, fix_folder
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 MERGE_CASE = FIXTURES / "J001" / "late-branch-merge"
-NOW = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 AFTER_CORPUS = 1_795_737_600_000  # 2026-11-27T00:00:00Z, later than every corpus entry
 
 
@@ -44,18 +41,6 @@ def _load(root: Path) -> MigrationFolder:
 def _tags(folder: MigrationFolder) -> set[str]:
     assert folder.journal is not None
     return {e.tag for e in folder.journal.entries if e.tag is not None}
-
-
-def _write_journal(root: Path, entries: list[tuple[str, int | str]]) -> None:
-    journal = {
-        "version": "7",
-        "dialect": "postgresql",
-        "entries": [
-            {"idx": i, "version": "7", "when": when, "tag": tag, "breakpoints": True}
-            for i, (tag, when) in enumerate(entries)
-        ],
-    }
-    (root / "meta" / "_journal.json").write_text(json.dumps(journal, indent=2))
 
 
 def _assert_sound(journal_text: str, tags: set[str]) -> None:
@@ -103,38 +88,6 @@ def test_all_late_entries_share_one_fix(tmp_path: Path) -> None:
 DROP = 'DROP TABLE "channels";'
 
 
-def _fake_s002(with_fix: bool) -> Callable[..., list[Violation]]:
-    """A stand-in for S002, in place of the real one: flags `DROP TABLE "channels"` and fixes it
-    with IF EXISTS (or, ``with_fix=False``, cannot fix it)."""
-    real = analyze_module.lint_sql
-
-    def lint_sql(
-        document: SqlDocument, breakpoints: bool, codes: frozenset[str] = frozenset({"S002"})
-    ) -> list[Violation]:
-        found = [v for v in real(document, breakpoints, codes) if v.code != "S002"]
-        text = document.source.text if document.source else ""
-        at = text.find(DROP)
-        if "S002" not in codes or at < 0:
-            return found
-        insert = at + len("DROP TABLE")
-        fix = Fix("Add IF EXISTS", (Edit.insert(document.path, insert, " IF EXISTS"),))
-        found.append(
-            Violation(
-                "S002",
-                "non-idempotent-ddl",
-                Severity.WARNING,
-                "DROP TABLE without IF EXISTS fails when run twice",
-                document.path,
-                Span(at, at + len(DROP) - 1),
-                fix if with_fix else None,
-                tag=document.tag,
-            )
-        )
-        return found
-
-    return lint_sql
-
-
 @pytest.fixture
 def merge_with_bare_drop(tmp_path: Path) -> Path:
     root = _project(tmp_path)
@@ -142,10 +95,7 @@ def merge_with_bare_drop(tmp_path: Path) -> Path:
     return root
 
 
-def test_at_risk_scope_checks_only_the_late_migrations(
-    merge_with_bare_drop: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(analyze_module, "lint_sql", _fake_s002(with_fix=True))
+def test_at_risk_scope_checks_only_the_late_migrations(merge_with_bare_drop: Path) -> None:
     (merge_with_bare_drop / "0005_members.sql").write_text(DROP + "\n")  # not at risk
     settings = Settings(s002_scope=S002Scope.AT_RISK)
     found = analyze(_load(merge_with_bare_drop), settings, clock=lambda: NOW)
@@ -234,19 +184,19 @@ def test_corpus_orphan_appended_with_unsafe_fixes(tmp_path: Path) -> None:
 
 
 def test_a_tag_listed_twice_gets_one_guard_that_knows_both_entries(tmp_path: Path) -> None:
-    root = tmp_path / "drizzle"
-    (root / "meta").mkdir(parents=True)
-    (root / "0000_init.sql").write_text('CREATE TABLE "a" ("id" int);\n')
-    (root / "0001_a.sql").write_text('CREATE TABLE "a2" ("id" int);\n')
-    (root / "0002_b.sql").write_text('CREATE TABLE "b" ("id" int);\n')
-    _write_journal(
-        root,
-        [
+    root = write_folder(
+        tmp_path / "drizzle",
+        entries(
             ("0000_init", NOW - 3000),
             ("0001_a", NOW - 1000),
             ("0002_b", NOW - 2000),
             ("0002_b", NOW - 1500),
-        ],
+        ),
+        {
+            "0000_init.sql": 'CREATE TABLE "a" ("id" int);\n',
+            "0001_a.sql": 'CREATE TABLE "a2" ("id" int);\n',
+            "0002_b.sql": 'CREATE TABLE "b" ("id" int);\n',
+        },
     )
     outcome = fix_folder(_load(root), Settings(), clock=lambda: NOW, unsafe=True)
     guarded = outcome.changed[root / "0002_b.sql"]
@@ -257,20 +207,19 @@ def test_a_tag_listed_twice_gets_one_guard_that_knows_both_entries(tmp_path: Pat
 def test_a_redated_entry_without_a_when_is_not_guarded_and_the_fix_is_unsafe(
     tmp_path: Path,
 ) -> None:
-    root = tmp_path / "drizzle"
-    (root / "meta").mkdir(parents=True)
-    for tag in ("0000_a", "0001_b", "0002_c", "0003_d"):
-        (root / f"{tag}.sql").write_text(f'CREATE TABLE "{tag}" ("id" int);\n')
-    (root / "0004_e.sql").write_text('CREATE TABLE "0003_d" ("id" int);\n')  # 0003's text too
-    _write_journal(
-        root,
-        [
+    tags = ("0000_a", "0001_b", "0002_c", "0003_d")
+    sql = {f"{tag}.sql": f'CREATE TABLE "{tag}" ("id" int);\n' for tag in tags}
+    sql["0004_e.sql"] = 'CREATE TABLE "0003_d" ("id" int);\n'  # 0003's text too
+    root = write_folder(
+        tmp_path / "drizzle",
+        entries(
             ("0000_a", NOW - 3000),
             ("0001_b", NOW - 1000),
             ("0002_c", NOW - 2000),
             ("0003_d", "soon"),  # not a number: J006's, and nothing to know the entry by
             ("0004_e", NOW - 500),
-        ],
+        ),
+        sql,
     )
     late = [v for v in analyze(_load(root), Settings(), clock=lambda: NOW) if v.code == "J001"]
     fix = late[0].fix
@@ -281,11 +230,7 @@ def test_a_redated_entry_without_a_when_is_not_guarded_and_the_fix_is_unsafe(
 
 @pytest.mark.parametrize("when", ["9007199254740993", "-9007199254740993", "9" * 5000])
 def test_a_when_beyond_javascripts_exact_integers_is_j006(tmp_path: Path, when: str) -> None:
-    root = tmp_path / "drizzle"
-    (root / "meta").mkdir(parents=True)
-    (root / "0000_a.sql").write_text("SELECT 1;\n")
-    (root / "0001_b.sql").write_text("SELECT 2;\n")
-    _write_journal(root, [("0000_a", 1), ("0001_b", NOW - 1000)])
+    root = write_folder(tmp_path / "drizzle", entries(("0000_a", 1), ("0001_b", NOW - 1000)))
     journal = root / "meta" / "_journal.json"
     journal.write_text(journal.read_text().replace('"when": 1,', f'"when": {when},'))
     found = analyze(_load(root), Settings(), clock=lambda: NOW)
@@ -294,10 +239,7 @@ def test_a_when_beyond_javascripts_exact_integers_is_j006(tmp_path: Path, when: 
 
 
 def test_a_journal_nested_deeper_than_pythons_recursion_is_read(tmp_path: Path) -> None:
-    root = tmp_path / "drizzle"
-    (root / "meta").mkdir(parents=True)
-    (root / "0000_a.sql").write_text("SELECT 1;\n")
-    _write_journal(root, [("0000_a", NOW - 1000)])
+    root = write_folder(tmp_path / "drizzle", entries(("0000_a", NOW - 1000)))
     journal = root / "meta" / "_journal.json"
     deep = "[" * 5000 + "]" * 5000
     journal.write_text(
@@ -307,9 +249,7 @@ def test_a_journal_nested_deeper_than_pythons_recursion_is_read(tmp_path: Path) 
 
 
 def test_a_tag_with_a_lone_surrogate_is_j006(tmp_path: Path) -> None:
-    root = tmp_path / "drizzle"
-    (root / "meta").mkdir(parents=True)
-    _write_journal(root, [("0000_a", NOW - 1000)])
+    root = write_folder(tmp_path / "drizzle", entries(("0000_a", NOW - 1000)), {})
     journal = root / "meta" / "_journal.json"
     journal.write_text(journal.read_text().replace('"0000_a"', '"0000_a\\ud800"'))
     found = analyze(_load(root), Settings(), clock=lambda: NOW)

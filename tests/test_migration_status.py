@@ -7,10 +7,10 @@ down with hand-made rows, no database needed.
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
 import pytest
+from folders import entries, journal_text
 
 from drizzle_lsp.core.database import (
     AppliedRow,
@@ -30,16 +30,8 @@ from drizzle_lsp.core.migration import drizzle_hash
 TEXTS = {"0000_a": "CREATE TABLE a (id int);", "0001_b": "ALTER TABLE a ADD x int;"}
 
 
-def journal(*entries: tuple[str, int]):
-    data = {
-        "version": "7",
-        "dialect": "postgresql",
-        "entries": [
-            {"idx": i, "version": "7", "when": when, "tag": tag, "breakpoints": True}
-            for i, (tag, when) in enumerate(entries)
-        ],
-    }
-    return parse_journal(json.dumps(data, indent=2))
+def journal(*tagged: tuple[str, int]):
+    return parse_journal(journal_text(entries(*tagged)))
 
 
 def row(ident: int, tag: str, when: int | None, texts: dict[str, str] = TEXTS) -> AppliedRow:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import tomllib
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -38,12 +38,13 @@ from pathlib import Path
 import psycopg
 import pytest
 from psycopg import conninfo, errors, sql
+from rule_cases import FIXTURES, Case, all_cases
+from shared import unavailable
 
 from drizzle_lsp.core.diagnostics import Applicability, Fix, Violation
 from drizzle_lsp.core.fixes import apply_edits, compatible_fixes
 from drizzle_lsp.core.folder import MigrationFolder
 from drizzle_lsp.core.migration import BREAKPOINT, MigrationFile, Statement
-from drizzle_lsp.core.settings import settings_from_mapping
 from drizzle_lsp.core.workspace import discover, load_target
 from drizzle_lsp.engine.analyze import analyze
 from drizzle_lsp.rules import non_idempotent_ddl
@@ -51,7 +52,6 @@ from drizzle_lsp.rules._api import SqlContext
 
 pytestmark = pytest.mark.postgres
 
-FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 HOW = (
     "start one with `docker run -d -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust postgres:16` "
@@ -65,7 +65,7 @@ _counter = itertools.count()
 class Target:
     """A flagged statement of a fixture case, with what it needs run before it."""
 
-    case: Path
+    case: str  # <CODE>/<case>
     file: str
     line: int
     setup: tuple[str, ...]
@@ -73,10 +73,11 @@ class Target:
     violations: tuple[Violation, ...]
     before: tuple[str, ...]  # the statements of its file before it (the end of ``setup``)
     after: tuple[str, ...]  # and after it
+    fixed: str | None  # its file as `check --fix` writes it in the case, if it changes
 
     @property
     def id(self) -> str:
-        return f"{self.case.parent.name}/{self.case.name}/{self.file}:{self.line}"
+        return f"{self.case}/{self.file}:{self.line}"
 
     @property
     def fixable(self) -> bool:
@@ -97,39 +98,42 @@ def _ordered_documents(folder: MigrationFolder) -> list[Path]:
 
 
 def _targets() -> Iterator[Target]:
-    for case in sorted(p for p in FIXTURES.glob("*/*") if p.is_dir()):
-        config = case / "case.toml"
-        data = tomllib.loads(config.read_text()) if config.exists() else {}
-        settings = settings_from_mapping(data.get("settings", {}))
-        for target in discover([case]):
-            folder = load_target(target)
-            found = [v for v in analyze(folder, settings) if v.code == "S002"]
-            done: list[str] = []  # statements of earlier files, then of this one
-            for path in _ordered_documents(folder):
-                migration = folder.sql[path].migration
-                if migration is None:
-                    continue
-                texts = [_run_text(s, migration.text) for s in migration.statements]
-                for k, statement in enumerate(migration.statements):
-                    mine = tuple(
-                        v
-                        for v in found
-                        if v.path == path and migration.statement_at(v.span.start) == statement
+    for case in all_cases():
+        with tempfile.TemporaryDirectory() as scratch:
+            yield from _case_targets(case, case.build(Path(scratch)))
+
+
+def _case_targets(case: Case, project: Path) -> Iterator[Target]:
+    fixed = case.read_fixed()
+    for target in discover([project]):
+        folder = load_target(target)
+        found = [v for v in analyze(folder, case.settings) if v.code == "S002"]
+        done: list[str] = []  # statements of earlier files, then of this one
+        for path in _ordered_documents(folder):
+            migration = folder.sql[path].migration
+            if migration is None:
+                continue
+            texts = [_run_text(s, migration.text) for s in migration.statements]
+            rel = path.relative_to(project).as_posix()
+            for k, statement in enumerate(migration.statements):
+                mine = tuple(
+                    v
+                    for v in found
+                    if v.path == path and migration.statement_at(v.span.start) == statement
+                )
+                if mine:
+                    yield Target(
+                        case.id,
+                        rel,
+                        migration.index.line_of(statement.span.start) + 1,
+                        tuple(done),
+                        texts[k],
+                        mine,
+                        tuple(texts[:k]),
+                        tuple(texts[k + 1 :]),
+                        fixed.get(rel),
                     )
-                    if mine:
-                        line = migration.index.line_of(statement.span.start) + 1
-                        rel = path.relative_to(case).as_posix()
-                        yield Target(
-                            case,
-                            rel,
-                            line,
-                            tuple(done),
-                            texts[k],
-                            mine,
-                            tuple(texts[:k]),
-                            tuple(texts[k + 1 :]),
-                        )
-                    done.append(texts[k])
+                done.append(texts[k])
 
 
 TARGETS = list(_targets())
@@ -193,10 +197,7 @@ _why: list[str] = []
 def server() -> str:
     url = _server()
     if url is None:
-        message = f"no PostgreSQL ({_why[0].strip()}); {HOW}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(f"no PostgreSQL ({_why[0].strip()}); {HOW}")
     return url
 
 
@@ -326,12 +327,11 @@ def test_fixed_statement_runs_twice(
     assert fixed != target.written
     left = [v for v in remaining(target, fixed) if SQLSTATE.search(v.message)]
     assert not left, f"still not idempotent after its fixes: {[v.message for v in left]}"
-    fixed_file = target.case / "fixed" / target.file
-    if fixed_file.exists() and all(
+    if target.fixed is not None and all(
         v.fix is None or v.fix.applicability is Applicability.SAFE for v in target.violations
     ):
         # what the PostgreSQL check runs is what `check --fix` wrote in the fixture
-        assert fixed.replace("\r\n", "\n") in fixed_file.read_bytes().decode().replace("\r\n", "\n")
+        assert fixed.replace("\r\n", "\n") in target.fixed.replace("\r\n", "\n")
     with isolated(target, server, shared) as conn:
         _setup(conn, target)
         for run in ("first", "second"):
@@ -375,7 +375,7 @@ def test_alternative_fix_runs_twice(
                 pytest.fail(f"{run} run of {alternative.title!r} failed: {error}\n{fixed}")
 
 
-PAIRS_CASE = FIXTURES / "S002" / "ok-drop-then-create"
+PAIRS_CASE = FIXTURES / "S002" / "ok-drop-then-create"  # a case folder: two folders
 
 
 @pytest.mark.parametrize(

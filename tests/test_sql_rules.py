@@ -1,6 +1,6 @@
 """S001/S002/S003 in detail: exact ranges, fixes as text, and how DO-block handlers are judged.
 
-The fixture cases (tests/fixtures/rules/S00*) show what users see; these tests pin what the
+The fixture cases (tests/fixtures/rules/S00*.toml) show what users see; these tests pin what the
 fixture output cannot show: where each range ends, and the exception-handler semantics.
 """
 

@@ -10,7 +10,8 @@ import types
 from pathlib import Path
 
 import pytest
-from cli_helpers import DAY, NOW, entry, make_folder, run_process
+from cli_helpers import run_process
+from folders import DAY, NOW, entry, write_folder
 
 from drizzle_lsp import __version__
 from drizzle_lsp.cli import app as cli
@@ -137,7 +138,7 @@ def test_serve_without_a_module_it_needs(run, monkeypatch: pytest.MonkeyPatch) -
 def test_an_unexpected_error_is_one_line(
     run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    make_folder(tmp_path / "drizzle", [entry(0, "0000_a", NOW - DAY)])
+    write_folder(tmp_path / "drizzle", [entry(0, "0000_a", NOW - DAY)])
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("rule exploded")
@@ -163,8 +164,8 @@ def test_python_m_drizzle_lsp_version(tmp_path: Path) -> None:
 
 
 def test_process_exit_codes(tmp_path: Path) -> None:
-    make_folder(tmp_path / "ok", [entry(0, "0000_a", NOW - DAY)])
-    make_folder(tmp_path / "bad", [entry(0, "0000_a", NOW - DAY)], {})
+    write_folder(tmp_path / "ok", [entry(0, "0000_a", NOW - DAY)])
+    write_folder(tmp_path / "bad", [entry(0, "0000_a", NOW - DAY)], {})
     assert run_process("check", "ok", cwd=tmp_path).code == 0
     found = run_process("check", "bad", cwd=tmp_path)
     assert found.code == 1
@@ -179,19 +180,19 @@ def test_process_exit_codes(tmp_path: Path) -> None:
 
 
 def test_process_json_is_parseable_when_piped(tmp_path: Path) -> None:
-    make_folder(tmp_path / "drizzle", [entry(0, "0000_a", NOW - DAY)], {})
+    write_folder(tmp_path / "drizzle", [entry(0, "0000_a", NOW - DAY)], {})
     result = run_process("check", "--format", "json", cwd=tmp_path)
     assert [d["code"] for d in json.loads(result.out)] == ["J002"]
 
 
 def test_process_text_has_no_colors_when_piped(tmp_path: Path) -> None:
-    make_folder(tmp_path / "drizzle", [entry(0, "0000_a", NOW - DAY)], {})
+    write_folder(tmp_path / "drizzle", [entry(0, "0000_a", NOW - DAY)], {})
     assert "\x1b[" not in run_process("check", cwd=tmp_path).out
 
 
 def test_process_closed_pipe_is_quiet(tmp_path: Path) -> None:
     entries = [entry(i, f"{i:04d}_a", NOW - DAY + i) for i in range(3000)]
-    make_folder(tmp_path / "drizzle", entries, {})
+    write_folder(tmp_path / "drizzle", entries, {})
     done = subprocess.run(
         f"{sys.executable} -m drizzle_lsp check | head -c 10",
         shell=True,

@@ -5,15 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cli_helpers import DAY, NOW, entry, make_folder, run_process
+from cli_helpers import run_process
 from fake_postgres import FakePostgres
+from folders import DAY, NOW, entry, write_folder
 
 SECRETS = {"DRIZZLE_TEST_SECRET": "hunter2", "PGPASSWORD": "pg-secret"}
 
 
 def project(tmp_path: Path, fake: FakePostgres, file: str = "drizzle-lsp.toml") -> Path:
     root = tmp_path / "project"
-    make_folder(root / "drizzle", [entry(0, "0000_a", NOW - DAY)])
+    write_folder(root / "drizzle", [entry(0, "0000_a", NOW - DAY)])
     url = f"postgresql://app:${{env:DRIZZLE_TEST_SECRET}}@127.0.0.1:{fake.port}/app"
     table = "[tool.drizzle-lsp]\n" if file == "pyproject.toml" else ""
     (root / file).write_text(f'{table}database-url = "{url}"\n', "utf-8")

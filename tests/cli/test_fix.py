@@ -1,8 +1,9 @@
 """``check --fix``: fixes are applied by the core, written atomically, and reported.
 
-The fixes come from the test-double rules (J004 renumbers an ``idx``, J005 re-stamps a future
-``when`` (unsafe), S002 adds ``IF NOT EXISTS``); what is tested is the command's part: which fixes
-it asks for, how it writes them (BOM, CRLF, all or nothing) and what it says.
+The folders trigger real rules that carry fixes: J004 renumbers the ``idx`` values, J005
+re-stamps a future ``when`` (unsafe), S002 adds ``IF NOT EXISTS``. What is tested is the
+command's part: which fixes it asks for, how it writes them (BOM, CRLF, all or nothing) and what
+it says.
 """
 
 from __future__ import annotations
@@ -12,18 +13,17 @@ import stat
 from pathlib import Path
 
 import pytest
-from cli_helpers import DAY, NOW, entry, make_folder
+from folders import DAY, NOW, entry, write_folder
 
 from drizzle_lsp.cli import check as cli_check
 from drizzle_lsp.core import source
 from drizzle_lsp.core.source import BOM, SourceError, SourceText, write_source, write_sources
 
-pytestmark = pytest.mark.usefixtures("fixing_rules")
-
 
 def _project(root: Path, newline: str = "\n", bom: bool = False) -> Path:
-    """Two safe fixes in the journal (idx 5 and 7), one in 0000_init.sql, and J002 (no fix)."""
-    folder = make_folder(
+    """J004 twice in the journal (``idx`` 5 and 7, one safe fix renumbers both), S002 in
+    0000_init.sql (safe fix), and J002 for 0002_gone.sql (no fix)."""
+    folder = write_folder(
         root / "drizzle",
         [
             entry(0, "0000_init", NOW - 3 * DAY),
@@ -109,6 +109,12 @@ def test_without_fix_nothing_is_written(run, tmp_path: Path) -> None:
     folder = _project(tmp_path)
     before = _tree(folder)
     result = run("check", cwd=tmp_path)
+    assert [line.split()[1] for line in result.out.splitlines()[:-1]] == [
+        "S002",
+        "J004",
+        "J004",
+        "J002",
+    ]
     assert result.out.splitlines()[-1] == "Found 4 problems (3 fixable with --fix)."
     assert _tree(folder) == before
 
@@ -123,7 +129,7 @@ def test_fix_only_in_the_named_file(run, tmp_path: Path) -> None:
 
 
 def _future_project(root: Path) -> Path:
-    return make_folder(
+    return write_folder(
         root / "drizzle",
         [entry(0, "0000_init", NOW - DAY), entry(1, "0001_next", NOW + 30 * DAY)],
     )
@@ -211,7 +217,7 @@ def test_fix_does_not_overwrite_an_edit_made_while_it_ran(
 ) -> None:
     """Someone saves a migration between the read and the write: nothing is replaced, and the
     error says which file changed."""
-    folder = make_folder(
+    folder = write_folder(
         tmp_path / "drizzle",
         [entry(0, "0000_a", NOW - 2 * DAY), entry(1, "0001_b", NOW - DAY)],
         {"0000_a.sql": 'CREATE TABLE "a" (x int);\n', "0001_b.sql": 'CREATE TABLE "b" (x int);\n'},

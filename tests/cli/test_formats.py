@@ -9,24 +9,27 @@ from typing import Any
 
 import jsonschema
 import pytest
-from cli_helpers import NOW, entry, make_folder
+from folders import NOW, entry, write_folder
 
 from drizzle_lsp.docs import docs_url
 from drizzle_lsp.output.github import _data, _property
 from drizzle_lsp.output.report import Report
 from drizzle_lsp.rules import ALL_RULES
 
-pytestmark = pytest.mark.usefixtures("fixing_rules")
-
 ROCKET_SQL = "SELECT '🚀'; CREATE TABLE t (id int);\n"
+S002_MESSAGE = (
+    "`CREATE TABLE t` fails when this migration runs again: the relation already exists "
+    "(duplicate_table, 42P07). Write `CREATE TABLE IF NOT EXISTS`."
+)
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """``drizzle/``: a missing file (J002, no fix) and a CREATE TABLE after an emoji (S002 double,
-    safe fix). Only those two rules are selected: S003 would see two statements in one chunk."""
+    """``drizzle/``: a missing file (J002, no fix) and a CREATE TABLE after an emoji (S002, safe
+    fix: add IF NOT EXISTS). Only those two rules are selected: S003 would see two statements in
+    one chunk."""
     (tmp_path / "drizzle-lsp.toml").write_text('select = ["J002", "S002"]\n')
-    make_folder(
+    write_folder(
         tmp_path / "drizzle",
         [entry(0, "0000_init", NOW - 2000), entry(1, "0001_gone", NOW - 1000)],
         {"0000_init.sql": ROCKET_SQL},
@@ -38,8 +41,7 @@ def test_text_lines_are_ruff_style_with_1_based_character_columns(run, project: 
     result = run("check", cwd=project)
     assert result.code == 1
     assert result.out == (
-        "drizzle/0000_init.sql:1:13: S002 [non-idempotent-ddl] CREATE TABLE fails when run "
-        "twice: add IF NOT EXISTS\n"
+        f"drizzle/0000_init.sql:1:13: S002 [non-idempotent-ddl] {S002_MESSAGE}\n"
         "drizzle/meta/_journal.json:16:14: J002 [missing-sql-file] `0001_gone.sql` does not "
         "exist: the migrator throws before running any migration. Restore the file or remove "
         "this entry.\n"
@@ -57,7 +59,7 @@ def test_text_paths_outside_the_working_directory_are_absolute(
 
 
 def test_text_clean_run(run, tmp_path: Path) -> None:
-    make_folder(tmp_path / "drizzle", [entry(0, "0000_init", NOW - 1000)])
+    write_folder(tmp_path / "drizzle", [entry(0, "0000_init", NOW - 1000)])
     result = run("check", cwd=tmp_path)
     assert (result.code, result.out, result.err) == (0, "All checks passed!\n", "")
 
@@ -71,11 +73,11 @@ def test_json_is_one_array_with_lsp_ranges(run, project: Path) -> None:
             "code": "S002",
             "name": "non-idempotent-ddl",
             "severity": "warning",
-            "message": "CREATE TABLE fails when run twice: add IF NOT EXISTS",
+            "message": S002_MESSAGE,
             # UTF-16: the emoji before the statement counts twice
-            "range": {"start": {"line": 0, "character": 13}, "end": {"line": 0, "character": 36}},
+            "range": {"start": {"line": 0, "character": 13}, "end": {"line": 0, "character": 27}},
             "fix": {
-                "title": "Add IF NOT EXISTS",
+                "title": "Use CREATE TABLE IF NOT EXISTS",
                 "applicability": "safe",
                 "edits": [
                     {
@@ -107,7 +109,7 @@ def test_json_is_one_array_with_lsp_ranges(run, project: Path) -> None:
 
 
 def test_json_when_clean_is_an_empty_array(run, tmp_path: Path) -> None:
-    make_folder(tmp_path / "drizzle", [entry(0, "0000_init", NOW - 1000)])
+    write_folder(tmp_path / "drizzle", [entry(0, "0000_init", NOW - 1000)])
     result = run("check", "--format", "json", cwd=tmp_path)
     assert (result.code, result.json()) == (0, [])
 
@@ -116,8 +118,8 @@ def test_github_annotations(run, project: Path) -> None:
     result = run("check", "--format", "github", cwd=project)
     assert result.code == 1
     assert result.out.splitlines() == [
-        "::warning file=drizzle/0000_init.sql,line=1,col=13,endLine=1,endColumn=36,"
-        "title=S002 non-idempotent-ddl::CREATE TABLE fails when run twice: add IF NOT EXISTS",
+        "::warning file=drizzle/0000_init.sql,line=1,col=13,endLine=1,endColumn=27,"
+        f"title=S002 non-idempotent-ddl::{S002_MESSAGE}",
         "::error file=drizzle/meta/_journal.json,line=16,col=14,endLine=16,endColumn=25,"
         "title=J002 missing-sql-file::`0001_gone.sql` does not exist: the migrator throws "
         "before running any migration. Restore the file or remove this entry.",
@@ -168,7 +170,7 @@ def test_sarif_is_valid_against_the_official_schema(run, project: Path) -> None:
         "uri": "drizzle/0000_init.sql",
         "uriBaseId": "%SRCROOT%",
     }
-    assert location["region"] == {"startLine": 1, "startColumn": 13, "endLine": 1, "endColumn": 36}
+    assert location["region"] == {"startLine": 1, "startColumn": 13, "endLine": 1, "endColumn": 27}
     assert run_["originalUriBaseIds"]["%SRCROOT%"]["uri"] == project.as_uri() + "/"
     (fix,) = s002["fixes"]
     (change,) = fix["artifactChanges"]
@@ -184,7 +186,7 @@ def test_sarif_is_valid_against_the_official_schema(run, project: Path) -> None:
 def test_sarif_when_clean_and_outside_the_working_directory(
     run, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    make_folder(tmp_path / "my drizzle", [entry(0, "0000_init", NOW - 1000)], {})
+    write_folder(tmp_path / "my drizzle", [entry(0, "0000_init", NOW - 1000)], {})
     clean = run("check", "--format", "sarif", cwd=tmp_path)
     assert clean.code == 1  # the missing file
     _validate_sarif(clean.json())

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_helpers import DAY, NOW, entry, journal_text, make_folder
+from folders import DAY, NOW, entry, journal_text, write_folder
 
 from drizzle_lsp.cli import check as cli_check
 
@@ -22,7 +22,7 @@ def test_missing_path_is_an_error(run, tmp_path: Path) -> None:
 
 
 def test_missing_path_among_good_ones(run, tmp_path: Path) -> None:
-    make_folder(tmp_path / "drizzle", [entry(0, "0000_a", NOW - DAY)])
+    write_folder(tmp_path / "drizzle", [entry(0, "0000_a", NOW - DAY)])
     result = run("check", "drizzle", "nope", cwd=tmp_path)
     assert (result.code, result.out) == (2, "")
 
@@ -45,7 +45,7 @@ def test_a_file_outside_any_folder_that_is_not_sql(run, tmp_path: Path) -> None:
 
 
 def test_entry_whose_file_is_gone(run, tmp_path: Path) -> None:
-    make_folder(
+    write_folder(
         tmp_path / "drizzle", [entry(0, "0000_a", NOW - DAY)], {"0001_other.sql": "SELECT 1;"}
     )
     result = run("check", "--select", "J002", cwd=tmp_path)
@@ -54,7 +54,7 @@ def test_entry_whose_file_is_gone(run, tmp_path: Path) -> None:
 
 
 def test_non_utf8_sql_file_is_reported_at_1_1(run, tmp_path: Path) -> None:
-    make_folder(
+    write_folder(
         tmp_path / "drizzle",
         [entry(0, "0000_latin1", NOW - DAY)],
         {"0000_latin1.sql": "INSERT INTO t VALUES ('caf\xe9');\n".encode("latin-1")},
@@ -72,7 +72,7 @@ def test_non_utf8_sql_file_is_reported_at_1_1(run, tmp_path: Path) -> None:
 
 
 def test_non_utf8_journal(run, tmp_path: Path) -> None:
-    folder = make_folder(tmp_path / "drizzle", [entry(0, "0000_a", NOW - DAY)])
+    folder = write_folder(tmp_path / "drizzle", [entry(0, "0000_a", NOW - DAY)])
     journal = folder / "meta" / "_journal.json"
     journal.write_bytes(journal.read_bytes().replace(b'"7"', b'"\xff"', 1))
     result = run("check", "--format", "json", cwd=tmp_path)
@@ -86,7 +86,7 @@ def test_non_utf8_journal(run, tmp_path: Path) -> None:
 
 
 def test_unreadable_sql_file(run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    folder = make_folder(tmp_path / "drizzle", [entry(0, "0000_a", NOW - DAY)])
+    folder = write_folder(tmp_path / "drizzle", [entry(0, "0000_a", NOW - DAY)])
     locked = folder / "0000_a.sql"
     open_file = Path.open
 
@@ -116,7 +116,7 @@ BROKEN_JOURNALS = {
 
 @pytest.mark.parametrize("case", BROKEN_JOURNALS)
 def test_broken_journal(run, tmp_path: Path, case: str) -> None:
-    folder = make_folder(tmp_path / "drizzle", [entry(0, "0000_a", NOW - DAY)])
+    folder = write_folder(tmp_path / "drizzle", [entry(0, "0000_a", NOW - DAY)])
     (folder / "meta" / "_journal.json").write_text(BROKEN_JOURNALS[case])
     result = run("check", "--format", "json", cwd=tmp_path)
     assert result.err == ""
@@ -125,9 +125,7 @@ def test_broken_journal(run, tmp_path: Path, case: str) -> None:
     assert any(d["code"] == "J006" for d in found), found
 
 
-def test_explicit_sql_file_outside_any_folder_gets_sql_rules(
-    run, tmp_path: Path, fixing_rules: None
-) -> None:
+def test_explicit_sql_file_outside_any_folder_gets_sql_rules(run, tmp_path: Path) -> None:
     (tmp_path / "scripts").mkdir()
     (tmp_path / "scripts" / "seed.sql").write_text("CREATE TABLE t (id int);\n")
     result = run("check", "scripts/seed.sql", cwd=tmp_path)
@@ -137,17 +135,15 @@ def test_explicit_sql_file_outside_any_folder_gets_sql_rules(
     assert run("check", "scripts", cwd=tmp_path).code == 0
 
 
-def test_tree_search_skips_node_modules_git_and_hidden(
-    run, tmp_path: Path, fixing_rules: None
-) -> None:
+def test_tree_search_skips_node_modules_git_and_hidden(run, tmp_path: Path) -> None:
     bad = {"0000_a.sql": "CREATE TABLE t (id int);\n"}
     for where in ("app/drizzle", "node_modules/pkg/drizzle", ".git/x", ".cache/drizzle"):
-        make_folder(tmp_path / where, [entry(0, "0000_a", NOW - DAY)], bad)
+        write_folder(tmp_path / where, [entry(0, "0000_a", NOW - DAY)], bad)
     result = run("check", "--format", "json", cwd=tmp_path)
     assert [d["path"] for d in result.json()] == ["app/drizzle/0000_a.sql"]
 
 
-def test_v1_layout_gets_sql_rules(run, tmp_path: Path, fixing_rules: None) -> None:
+def test_v1_layout_gets_sql_rules(run, tmp_path: Path) -> None:
     migration = tmp_path / "drizzle" / "20250508083758_setup"
     migration.mkdir(parents=True)
     (migration / "migration.sql").write_text("CREATE TABLE t (id int);\n")
@@ -155,10 +151,8 @@ def test_v1_layout_gets_sql_rules(run, tmp_path: Path, fixing_rules: None) -> No
     assert result.out.startswith("drizzle/20250508083758_setup/migration.sql:1:1: S002 ")
 
 
-def test_naming_the_journal_reports_only_the_journal(
-    run, tmp_path: Path, fixing_rules: None
-) -> None:
-    make_folder(
+def test_naming_the_journal_reports_only_the_journal(run, tmp_path: Path) -> None:
+    write_folder(
         tmp_path / "drizzle",
         [entry(0, "0000_a", NOW - DAY), entry(1, "0001_gone", NOW)],
         {"0000_a.sql": "CREATE TABLE t (id int);\n"},
@@ -168,7 +162,7 @@ def test_naming_the_journal_reports_only_the_journal(
 
 
 def test_several_paths_to_one_folder_report_once(run, tmp_path: Path) -> None:
-    make_folder(tmp_path / "drizzle", [entry(0, "0000_a", NOW - DAY)], {})
+    write_folder(tmp_path / "drizzle", [entry(0, "0000_a", NOW - DAY)], {})
     result = run("check", "drizzle", ".", "drizzle/meta/_journal.json", cwd=tmp_path)
     assert result.out.splitlines()[-1] == "Found 1 problem."
 
@@ -182,7 +176,7 @@ def test_late_entries_after_a_merge_are_fixed_in_order(run, tmp_path: Path) -> N
         entry(13, "0013_drop_channels", NOW - year - 2 * DAY),
         entry(14, "0014_channels", NOW - year - DAY),
     ]
-    folder = make_folder(tmp_path / "drizzle", entries)
+    folder = write_folder(tmp_path / "drizzle", entries)
     result = run("check", "--select", "J001", cwd=tmp_path)
     assert [line.split()[1] for line in result.out.splitlines()[:-1]] == ["J001", "J001"]
     assert "0012_agent_messages" in result.out
@@ -226,7 +220,7 @@ def _check_subprocess(*args: str | Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_a_fifo_named_as_the_journal_is_reported_not_read(tmp_path: Path) -> None:
-    folder = make_folder(tmp_path / "drizzle", [entry(0, "0000_a", NOW - DAY)])
+    folder = write_folder(tmp_path / "drizzle", [entry(0, "0000_a", NOW - DAY)])
     (folder / "meta" / "_journal.json").unlink()
     os.mkfifo(folder / "meta" / "_journal.json")
     done = _check_subprocess("--format", "json", folder / "meta" / "_journal.json")
@@ -236,7 +230,7 @@ def test_a_fifo_named_as_the_journal_is_reported_not_read(tmp_path: Path) -> Non
 
 
 def test_a_migration_linked_to_a_device_is_reported_not_read(tmp_path: Path) -> None:
-    folder = make_folder(tmp_path / "drizzle", [entry(0, "0000_a", NOW - DAY)], {})
+    folder = write_folder(tmp_path / "drizzle", [entry(0, "0000_a", NOW - DAY)], {})
     (folder / "0000_a.sql").symlink_to("/dev/zero")
     done = _check_subprocess("--format", "json", folder)
     assert done.returncode == 1, done.stderr
@@ -247,7 +241,7 @@ def test_a_migration_linked_to_a_device_is_reported_not_read(tmp_path: Path) -> 
 
 def test_control_characters_in_a_tag_do_not_reach_the_terminal(run, tmp_path: Path) -> None:
     tag = "0000_a\x1b]0;owned\x07\x1b[2J"
-    make_folder(tmp_path / "drizzle", [entry(0, tag, NOW - DAY)], {})
+    write_folder(tmp_path / "drizzle", [entry(0, tag, NOW - DAY)], {})
     result = run("check", cwd=tmp_path)
     assert result.code == 1
     assert "\x1b" not in result.out and "\x07" not in result.out

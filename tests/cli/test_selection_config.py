@@ -5,15 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cli_helpers import NOW, entry, make_folder
-
-pytestmark = pytest.mark.usefixtures("fixing_rules")
+from folders import NOW, entry, write_folder
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """J002 on the journal (0001_gone.sql missing), S002 double in 0000_init and 0002_more."""
-    make_folder(
+    """J002 on the journal (0001_gone.sql missing), S002 (CREATE TABLE) in
+    0000_init and 0002_more."""
+    write_folder(
         tmp_path / "drizzle",
         [
             entry(0, "0000_init", NOW - 3000),
@@ -130,7 +129,7 @@ def test_explicit_config_file(run, project: Path, tmp_path_factory: pytest.TempP
 def test_config_migrations_are_the_default_paths(run, project: Path) -> None:
     (project / "drizzle").rename(project / "db")
     (project / "other").mkdir()
-    make_folder(project / "other" / "drizzle", [entry(0, "0000_x", NOW - 1)], {})
+    write_folder(project / "other" / "drizzle", [entry(0, "0000_x", NOW - 1)], {})
     (project / "drizzle-lsp.toml").write_text('migrations = ["db"]\nselect = ["J002"]\n')
     result = run("check", cwd=project)
     assert result.out.splitlines()[0].startswith("db/meta/_journal.json:16:14: J002")

@@ -6,8 +6,9 @@ import time
 from pathlib import Path
 
 import pytest
-from cli_helpers import DAY, NOW, entry, make_folder, run_process
+from cli_helpers import run_process
 from fake_postgres import FakePostgres
+from folders import DAY, NOW, entry, write_folder
 
 
 @pytest.mark.parametrize(
@@ -20,7 +21,7 @@ from fake_postgres import FakePostgres
 def test_status_gives_up_on_a_stalled_server(
     tmp_path: Path, stall: str, bound: float, message: str
 ) -> None:
-    make_folder(tmp_path / "drizzle", [entry(0, "0000_a", NOW - DAY)])
+    write_folder(tmp_path / "drizzle", [entry(0, "0000_a", NOW - DAY)])
     with FakePostgres(stall=stall) as fake:
         started = time.monotonic()
         done = run_process(

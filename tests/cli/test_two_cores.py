@@ -6,7 +6,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from cli_helpers import DAY, NOW, entry, make_folder, run_process
+from cli_helpers import run_process
+from folders import DAY, NOW, entry, write_folder
 
 FOLDERS = 7  # above the threshold of two processes (4), odd: the two meet mid-folder list
 
@@ -28,7 +29,7 @@ def _project(root: Path) -> list[Path]:
             "0002_more.sql": "SELECT 1;\n",
             "0003_forgotten.sql": f'CREATE TABLE "f{n}" ("id" integer);\n',
         }
-        folders.append(make_folder(root / f"app{n}" / "drizzle", entries, files))
+        folders.append(write_folder(root / f"app{n}" / "drizzle", entries, files))
     return folders
 
 

@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cli_helpers import DAY, NOW, REPO, entry, make_folder
+from cli_helpers import REPO
+from folders import DAY, NOW, entry, write_folder
 from unprivileged import lock, shared_directory, unprivileged
 
 SQL = "CREATE TABLE IF NOT EXISTS t (id int);\n"
@@ -30,7 +31,7 @@ def check(cwd: Path) -> tuple[int, list[str]]:
 def test_a_link_into_an_unreadable_directory() -> None:
     with shared_directory() as root:
         entries = [entry(0, "0000_a", NOW - 2 * DAY), entry(1, "0001_b", NOW - DAY)]
-        folder = make_folder(root / "project" / "drizzle", entries, {"0000_a.sql": SQL})
+        folder = write_folder(root / "project" / "drizzle", entries, {"0000_a.sql": SQL})
         private = root / "private"
         private.mkdir()
         (private / "0001_b.sql").write_text(SQL)
@@ -53,7 +54,7 @@ def test_a_meta_folder_linked_into_an_unreadable_directory() -> None:
         private = root / "private"
         private.mkdir()
         (folder / "meta").symlink_to(private)
-        make_folder(root / "project" / "other", [entry(0, "0000_x", NOW - DAY)], {})
+        write_folder(root / "project" / "other", [entry(0, "0000_x", NOW - DAY)], {})
         lock(private)
         code, lines = check(root / "project")
     assert code == 1

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from shared import SHARED
+from shared import CORPUS, require
 
 from drizzle_lsp.core.journal import Journal, _parse_plain, _parse_tolerant, parse_journal
 
@@ -98,8 +98,9 @@ def test_values_are_read_without_building_fields() -> None:
 
 
 def _journals() -> list[Path]:
-    roots = [ROOT / "tests", ROOT / "examples", SHARED / "corpus" / "drizzle"]
-    return sorted(p for root in roots for p in root.rglob("_journal.json") if root.is_dir())
+    require(CORPUS)
+    roots = [ROOT / "tests", ROOT / "examples", CORPUS]
+    return sorted(p for root in roots for p in root.rglob("_journal.json"))
 
 
 def test_every_known_journal_reads_the_same() -> None:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from folders import entries, write_folder
 
 from drizzle_lsp.core.folder import Layout, load_folder
 from drizzle_lsp.core.migration import BREAKPOINT
@@ -92,24 +93,17 @@ def test_a_child_sending_garbage_is_ignored(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def _folder(root: Path, files: int) -> Path:
-    folder = root / "drizzle"
-    (folder / "meta").mkdir(parents=True)
     tags = [f"{i:04d}_m{i}" for i in range(files)]
-    entries = ",".join(
-        f'{{"idx":{i},"version":"7","when":{1_700_000_000_000 + i},"tag":"{t}","breakpoints":true}}'
-        for i, t in enumerate(tags)
-    )
-    (folder / "meta" / "_journal.json").write_text(
-        f'{{"version":"7","dialect":"postgresql","entries":[{entries}]}}'
-    )
+    sql = {}
     for i, tag in enumerate(tags):
         statements = [
             f'CREATE TABLE "t{i}" ("id" integer PRIMARY KEY);',
             f'ALTER TABLE "t{i}" ADD COLUMN "c{i}" text;',
             f'ALTER TABLE "t{i}" ADD CONSTRAINT "k{i}" UNIQUE ("c{i}");',
         ]
-        (folder / f"{tag}.sql").write_text(f"\n{BREAKPOINT}\n".join(statements) + "\n")
-    return folder
+        sql[f"{tag}.sql"] = f"\n{BREAKPOINT}\n".join(statements) + "\n"
+    journal = entries(*((tag, 1_700_000_000_000 + i) for i, tag in enumerate(tags)))
+    return write_folder(root / "drizzle", journal, sql)
 
 
 def _fresh_analysis(folder: Path) -> list[object]:

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import folders
 from lsprotocol import types
 from pygls.protocol import default_converter
 from pytest_lsp import LanguageClient
@@ -20,28 +21,15 @@ from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
 SERVER = Path(__file__).resolve().parents[2] / "server"
 
-JOURNAL_ENTRY = (
-    '    {{"idx": {idx}, "version": "7", "when": {when}, "tag": "{tag}", "breakpoints": true}}'
-)
-
 
 def journal_text(entries: list[tuple[str, int]]) -> str:
-    """A journal as drizzle-kit writes it (one entry per line here, to keep tests short)."""
-    body = ",\n".join(
-        JOURNAL_ENTRY.format(idx=i, when=when, tag=tag) for i, (tag, when) in enumerate(entries)
-    )
-    return (
-        '{\n  "version": "7",\n  "dialect": "postgresql",\n  "entries": [\n' + body + "\n  ]\n}\n"
-    )
+    """A journal listing ``(tag, when)`` pairs, one entry per line (to keep tests short)."""
+    return folders.journal_text(folders.entries(*entries), entry_per_line=True, end="\n")
 
 
 def make_folder(root: Path, files: dict[str, str], entries: list[tuple[str, int]]) -> Path:
-    folder = root / "drizzle"
-    (folder / "meta").mkdir(parents=True)
-    (folder / "meta" / "_journal.json").write_text(journal_text(entries), encoding="utf-8")
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
+    """``root/drizzle`` with the ``files`` and a journal of the ``(tag, when)`` pairs."""
+    return folders.write_folder(root / "drizzle", sql=files, journal=journal_text(entries))
 
 
 def capabilities(

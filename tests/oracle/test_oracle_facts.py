@@ -13,6 +13,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from folders import entries, write_folder
 from oracle_support import FOLDERS, ORACLE, check_json, copy_folder, read_entries, write_entries
 
 from drizzle_lsp.core.database import read_migration_text
@@ -23,15 +24,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.node]
 
 def folder_with(tmp_path: Path, *files: tuple[str, int, str | bytes]) -> Path:
     """A migrations folder whose journal lists ``(tag, when, sql)`` in this order."""
-    (tmp_path / "meta").mkdir(parents=True)
-    entries = []
-    for i, (tag, when, text) in enumerate(files):
-        data = text if isinstance(text, bytes) else text.encode()
-        (tmp_path / f"{tag}.sql").write_bytes(data)
-        entries.append({"idx": i, "version": "7", "when": when, "tag": tag, "breakpoints": True})
-    journal = {"version": "7", "dialect": "postgresql", "entries": entries}
-    (tmp_path / "meta" / "_journal.json").write_text(json.dumps(journal))
-    return tmp_path
+    sql = {f"{tag}.sql": text for tag, _, text in files}
+    return write_folder(tmp_path, entries(*((tag, when) for tag, when, _ in files)), sql)
 
 
 def tables(url: str) -> set[str]:

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from folders import entries, write_folder
 from invariants import (
     check_invariants,
     deploy_history,
@@ -129,24 +130,9 @@ def test_fix_keeps_the_invariants_on_the_corpus(name, new_database, tmp_path):
     assert not outcome.failures, "\n".join(outcome.failures)
 
 
-def write_journal(folder: Path, entries: list[tuple[str, int]]) -> None:
-    data = {
-        "version": "7",
-        "dialect": "postgresql",
-        "entries": [
-            {"idx": i, "version": "7", "when": when, "tag": tag, "breakpoints": True}
-            for i, (tag, when) in enumerate(entries)
-        ],
-    }
-    (folder / JOURNAL).write_text(json.dumps(data, indent=2) + "\n", "utf-8")
-
-
-def merge_state(into: Path, entries: list[tuple[str, int]], files: Path) -> Path:
-    (into / "meta").mkdir(parents=True)
-    for tag, _ in entries:
-        shutil.copyfile(files / f"{tag}.sql", into / f"{tag}.sql")
-    write_journal(into, entries)
-    return into
+def merge_state(into: Path, tagged: list[tuple[str, int]], files: Path) -> Path:
+    sql = {f"{tag}.sql": (files / f"{tag}.sql").read_bytes() for tag, _ in tagged}
+    return write_folder(into, entries(*tagged), sql)
 
 
 def test_two_merges_that_each_needed_a_fix(new_database, tmp_path):
