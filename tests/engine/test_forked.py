@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from folders import entries, write_folder
 
+from drizzle_lsp.core import pgtree
 from drizzle_lsp.core.folder import Layout, load_folder
 from drizzle_lsp.core.migration import BREAKPOINT
 from drizzle_lsp.core.settings import Settings
@@ -161,3 +162,51 @@ def test_on_a_single_core_no_child_is_started(
     loaded = load_folder(folder, Layout.JOURNAL)
     assert not analyze.lint_in_parallel(loaded, Settings(), min_chunks=100)
     assert analyze.analyze(loaded, Settings()) == expected
+
+
+def _folder_with_drops(root: Path, count: int) -> Path:
+    """``count`` migrations, each dropping a view IF EXISTS in one chunk and creating it in the
+    next: S002 lints the second chunk again, told what the first dropped."""
+    folder = root / "drizzle"
+    (folder / "meta").mkdir(parents=True)
+    tags = [f"{i:04d}_m{i}" for i in range(count)]
+    entries = ",".join(
+        f'{{"idx":{i},"version":"7","when":{1_700_000_000_000 + i},"tag":"{t}","breakpoints":true}}'
+        for i, t in enumerate(tags)
+    )
+    (folder / "meta" / "_journal.json").write_text(
+        f'{{"version":"7","dialect":"postgresql","entries":[{entries}]}}'
+    )
+    for i, tag in enumerate(tags):
+        statements = [
+            f'DROP VIEW IF EXISTS "v{i}";',
+            f'CREATE VIEW "v{i}" AS SELECT {i} AS "n";',
+            f'ALTER TABLE "t{i}" ADD COLUMN "c{i}" text;',
+        ]
+        (folder / f"{tag}.sql").write_text(f"\n{BREAKPOINT}\n".join(statements) + "\n")
+    return folder
+
+
+def test_chunks_told_by_the_others_are_linted_on_two_cores_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _folder_with_drops(tmp_path, 150)
+    expected = _fresh_analysis(folder)
+    # the CREATE VIEW after its DROP IF EXISTS is idempotent: only the ALTERs are reported
+    assert [v.code for v in expected] == ["S002"] * 150  # type: ignore[attr-defined]
+    analyze.unit_lints.clear()
+    analyze.file_lints.clear()
+    loaded = load_folder(folder, Layout.JOURNAL)
+    assert analyze.lint_in_parallel(loaded, Settings(), min_chunks=100)
+    parsed_after: list[str] = []
+    parse = pgtree.parse
+
+    def counting(text: str) -> object:
+        parsed_after.append(text)
+        return parse(text)
+
+    monkeypatch.setattr(pgtree, "parse", counting)
+    monkeypatch.setattr(analyze, "_lint_chunk_now", lambda *a: pytest.fail(f"linted {a[0]!r}"))
+    assert analyze.analyze(loaded, Settings()) == expected
+    # neither the child's chunks nor what they tell the others are parsed again here
+    assert parsed_after == []

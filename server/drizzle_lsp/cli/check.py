@@ -55,7 +55,7 @@ from drizzle_lsp.core.workspace import (
 )
 from drizzle_lsp.engine.analyze import Clock, analyze, fix_folder, lint_in_parallel, now_ms
 from drizzle_lsp.engine.forked import map_from_both_ends
-from drizzle_lsp.output import FORMATTERS
+from drizzle_lsp.output import FORMATS, formatter
 from drizzle_lsp.output.report import Diagnostic, Report, display_path, locate
 from drizzle_lsp.output.text import fixed_summary
 from drizzle_lsp.rules import ALL_RULES, rule_by_code
@@ -106,7 +106,7 @@ def add_check_parser(commands: Any) -> None:
         "--format",
         "--output-format",
         dest="format",
-        choices=list(FORMATTERS),
+        choices=list(FORMATS),
         default="text",
         help="output format (default: text)",
     )
@@ -280,7 +280,7 @@ def run_check(args: argparse.Namespace) -> int:
         color=args.format == "text" and _use_color(sys.stdout),
         fix_notes=notes,
     )
-    sys.stdout.write(FORMATTERS[args.format](report))
+    sys.stdout.write(formatter(args.format)(report))
     sys.stdout.flush()
     if args.format != "text" and fixed:
         # machine formats keep stdout parseable: say what was fixed on stderr

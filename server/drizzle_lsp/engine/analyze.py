@@ -100,27 +100,60 @@ def lint_in_parallel(folder: MigrationFolder, settings: Settings, min_chunks: in
     """Lint ``folder``'s SQL chunks with two processes when at least ``min_chunks`` of them are
     not linted yet: this one from the first, a forked child from the last, until they meet
     (:func:`~drizzle_lsp.engine.forked.map_from_both_ends`); the child's results join the chunk
-    cache, where :func:`analyze` then finds them all. For a first look at a large folder (~0.7 s
-    of rules for 3,000 statements on one core); the child verifies fixes as we do. Whether the
-    child's results were used."""
+    cache, where :func:`analyze` then finds them all. For a first look at a large folder; the
+    child verifies fixes as we do. The child also sends what each of its chunks tells the
+    others (``Across``), and the chunks told something are linted again the same way, so that
+    :func:`analyze` has nothing left to lint. Whether the child's results were used."""
     breakpoints, enabled = _breakpoints(folder), _SqlCodes(settings, frozenset())
+    files = [
+        (document, enabled.of(document), found)
+        for document in folder.sql.values()
+        if document.source is not None and (found := units(document.source.text))
+    ]
     keys = [
         key
-        for document in folder.sql.values()
-        if document.source is not None
-        for unit in units(document.source.text) or ()
-        if (key := _key(unit.text, breakpoints, enabled.of(document), (), unit.continues))
-        not in unit_lints
+        for _, codes, found in files
+        for unit in found
+        if (key := _key(unit.text, breakpoints, codes, (), unit.continues)) not in unit_lints
     ]
     if len(keys) < min_chunks:
         return False
-    results, theirs = map_from_both_ends(_lint_key, keys)  # ours are cached as they are made
-    unit_lints.seed(zip(keys[theirs:], results[theirs:], strict=True))
+    _said_by_child.clear()
+    used = _lint_keys(keys, said=True)
+    told = [
+        _key(found[i].text, breakpoints, codes, around, found[i].continues)
+        for _, codes, found in files
+        for i, around in _told(_says(found, codes), codes).items()
+    ]
+    told = [key for key in told if key not in unit_lints]
+    if len(told) > 1:
+        _lint_keys(told, said=False)
+    return used
+
+
+def _lint_keys(keys: list[ChunkKey], said: bool) -> bool:
+    """Lint ``keys`` on two cores into the chunk cache (with what the child's chunks say, for
+    :func:`_said`); whether the child did any."""
+    results, theirs = map_from_both_ends(_lint_and_say if said else _lint_key, keys)
+    for key, result in zip(keys[theirs:], results[theirs:], strict=True):
+        if said:
+            result, _said_by_child[key[0], key[2]] = result
+        unit_lints.seed([(key, result)])
     return theirs < len(keys)
 
 
 def _lint_key(key: ChunkKey) -> LintResult:
     return unit_lints.of_key(key)
+
+
+def _lint_and_say(key: ChunkKey) -> tuple[LintResult, Said]:
+    return _lint_key(key), _said(key[0], key[2])
+
+
+def _says(found: list[Unit], codes: frozenset[str]) -> list[list[Any]]:
+    """What each of a file's units tells the others, a list for each rule that listens."""
+    said = [_said(unit.text, codes) for unit in found]
+    return [[one[i] for one in said] for i in range(len(_listening(codes)))]
 
 
 class _SqlCodes:
@@ -366,7 +399,14 @@ def _told(says: list[list[Any]], codes: frozenset[str]) -> dict[int, Around]:
 
 
 def _said(piece: str, codes: frozenset[str]) -> Said:
+    sent = _said_by_child.get((piece, codes))
+    if sent is not None:
+        return sent  # a forked linter's (see `lint_in_parallel`): not worked out again here
     return tuple(across.summary(piece) for _, across in _listening(codes))
+
+
+# what the chunks a forked linter linted tell the others (those of the last folder linted so)
+_said_by_child: dict[tuple[str, frozenset[str]], Said] = {}
 
 
 @cache

@@ -3,7 +3,8 @@ often. Checked on the statements a fix touches, in their context, so that a chun
 checked in time linear in its size whatever their number.
 
 - **A window.** A fix is checked on its statements and one statement either side of them (a
-  statement owns the text up to the next one), parsed alone. The rule runs on the window before
+  statement owns the text up to the next one), parsed alone; on the whole chunk when the window
+  would be half of it or more. The rule runs on the window before
   and after the fix, with what it knows of the whole chunk (``SqlContext.memo``, ``around``,
   ``first_statement``). The statements outside are the same text before and after, and a chunk
   that parses splits into statements the same way in any window of whole statements.
@@ -166,10 +167,15 @@ class SqlFixCheck:
 
     def _window(self, positions: Iterable[int]) -> tuple[int, int]:
         """The first and last statement of the window around ``positions``: their statements
-        and one more either side."""
+        and one more either side; the whole chunk when that is at least half of it (its
+        findings before the fix are known, and checking it costs at most twice the window)."""
         low, high = min(positions), max(positions)
         first = max(bisect.bisect_right(self.starts, low) - 2, 0)
-        return first, min(bisect.bisect_right(self.starts, high), len(self.starts) - 1)
+        last = min(bisect.bisect_right(self.starts, high), len(self.starts) - 1)
+        start, end = self._bounds(first, last)
+        if 2 * (end - start) >= len(self.ctx.file.text):
+            return 0, len(self.starts) - 1
+        return first, last
 
     def _bounds(self, first: int, last: int) -> tuple[int, int]:
         start = self.starts[first] if first else 0

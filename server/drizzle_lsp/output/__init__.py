@@ -7,16 +7,20 @@ nothing.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
-from drizzle_lsp.output import github, json_format, sarif, text
 from drizzle_lsp.output.report import Report
 
 Formatter = Callable[[Report], str]
 
-FORMATTERS: dict[str, Formatter] = {
-    "text": text.render,
-    "json": json_format.render,
-    "github": github.render,
-    "sarif": sarif.render,
-}
+# --format name -> its module (imported only when chosen: start-up stays cheap)
+_MODULES = {"text": "text", "json": "json_format", "github": "github", "sarif": "sarif"}
+FORMATS = tuple(_MODULES)
+
+
+def formatter(name: str) -> Formatter:
+    """The ``render`` of the ``--format`` called ``name``."""
+    module = importlib.import_module(f"drizzle_lsp.output.{_MODULES[name]}")
+    render: Formatter = module.render
+    return render

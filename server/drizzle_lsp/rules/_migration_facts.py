@@ -91,6 +91,15 @@ class Summary:
     def __bool__(self) -> bool:
         return bool(self.pivotal or self.keys or self.created_tables or self.creates or self.uses)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # pickled by a forked linter (``lint_in_parallel``); the shared empty map is not
+        return {k: v for k in self.__slots__ if (v := getattr(self, k)) is not _NO_MAP}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__()  # type: ignore[misc]
+        for k, v in state.items():
+            setattr(self, k, v)
+
     def drop(self, named: Named, at: Position) -> None:
         obj, schema = named
         drops = self.drops if isinstance(self.drops, dict) else {}
