@@ -182,8 +182,8 @@ class Violation:
         """``found``, a violation of the chunk of ``path`` that starts at ``chunk``, placed in
         the file. Its span and fixes are ``found``'s shifted by ``chunk``, worked out when one
         of them is first read: after an edit the analyzer places a file's thousands of
-        violations again, and an editor reads few of them (see docs/performance.md, the
-        language server)."""
+        violations again, and an editor reads few of them (see docs/performance.md,
+        violations placed lazily)."""
         v = object.__new__(cls)
         v.code = found.code
         v.name = found.name

@@ -100,9 +100,8 @@ def lint_in_parallel(folder: MigrationFolder, settings: Settings, min_chunks: in
     """Lint ``folder``'s SQL chunks with two processes when at least ``min_chunks`` of them are
     not linted yet: this one from the first, a forked child from the last, until they meet
     (:func:`~drizzle_lsp.engine.forked.map_from_both_ends`); the child's results join the chunk
-    cache, where :func:`analyze` then finds them all. For a first look at a large folder (~0.7 s
-    of rules for 3,000 statements on one core); the child verifies fixes as we do. Whether the
-    child's results were used."""
+    cache, where :func:`analyze` then finds them all. Used for a first look at a large folder;
+    the child verifies fixes as we do. Whether the child's results were used."""
     breakpoints, enabled = _breakpoints(folder), _SqlCodes(settings, frozenset())
     keys = [
         key
@@ -224,10 +223,9 @@ class _FileLint:
 class _LastTextPerFile:
     """Caches each file's SQL-rule results for the last text it was linted with.
 
-    One entry per file, not per text: an editor makes a new text on every keystroke, and an
-    ``lru_cache`` keyed by text kept each version's results (1.5 MB per keystroke on a
-    2,000-statement file) until 4,096 of them had piled up. The entry is also where the next
-    text starts from: only the chunks an edit touched are split and linted again (see
+    One entry per file, not per text: an editor makes a new text on every keystroke, and a cache
+    keyed by text would keep every version's results. The entry is also where the next text
+    starts from: only the chunks an edit touched are split and linted again (see
     :func:`_lint_file`).
     """
 
