@@ -31,7 +31,7 @@ import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -170,7 +170,8 @@ _BREAK = f"\n{BREAKPOINT}\n"
 def _within(v: Violation, start: int) -> Violation:
     fix = v.fix.shifted(-start) if v.fix is not None else None
     alternatives = tuple(a.shifted(-start) for a in v.alternatives)
-    return replace(v, span=v.span.shifted(-start), fix=fix, alternatives=alternatives)
+    span = v.span.shifted(-start)
+    return Violation(v.code, v.name, v.severity, v.message, v.path, span, fix, alternatives, v.tag)
 
 
 # ---- the server --------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import runpy
 import shutil
 from collections import defaultdict
@@ -70,3 +71,27 @@ def test_readme_rules_table_matches_the_registry(readme: str) -> None:
 
 def test_ci_runs_the_test_script() -> None:
     assert "exec bash scripts/test.sh" in (REPO / ".ci" / "run").read_text()
+
+
+def _anchors(page: Path) -> set[str]:
+    """GitHub's anchors for the headings of ``page``."""
+    headings = re.findall(r"(?m)^#+ (.+)$", _without_code(page.read_text("utf-8")))
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+
+def _without_code(text: str) -> str:
+    return re.sub(r"(?s)```.*?```", "", text)
+
+
+def test_readme_and_docs_links_resolve() -> None:
+    pages = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    broken = []
+    for page in pages:
+        for link in re.findall(r"\]\(([^)\s]+)\)", _without_code(page.read_text("utf-8"))):
+            if re.match(r"[a-z]+:", link):
+                continue  # https: and the like
+            path, _, anchor = link.partition("#")
+            target = (page.parent / path).resolve() if path else page
+            if not target.exists() or (anchor and anchor not in _anchors(target)):
+                broken.append(f"{page.relative_to(REPO)}: {link}")
+    assert broken == []

@@ -3,14 +3,14 @@
 Offsets are str indexes into the file's text (see :mod:`drizzle_lsp.core.text`).
 
 The types are values: hashable, compared by content, never changed after construction. They
-are not ``frozen`` dataclasses only because a frozen dataclass's ``__init__`` costs three to
-four times as much (one ``object.__setattr__`` call per field), and the analyzer builds
-thousands of them per keystroke when it places a file's chunk results after an edit.
+are not ``frozen`` dataclasses because a frozen dataclass's ``__init__`` sets each field through
+``object.__setattr__``, and the analyzer builds thousands of them per keystroke (see
+docs/performance.md, value types).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -43,8 +43,8 @@ class Span:
         if self.start > self.end:
             raise ValueError(f"span start {self.start} > end {self.end}")
 
-    # pickled as a call of the class (here and below): 4-6 times as fast both ways as the
-    # dataclass's per-object state, for the results a forked linter sends back (engine.forked)
+    # pickled as a call of the class (here and below), faster both ways than the dataclass's
+    # per-object state, for the results a forked linter sends back (engine.forked)
     def __reduce__(self) -> tuple[Any, ...]:
         return (Span, (self.start, self.end))
 
@@ -112,25 +112,145 @@ class Fix:
         return Fix(self.title, tuple(edits), self.applicability, self.isolation, self.notes)
 
 
-@dataclass(slots=True, unsafe_hash=True)
 class Violation:
-    """One diagnostic: a rule fired on ``span`` of ``path``."""
+    """One diagnostic: a rule fired on ``span`` of ``path``.
+
+    A value, like the types above: compared and hashed by what was found (``origin`` and
+    ``chunk`` left out). It is a plain class rather than a dataclass for the sake of
+    :meth:`placed`, whose ``span``, ``fix`` and ``alternatives`` are properties worked out from
+    the origin when first read.
+    """
+
+    __slots__ = (
+        "_alternatives",
+        "_fix",
+        "_span",
+        "chunk",
+        "code",
+        "message",
+        "name",
+        "origin",
+        "path",
+        "severity",
+        "tag",
+    )
 
     code: str
     name: str
     severity: Severity
     message: str
     path: Path
-    span: Span
-    fix: Fix | None = None
-    # further fixes offered in the editor only (e.g. J001's make-idempotent-and-bump)
-    alternatives: tuple[Fix, ...] = field(default=())
-    tag: str | None = None  # the migration the violation is about, when there is one
+    tag: str | None  # the migration the violation is about, when there is one
     # SQL rules: the violation as found in its chunk (chunk-relative offsets, ``CHUNK_PATH``),
     # which this one places in the file, and where that chunk starts in the file; adapters key
     # per-chunk work on them (``origin`` is the same object as long as the chunk's text is)
-    origin: Violation | None = field(default=None, compare=False, repr=False)
-    chunk: int = field(default=0, compare=False, repr=False)
+    origin: Violation | None
+    chunk: int
+    _span: Span | None  # None: placed, not worked out yet (see ``_place``)
+    _fix: Fix | None
+    _alternatives: tuple[Fix, ...]
+
+    def __init__(
+        self,
+        code: str,
+        name: str,
+        severity: Severity,
+        message: str,
+        path: Path,
+        span: Span,
+        fix: Fix | None = None,
+        # further fixes offered in the editor only (e.g. J001's make-idempotent-and-bump)
+        alternatives: tuple[Fix, ...] = (),
+        tag: str | None = None,
+        origin: Violation | None = None,
+        chunk: int = 0,
+    ) -> None:
+        self.code = code
+        self.name = name
+        self.severity = severity
+        self.message = message
+        self.path = path
+        self._span = span
+        self._fix = fix
+        self._alternatives = alternatives
+        self.tag = tag
+        self.origin = origin
+        self.chunk = chunk
+
+    @classmethod
+    def placed(cls, found: Violation, path: Path, chunk: int, tag: str | None) -> Violation:
+        """``found``, a violation of the chunk of ``path`` that starts at ``chunk``, placed in
+        the file. Its span and fixes are ``found``'s shifted by ``chunk``, worked out when one
+        of them is first read: after an edit the analyzer places a file's thousands of
+        violations again, and an editor reads few of them (see docs/performance.md,
+        violations placed lazily)."""
+        v = object.__new__(cls)
+        v.code = found.code
+        v.name = found.name
+        v.severity = found.severity
+        v.message = found.message
+        v.path = path
+        v._span = None
+        v.tag = tag
+        v.origin = found
+        v.chunk = chunk
+        return v
+
+    @property
+    def span(self) -> Span:
+        return self._span or self._place()
+
+    @property
+    def fix(self) -> Fix | None:
+        if self._span is None:
+            self._place()
+        return self._fix
+
+    @property
+    def alternatives(self) -> tuple[Fix, ...]:
+        if self._span is None:
+            self._place()
+        return self._alternatives
+
+    def _place(self) -> Span:
+        """Work out a placed violation's span and fixes from its origin; returns the span."""
+        origin, shift, path = self.origin, self.chunk, self.path
+        assert origin is not None, "only a placed violation has no span yet"
+        self._fix = origin.fix.shifted(shift, path) if origin.fix is not None else None
+        self._alternatives = tuple([a.shifted(shift, path) for a in origin.alternatives])
+        self._span = span = origin.span.shifted(shift)
+        return span
+
+    def with_fixes(self, fix: Fix | None, alternatives: tuple[Fix, ...]) -> Violation:
+        """This violation with other fixes (those of its own that hold)."""
+        found = (self.code, self.name, self.severity, self.message, self.path, self.span)
+        return Violation(*found, fix, alternatives, self.tag, self.origin, self.chunk)
+
+    def _key(self) -> tuple[Any, ...]:
+        return (
+            self.code,
+            self.name,
+            self.severity,
+            self.message,
+            self.path,
+            self.span,
+            self.fix,
+            self.alternatives,
+            self.tag,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Violation):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        fields = ("code", "name", "severity", "message", "path", "span", "fix", "alternatives")
+        shown = ", ".join(f"{f}={getattr(self, f)!r}" for f in (*fields, "tag"))
+        return f"Violation({shown})"
 
     def sort_key(self) -> tuple[str, int, str]:
         return (str(self.path), self.span.start, self.code)
@@ -138,37 +258,3 @@ class Violation:
     def __reduce__(self) -> tuple[Any, ...]:
         found = (self.code, self.name, self.severity, self.message, self.path, self.span, self.fix)
         return (Violation, (*found, self.alternatives, self.tag, self.origin, self.chunk))
-
-    @classmethod
-    def placed(cls, found: Violation, path: Path, chunk: int, tag: str | None) -> Violation:
-        """``found``, a violation of the chunk of ``path`` that starts at ``chunk``, placed in
-        the file. Its span and fixes are worked out when first read (``__getattr__``): after an
-        edit a file's thousands of violations are placed again, and an editor reads few of
-        them (the diagnostics it was sent for the chunk are reused)."""
-        v = object.__new__(cls)
-        v.code = found.code
-        v.name = found.name
-        v.severity = found.severity
-        v.message = found.message
-        v.path = path
-        v.tag = tag
-        v.origin = found
-        v.chunk = chunk
-        return v
-
-    def __getattr__(self, name: str) -> Any:
-        # only called for an attribute not set: the span and fixes of a placed violation (or
-        # any attribute of one being unpickled: nothing is set yet, ``origin`` neither)
-        if name not in _PLACED_LATER:
-            raise AttributeError(name)
-        origin = self.origin
-        if origin is None:
-            raise AttributeError(name)
-        shift, path = self.chunk, self.path
-        self.span = origin.span.shifted(shift)
-        self.fix = origin.fix.shifted(shift, path) if origin.fix is not None else None
-        self.alternatives = tuple([a.shifted(shift, path) for a in origin.alternatives])
-        return getattr(self, name)
-
-
-_PLACED_LATER = frozenset({"span", "fix", "alternatives"})

@@ -93,8 +93,7 @@ def is_rewritable(journal: Journal) -> bool:
 
 
 # more changed entries than that are rewritten as one edit of the array, from cached element
-# texts: J001's re-dating of 500 entries of 1,000 took 14 ms as 500 value edits (finding each
-# value's span), 2 ms this way
+# texts, not as an edit per value (see docs/performance.md, J001's many values as one edit)
 _FEW_VALUES = 16
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from drizzle_lsp.core.diagnostics import Span
 
 # more errors than that: not a journal being edited by hand (each costs up to ten strict parses,
-# which stop at the next error: 20 errors in a 1,000-entry journal, 0.1 s)
+# which stop at the next error)
 MAX_REPAIRS = 20
 # a repair after which the strict parser stops again within that many tokens is not believed:
 # the text there is mangled (`"when": 1715564,774423`), and repairing it bit by bit would report

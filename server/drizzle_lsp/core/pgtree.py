@@ -1,8 +1,8 @@
 """PostgreSQL parse trees from libpg_query's JSON, read the way pglast's AST reads.
 
-``pglast.parse_sql`` builds its AST through ``pglast.ast``'s validating ``__setattr__``: about
-100 µs for a generated ``CREATE TABLE``, twelve times ``parse_sql_json`` + ``json.loads``. The
-rules read a handful of attributes of a handful of nodes, so :class:`Node` wraps the JSON and
+``pglast.parse_sql`` builds its AST through ``pglast.ast``'s validating ``__setattr__``, which
+costs many times the parse itself (see docs/performance.md, parse trees). The rules read a
+handful of attributes of a handful of nodes, so :class:`Node` wraps the JSON and
 converts an attribute only when it is read, to what pglast would have built: the same names
 (``def_``), enum members, tuples for lists, ``False``/``0`` for what the JSON leaves out, and
 locations as ``str`` indexes (the JSON counts UTF-8 bytes; ``-1`` becomes None, as in pglast).
@@ -49,7 +49,7 @@ def plpgsql_json(text: str) -> Any:
 
 
 def _loads(data: str) -> Any:
-    """orjson decodes a tree in 40% of ``json``'s time (it is read for every statement linted);
+    """orjson decodes a tree faster than ``json`` (one is read for every statement linted);
     ``json`` takes what orjson refuses (an integer beyond 64 bits; libpg_query writes none)."""
     try:
         return orjson.loads(data)

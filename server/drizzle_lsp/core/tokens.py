@@ -31,8 +31,7 @@ class Token(NamedTuple):
 
 
 # Small: rules run once per chunk text (the analyzer caches their results), so a statement is
-# scanned again mostly while its fixes are verified. 65,536 entries held 20 MB of tokens after
-# a 3,000-statement workspace.
+# scanned again mostly while its fixes are verified (see docs/performance.md, token cache).
 @lru_cache(maxsize=1024)
 def _scan(text: str, base: int, code_only: bool) -> tuple[Token, ...] | None:
     """The tokens of ``text`` at ``base``, built in one pass over pglast's (a statement of a

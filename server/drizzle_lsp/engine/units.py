@@ -3,10 +3,11 @@
 SQL rules see one unit at a time, and the analyzer keeps each unit's results while an edit
 leaves its text alone. A file of drizzle-kit's has a chunk per statement; a migration without
 breakpoints, a plain `.sql` file or a big `0000_init.sql` is one chunk of hundreds or
-thousands of statements, and re-linting all of it on every keystroke cost a second for 2,000
-statements. Such a chunk (one that parses) is linted in runs of ``RUN`` statements instead,
-each starting right after the `;` that ends the run before it, and told that it continues a
-chunk (``SqlContext.continues``): the rules find there what they find in the whole chunk.
+thousands of statements, too many to lint again on every keystroke (see docs/performance.md,
+a long chunk in the editor). Such a chunk (one that parses) is linted in runs of ``RUN``
+statements instead, each starting right after the `;` that ends the run before it, and told
+that it continues a chunk (``SqlContext.continues``): the rules find there what they find in
+the whole chunk.
 """
 
 from __future__ import annotations

@@ -112,20 +112,16 @@ DocumentOf = Callable[[Path], Document]
 class DiagnosticWriter:
     """Violations of one file -> LSP ``Diagnostic`` objects as JSON text, fixes in ``data``.
 
-    A file can hold thousands of diagnostics (newer drizzle-kit output trips S002 on nearly every
-    statement) and every edit re-publishes all of them, so this writes the JSON text directly:
-    per-code parts and repeated strings (fix titles, inserted text) are encoded once, other
-    files an edit touches are resolved once, and an edit in the diagnostic's own file omits its
-    URI and version (``data.version`` holds the version once). Writing 2,000 diagnostics anew
-    took ~8 ms, against ~25 ms for building dicts and ``json.dumps`` and ~60 ms through cattrs.
+    A file can hold thousands of diagnostics and every edit re-publishes all of them, so this
+    writes the JSON text itself rather than building dicts for ``json.dumps`` (see
+    docs/performance.md, diagnostics as JSON text). Per-code parts and repeated strings are
+    encoded once, and an edit in the diagnostic's own file omits its URI and version
+    (``data.version`` holds the version once).
 
-    :meth:`diagnostics` reuses what it wrote for the file's last publish for a violation of a
-    SQL rule whose ``origin`` (the violation as found in its chunk, the same object while the
-    chunk's text is) starts its chunk where the same line and column were then
-    (:class:`_Unmoved`): its positions are the chunk's start plus positions in an unchanged
-    chunk text, so they are the same. After typing in a line, only the diagnostics of the
-    edited chunk are written again; the others are the bytes sent last time, joined with the
-    new version by the kernel (:mod:`drizzle_lsp.lsp.transport`).
+    :meth:`diagnostics` reuses the text of the file's last publish for a violation of a SQL rule
+    whose chunk did not move in line and column (the same ``origin`` at the same position,
+    :class:`_Unmoved`): its positions are the same, so after typing in a line only the edited
+    chunk's diagnostics are written again (the pieces are joined by the transport's ``writev``).
     """
 
     def __init__(

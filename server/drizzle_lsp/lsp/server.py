@@ -319,8 +319,8 @@ def process_alive(pid: int) -> bool:
 async def initialized(ls: DrizzleLanguageServer, params: types.InitializedParams) -> None:
     await ls.pull_configuration()  # the settings the scan needs
     registering = asyncio.ensure_future(_register_watchers(ls))  # answered during the scan
-    # the scan allocates a lot and frees little (it fills caches): no cyclic GC passes meanwhile,
-    # they cost a third of it
+    # the scan allocates a lot and frees little (it fills caches): no cyclic GC passes meanwhile
+    # (see docs/performance.md, no cyclic GC)
     gc.disable()
     try:
         await ls.with_progress("drizzle-lsp: checking migrations", ls.state.scan())

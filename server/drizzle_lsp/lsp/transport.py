@@ -1,13 +1,13 @@
 """stdio for the language server, with two costs of pygls' own taken out of each keystroke.
 
-Reading: pygls reads stdin on a thread, one round trip to it for the header line, one for the
-blank line and one for the body of every message (~0.5 ms each on a loaded machine). When stdin
-is a pipe of its own, as an editor starts us, the event loop reads it directly instead.
+Reading: pygls reads stdin on a thread, with a round trip to it for the header line, the blank
+line and the body of every message. When stdin is a pipe of its own, as an editor starts us, the
+event loop reads it directly instead.
 
-Writing: a publish of thousands of diagnostics is ~1 MB, and every 1 MB buffer built on its
-way out (joining the pieces, encoding, adding the header) costs up to a millisecond here. The
-pieces are bytes already (see :class:`~drizzle_lsp.lsp.convert.DiagnosticsText`) and go to the
-pipe with ``writev``, copied once, by the kernel.
+Writing: a publish of thousands of diagnostics is about a megabyte, and pygls builds it into new
+buffers several times on its way out (joining, encoding, adding the header). The pieces are
+bytes already (see :class:`~drizzle_lsp.lsp.convert.DiagnosticsText`) and go to the pipe with
+``writev``, copied once, by the kernel.
 
 Otherwise (stdin a file or a terminal, or on a platform without ``writev``) stdin is read on a
 thread, as pygls does.
