@@ -1,0 +1,205 @@
+"""J007 snapshot-chain: drizzle-kit's snapshots in `meta/` do not form one chain.
+
+## What it does
+Reads the schema snapshots `drizzle-kit generate` writes beside each migration
+(`meta/NNNN_snapshot.json`, each with an `id` and the `prevId` of the snapshot it was diffed
+against) as drizzle-kit 0.31 reads them, and reports:
+- **a collision**: two snapshots with the same `prevId`, what `drizzle-kit check` calls "a
+  collision". Two branches each ran `generate` on the same base, and both were merged. Reported
+  on the `prevId` of each of them;
+- **a duplicate `id`**: a snapshot with the `id` of an earlier one (a copied file);
+- **a `prevId` that names no snapshot** of the folder: the snapshot it was generated from was
+  deleted or generated again since (a branch generated on a migration that was then
+  regenerated). The first snapshot is exempt: its `prevId` is all zeros, or names a snapshot of
+  a history that was trimmed on purpose;
+- **a malformed snapshot**, that drizzle-kit refuses to read: not JSON (an unresolved merge
+  conflict, a BOM), or data its schema rejects (a key missing, a value of the wrong type, an
+  unknown key), reported where the first such problem sits;
+- **the newest journal entry without its snapshot** (`<prefix of its tag>_snapshot.json`, as
+  drizzle-kit names it): reported on the entry's `tag` in the journal.
+
+A folder without any snapshot (migrations written by hand, or a copy that kept only the
+journal) is not checked: drizzle-kit's snapshots are not in use there. A snapshot of a version
+this drizzle-kit does not know (above 7) is left alone, as drizzle-kit stops at it.
+
+## Why is this bad?
+Snapshots do not change what `migrate()` runs, but they decide what the next
+`drizzle-kit generate` writes. It diffs the schema against the last snapshot (by file name), and
+it first reads every snapshot: a collision or a malformed snapshot makes it stop ("data is
+malformed", "... which is a collision"), and `drizzle-kit check` fails. When the newest
+migration has no snapshot, the next `generate` diffs against an older one and writes that
+migration's changes again (a `CREATE TABLE` that fails on every database that has it), or, with
+no snapshot left at all, recreates the whole schema.
+
+## Example
+After merging two branches that each ran `drizzle-kit generate` from `0004`:
+```
+meta/0005_snapshot.json   {"id": "9f1c…", "prevId": "3b2e…", ...}   (branch a)
+meta/0006_snapshot.json   {"id": "d47a…", "prevId": "3b2e…", ...}   (branch b)
+```
+
+## Use instead
+Keep one branch's migrations, remove the other's (`drizzle-kit drop`, which removes the
+migration, its journal entry and its snapshot) and run `drizzle-kit generate` again on the
+merged schema: the new snapshot follows the last one, and the new migration holds the other
+branch's changes. Before removing a migration that a database already applied, make the new
+one idempotent (`IF NOT EXISTS`). A malformed snapshot is repaired by hand (resolve the
+conflict) or generated again the same way.
+
+## Fix safety
+No fix: which branch's migrations to generate again, and whether a database already ran them,
+is for you to decide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from drizzle_lsp.core.diagnostics import Severity, Span, Violation
+from drizzle_lsp.core.folder import MigrationFolder, SnapshotDocument
+from drizzle_lsp.core.snapshots import ROOT_ID, SnapshotFacts, field_span, snapshot_name
+from drizzle_lsp.rules._api import Fixability, FolderContext, RuleInfo, Scope
+
+RULE = RuleInfo(
+    code="J007",
+    name="snapshot-chain",
+    severity=Severity.ERROR,
+    fixability=Fixability.NONE,
+    scope=Scope.FOLDER,
+    summary="Snapshots in `meta/` that collide, break their chain, are malformed or are missing",
+)
+
+_GENERATE = "the next `drizzle-kit generate`"
+_REFUSE = "`drizzle-kit generate` refuses to run and `drizzle-kit check` fails until it is resolved"
+_REMEDY = (
+    "Keep one branch's migrations, `drizzle-kit drop` the other's and run `drizzle-kit generate` "
+    "again on the merged schema."
+)
+
+Read = tuple[SnapshotDocument, SnapshotFacts]
+
+
+def check(ctx: FolderContext) -> Iterator[Violation]:
+    folder = ctx.folder
+    # only journal folders that use drizzle-kit's snapshots have a chain
+    if folder.journal_path is None or not folder.snapshots:
+        return
+    read: list[Read] = []
+    for document in folder.snapshots.values():
+        facts = document.facts
+        if facts is None:
+            reason = (document.error or "cannot read").removeprefix(f"{document.path}: ")
+            yield RULE.violation(
+                document.path,
+                Span(0, 0),
+                f"`{_name(document)}` cannot be read ({reason}): {_REFUSE}.",
+            )
+            continue
+        if facts.malformed is not None:
+            yield RULE.violation(
+                document.path,
+                facts.malformed.span,
+                f"`{_name(document)}` is malformed ({facts.malformed.message}): {_REFUSE}. "
+                "Repair it, or remove the migration and generate it again.",
+            )
+        read.append((document, facts))
+    yield from _collisions(read)
+    yield from _duplicate_ids(read)
+    yield from _dangling(read)
+    yield from _newest_without_snapshot(folder)
+
+
+def _collisions(read: list[Read]) -> Iterator[Violation]:
+    # drizzle-kit groups the snapshots it accepts by prevId
+    groups: dict[str, list[SnapshotDocument]] = {}
+    for document, facts in read:
+        if facts.valid and facts.prev_id is not None:
+            groups.setdefault(facts.prev_id, []).append(document)
+    by_id = {facts.id: document for document, facts in read if facts.id is not None}
+    for prev_id, documents in groups.items():
+        if len(documents) < 2:
+            continue
+        parent = by_id.get(prev_id)
+        base = (
+            "no snapshot (both are first snapshots)"
+            if prev_id == ROOT_ID
+            else (f"`{_name(parent)}`" if parent is not None else f"`{prev_id}`")
+        )
+        for document in documents:
+            others = ", ".join(f"`{_name(d)}`" for d in documents if d is not document)
+            yield RULE.violation(
+                document.path,
+                _span(document, "prevId"),
+                f"`{_name(document)}` and {others} follow the same snapshot, {base}: "
+                "a collision, two branches that each generated a migration from the same base: "
+                f"{_REFUSE}. {_REMEDY}",
+            )
+
+
+def _duplicate_ids(read: list[Read]) -> Iterator[Violation]:
+    first: dict[str, SnapshotDocument] = {}
+    for document, facts in read:
+        if facts.id is None:
+            continue
+        earlier = first.setdefault(facts.id, document)
+        if earlier is document:
+            continue
+        yield RULE.violation(
+            document.path,
+            _span(document, "id"),
+            f"`{_name(document)}` has the `id` of `{_name(earlier)}` (a copied snapshot?): the "
+            "chain of snapshots forks there, and a snapshot that follows either one follows "
+            "both. Remove the copy, or generate its migration again.",
+        )
+
+
+def _dangling(read: list[Read]) -> Iterator[Violation]:
+    ids = {facts.id for _, facts in read if facts.id is not None}
+    for position, (document, facts) in enumerate(read):
+        prev_id = facts.prev_id
+        if prev_id is None or prev_id == ROOT_ID or prev_id in ids:
+            continue
+        if position == 0:
+            continue  # the first snapshot: the history before it may have been trimmed
+        yield RULE.violation(
+            document.path,
+            _span(document, "prevId"),
+            f"`{_name(document)}` follows snapshot `{prev_id}`, which is not in `meta/`: the "
+            "snapshot its migration was generated from was deleted or generated again since "
+            "(a branch generated on a migration that was then regenerated), so its migration "
+            "may not fit the ones before it. Generate it again on the current schema, or "
+            "restore the snapshot it follows.",
+        )
+
+
+def _newest_without_snapshot(folder: MigrationFolder) -> Iterator[Violation]:
+    journal, journal_path = folder.journal, folder.journal_path
+    # an unreadable journal or a missing tag is J006's
+    if journal is None or journal_path is None or not journal.entries:
+        return
+    newest = journal.entries[-1]
+    if newest.tag is None:
+        return
+    expected = journal_path.parent / snapshot_name(newest.tag)
+    if expected in folder.snapshots:
+        return
+    last = next(reversed(folder.snapshots))
+    yield RULE.violation(
+        journal_path,
+        newest.fields["tag"].value_span,
+        f"The newest migration, `{newest.tag}`, has no snapshot (`meta/{expected.name}`): "
+        f"{_GENERATE} diffs the schema against `{last.name}`, an older state, and writes again "
+        "whatever this migration changed in the schema. Generate migrations with "
+        "`drizzle-kit generate` (or `--custom` for hand-written SQL), which writes both.",
+        tag=newest.tag,
+    )
+
+
+def _span(document: SnapshotDocument, key: str) -> Span:
+    if document.source is None:
+        return Span(0, 0)
+    return field_span(document.source.text, key) or Span(0, 0)
+
+
+def _name(document: SnapshotDocument) -> str:
+    return document.path.name
