@@ -65,12 +65,16 @@ class SnapshotDocument:
     path: Path
     source: SourceText | None
     error: str | None = None  # why it could not be read
+    # kept: the rules run on every keystroke, and a folder's snapshots weigh megabytes
+    _facts: SnapshotFacts | None = field(default=None, repr=False, compare=False)
 
     @property
     def facts(self) -> SnapshotFacts | None:
         if self.source is None:
             return None
-        return snapshot_facts(self.source.text, self.source.bom)
+        if self._facts is None:
+            self._facts = snapshot_facts(self.source.text, self.source.bom)
+        return self._facts
 
 
 @dataclass(slots=True)
