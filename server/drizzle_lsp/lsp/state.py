@@ -47,6 +47,7 @@ from drizzle_lsp.core.folder import (
     MigrationFolder,
     folder_layout,
     folder_texts,
+    is_snapshot_path,
     load_folder,
     owning_folder,
     search_paths,
@@ -63,6 +64,7 @@ from drizzle_lsp.core.settings import (
     load_settings,
     settings_from_mapping,
 )
+from drizzle_lsp.core.snapshots import snapshot_paths
 from drizzle_lsp.core.source import SourceError, SourceText, read_source
 from drizzle_lsp.core.text import Encoding, TextIndex
 from drizzle_lsp.engine.analyze import analyze_files, fix_folder, lint_in_parallel, now_ms
@@ -229,10 +231,8 @@ class Result:
         return list(itertools.chain.from_iterable(self.by_path.values()))
 
     def text_of(self, path: Path) -> str | None:
-        if path == self.folder.journal_path:
-            return self.folder.journal_source.text if self.folder.journal_source else None
-        document = self.folder.sql.get(path)
-        return document.source.text if document and document.source else None
+        source = source_of(self.folder, path)
+        return source.text if source is not None else None
 
     def version_of(self, path: Path) -> int | None:
         buffer = self.snapshot.buffers.get(path)
@@ -241,6 +241,9 @@ class Result:
     def texts(self) -> dict[Path, str | None]:
         """Each file of the folder, with the text this analysis saw (None: unreadable)."""
         texts = {p: d.source.text if d.source else None for p, d in self.folder.sql.items()}
+        texts.update(
+            (p, d.source.text if d.source else None) for p, d in self.folder.snapshots.items()
+        )
         if self.folder.journal_path is not None and self.folder.journal_source is not None:
             texts[self.folder.journal_path] = self.folder.journal_source.text
         return texts
@@ -264,9 +267,11 @@ class FolderState:
         return self.root / JOURNAL if self.layout is Layout.JOURNAL else None
 
     def owns(self, path: Path) -> bool:
-        """Whether ``path`` is this folder's journal or one of its migration files."""
+        """Whether ``path`` is this folder's journal, one of its snapshots or migration files."""
         if path == self.journal_path:
             return True
+        if self.layout is Layout.JOURNAL and path.parent.parent == self.root:
+            return is_snapshot_path(path)
         if self.layout is Layout.V1:
             return path.name == V1_FILE and path.parent.parent == self.root
         return path.suffix == ".sql" and path.parent == self.root
@@ -616,6 +621,8 @@ class ServerState:
                     self._remove(state.root)
                     touched.pop(state.root, None)
                     continue
+            elif is_snapshot_path(path):
+                pass  # listed when the folder is loaded
             elif kind is Change.DELETED:
                 state.listing.discard(path)
             else:
@@ -717,7 +724,10 @@ class ServerState:
             for path, doc in self.documents.items()
             if state.owns(path)
         }
-        sql_files = sorted(state.listing | {p for p in buffers if p != state.journal_path}, key=str)
+        sql_files = sorted(
+            state.listing | {p for p in buffers if p != state.journal_path and p.suffix == ".sql"},
+            key=str,
+        )
         settings = self.settings_for(state.root, state.workspace)
         database = self.database.input_for(settings) if state.layout is Layout.JOURNAL else None
         snapshot = Snapshot(
@@ -920,7 +930,20 @@ def _load(snapshot: Snapshot, disk: DiskCache) -> MigrationFolder:
         buffer = buffers.get(path)
         return SourceText(buffer[0]) if buffer is not None else disk.read(path)
 
-    return load_folder(snapshot.root, snapshot.layout, reader, sql_files=snapshot.sql_files)
+    snapshots = None
+    if snapshot.layout is Layout.JOURNAL:  # on disk, and those open only in the editor
+        meta = snapshot.root / JOURNAL.parent
+        snapshots = {
+            *snapshot_paths(meta),
+            *(p for p in buffers if is_snapshot_path(p)),
+        }
+    return load_folder(
+        snapshot.root,
+        snapshot.layout,
+        reader,
+        sql_files=snapshot.sql_files,
+        snapshot_files=snapshots,
+    )
 
 
 def _changed_buffers(
