@@ -28,8 +28,10 @@ Snapshots do not change what `migrate()` runs, but they decide what the next
 it first reads every snapshot: a collision or a malformed snapshot makes it stop ("data is
 malformed", "... which is a collision"), and `drizzle-kit check` fails. When the newest
 migration has no snapshot, the next `generate` diffs against an older one and writes that
-migration's changes again (a `CREATE TABLE` that fails on every database that has it), or, with
-no snapshot left at all, recreates the whole schema.
+migration's changes again (a `CREATE TABLE` that fails on every database that has it). A
+duplicate `id` or a `prevId` that names no snapshot does not stop drizzle-kit, but it marks a
+migration generated on a schema state the folder no longer holds: its SQL may repeat or miss
+what the migrations before it changed.
 
 ## Example
 After merging two branches that each ran `drizzle-kit generate` from `0004`:
@@ -47,8 +49,12 @@ one idempotent (`IF NOT EXISTS`). A malformed snapshot is repaired by hand (reso
 conflict) or generated again the same way.
 
 ## Fix safety
-No fix: which branch's migrations to generate again, and whether a database already ran them,
-is for you to decide.
+No fix. Pointing a `prevId` at the other branch's snapshot silences drizzle-kit, but that
+snapshot still lacks the other branch's changes, so the next `generate` writes them again; a
+copy of the previous snapshot for the newest migration is right only if that migration changed
+nothing in the schema, which its SQL cannot tell (the TypeScript schema is the truth). Which
+branch's migrations to generate again, and whether a database already ran them, is for you to
+decide.
 """
 
 from __future__ import annotations
