@@ -249,8 +249,9 @@ def test_branches_with_index_prefixes_conflict_then_collide(tmp_path: Path) -> N
     assert conflicted.startswith("{\n<<<<<<< HEAD\n")
     kit_result, found = agree(project)
     assert kit_result.malformed == {"0001_snapshot.json"} and kit_result.returncode != 0
-    assert [(v.path.name, v.span.start) for v in found] == [("0001_snapshot.json", 2)]
-    assert "unresolved merge conflict" in found[0].message
+    assert [v.path.name for v in found] == ["0001_snapshot.json", "_journal.json"]
+    assert found[0].span.start == 2 and "unresolved merge conflict" in found[0].message
+    assert "shares its snapshot" in found[1].message  # whichever side the conflict keeps
 
     # the usual resolution: keep both, theirs renumbered after ours. Now they collide
     snapshot.write_text(git(project, "show", ":2:drizzle/meta/0001_snapshot.json").stdout)
@@ -274,6 +275,23 @@ def test_branches_with_index_prefixes_conflict_then_collide(tmp_path: Path) -> N
     kit_result, found = agree(project)
     assert kit_result.returncode == 0 and found == []
     assert 'ADD COLUMN "email"' in (project / "drizzle" / "0002_add_email.sql").read_text()
+
+
+@pytest.mark.usefixtures("kit")
+def test_a_conflict_resolved_with_one_side_leaves_a_shared_snapshot(tmp_path: Path) -> None:
+    """Both branches generated 0001; the merge keeps our side of `0001_snapshot.json`. drizzle-kit
+    sees nothing wrong, and its next generate writes their change again."""
+    project = branches(tmp_path, "index")
+    merge_b(project)
+    git(project, "checkout", "--ours", "--", "drizzle/meta/0001_snapshot.json")
+    kit_result, found = agree(project)
+    assert kit_result.returncode == 0
+    assert [(v.path.name, v.tag, "shares its snapshot" in v.message) for v in found] == [
+        ("_journal.json", "0001_add_email", True)
+    ]
+    generate(project, f'{BASE}, age: integer("age"), email: text("email")', "again")
+    again = (project / "drizzle" / "0003_again.sql").read_text()  # after idx 0, 1, 2
+    assert 'ALTER TABLE "users" ADD COLUMN "email" text' in again
 
 
 @pytest.mark.usefixtures("kit")

@@ -16,7 +16,9 @@ against) as drizzle-kit 0.31 reads them, and reports:
   conflict, a BOM), or data its schema rejects (a key missing, a value of the wrong type, an
   unknown key), reported where the first such problem sits;
 - **the newest journal entry without its snapshot** (`<prefix of its tag>_snapshot.json`, as
-  drizzle-kit names it): reported on the entry's `tag` in the journal.
+  drizzle-kit names it), or whose snapshot is an earlier entry's too (two branches generated
+  the same number, and the merge kept one side's snapshot): reported on the entry's `tag` in
+  the journal.
 
 A folder without any snapshot (migrations written by hand, or a copy that kept only the
 journal) is not checked: drizzle-kit's snapshots are not in use there. A snapshot of a version
@@ -44,9 +46,11 @@ meta/0006_snapshot.json   {"id": "d47a…", "prevId": "3b2e…", ...}   (branch 
 Keep one branch's migrations, remove the other's (`drizzle-kit drop`, which removes the
 migration, its journal entry and its snapshot) and run `drizzle-kit generate` again on the
 merged schema: the new snapshot follows the last one, and the new migration holds the other
-branch's changes. Before removing a migration that a database already applied, make the new
-one idempotent (`IF NOT EXISTS`). A malformed snapshot is repaired by hand (resolve the
-conflict) or generated again the same way.
+branch's changes. A migration without a snapshot is generated again the same way:
+`drizzle-kit generate` for schema changes (it writes the snapshot too), `--custom` for data-only
+SQL. Before removing a migration that a database already applied, make the new one idempotent
+(`IF NOT EXISTS`): it runs again there. A malformed snapshot is repaired by hand (resolve the
+conflict) or generated again.
 
 ## Fix safety
 No fix. Pointing a `prevId` at the other branch's snapshot silences drizzle-kit, but that
@@ -60,9 +64,11 @@ decide.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from drizzle_lsp.core.diagnostics import Severity, Span, Violation
 from drizzle_lsp.core.folder import MigrationFolder, SnapshotDocument
+from drizzle_lsp.core.journal import Journal
 from drizzle_lsp.core.snapshots import ROOT_ID, SnapshotFacts, field_span, snapshot_name
 from drizzle_lsp.rules._api import Fixability, FolderContext, RuleInfo, Scope
 
@@ -188,15 +194,41 @@ def _newest_without_snapshot(folder: MigrationFolder) -> Iterator[Violation]:
         return
     expected = journal_path.parent / snapshot_name(newest.tag)
     if expected in folder.snapshots:
+        yield from _shared_snapshot(journal_path, journal, expected)
         return
     last = next(reversed(folder.snapshots))
     yield RULE.violation(
         journal_path,
         newest.fields["tag"].value_span,
         f"The newest migration, `{newest.tag}`, has no snapshot (`meta/{expected.name}`): "
-        f"{_GENERATE} diffs the schema against `{last.name}`, an older state, and writes again "
-        "whatever this migration changed in the schema. Generate migrations with "
-        "`drizzle-kit generate` (or `--custom` for hand-written SQL), which writes both.",
+        f"{_GENERATE} diffs the schema against `{last.name}` instead, and writes again what "
+        f"this migration changed in the schema that `{last.name}` does not hold. Remove this "
+        "migration (its file and journal entry) and generate it again: schema changes with "
+        "`drizzle-kit generate`, which writes the snapshot too (edit its SQL afterwards if "
+        "need be), data-only SQL with `drizzle-kit generate --custom`.",
+        tag=newest.tag,
+    )
+
+
+def _shared_snapshot(journal_path: Path, journal: Journal, expected: Path) -> Iterator[Violation]:
+    """The newest migration's snapshot file is an earlier one's too (two branches generated the
+    same number and the merge kept one side's snapshot): it holds one of the two states."""
+    *earlier, newest = journal.entries
+    twin = next(
+        (e.tag for e in earlier if e.tag and snapshot_name(e.tag) == expected.name),
+        None,
+    )
+    if twin is None:
+        return
+    yield RULE.violation(
+        journal_path,
+        newest.fields["tag"].value_span,
+        f"The newest migration, `{newest.tag}`, shares its snapshot `meta/{expected.name}` with "
+        f"`{twin}` (two branches generated the same number): the file holds one of the two "
+        f"schema states, and {_GENERATE} writes again what the other one changed. Keep the "
+        "migration whose state it holds, remove the other one's file and journal entry by hand "
+        "(`drizzle-kit drop` would delete the shared snapshot too) and run `drizzle-kit "
+        "generate` again on the merged schema.",
         tag=newest.tag,
     )
 
