@@ -16,6 +16,7 @@ from drizzle_lsp.core.snapshots import (
     ROOT_ID,
     dotted,
     field_span,
+    is_named_snapshot,
     is_snapshot_name,
     snapshot_facts,
     snapshot_name,
@@ -138,13 +139,20 @@ def test_a_key_written_twice_counts_at_its_last_occurrence() -> None:
 def test_names_and_listing(tmp_path: Path) -> None:
     assert snapshot_name("0005_add_age") == "0005_snapshot.json"
     assert snapshot_name("20250508083758_SetupTables") == "20250508083758_snapshot.json"
-    assert is_snapshot_name("0005_snapshot.json")
+    assert is_named_snapshot("0005_snapshot.json") and not is_named_snapshot("0005.json.orig")
+    # drizzle-kit reads every file of meta/ whose name does not start with `_`
+    assert is_snapshot_name("0005_snapshot.json") and is_snapshot_name("0005_snapshot.json.orig")
     assert not is_snapshot_name("_journal.json") and not is_snapshot_name("_0001_snapshot.json")
     meta = tmp_path / "meta"
     meta.mkdir()
+    (meta / "sub").mkdir()
     for name in ("0010_snapshot.json", "0002_snapshot.json", "_journal.json", "notes.md"):
         (meta / name).write_text("{}")
-    assert [p.name for p in snapshot_paths(meta)] == ["0002_snapshot.json", "0010_snapshot.json"]
+    assert [p.name for p in snapshot_paths(meta)] == [
+        "0002_snapshot.json",
+        "0010_snapshot.json",
+        "notes.md",
+    ]
     assert snapshot_paths(tmp_path / "absent") == []
 
 

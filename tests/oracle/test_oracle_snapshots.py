@@ -109,11 +109,15 @@ def kit_check(project: Path) -> KitCheck:
         for group in _COLLISION.findall(output)
     }
     malformed = {Path(p).name for p in _MALFORMED.findall(output)}
-    if " in JSON at position " in output:  # JSON.parse threw on a snapshot (name not printed)
-        malformed |= {
-            p.name for p in (project / "drizzle" / "meta").glob("*_snapshot.json") if _unparsable(p)
-        }
+    if " in JSON at position " in output or "is not valid JSON" in output:
+        # JSON.parse threw on a file of meta/ (its name is not printed)
+        meta = project / "drizzle" / "meta"
+        malformed |= {p.name for p in meta.iterdir() if _read_by_kit(p) and _unparsable(p)}
     return KitCheck(done.returncode, output, collisions, malformed)
+
+
+def _read_by_kit(path: Path) -> bool:
+    return path.is_file() and not path.name.startswith("_")
 
 
 def _unparsable(path: Path) -> bool:
@@ -195,13 +199,15 @@ def our_collisions(found: list[Violation]) -> set[frozenset[str]]:
     groups = set()
     for v in found:
         if "collision" in v.message:
-            named = set(re.findall(r"`(\w+_snapshot\.json)`", v.message.split(" follow ")[0]))
+            named = set(re.findall(r"`([^`]+)`", v.message.split(" follow ")[0]))
             groups.add(frozenset(named | {v.path.name}))
     return groups
 
 
 def our_malformed(found: list[Violation]) -> set[str]:
-    return {v.path.name for v in found if "is malformed" in v.message}
+    return {
+        v.path.name for v in found if "is malformed" in v.message or "cannot be read" in v.message
+    }
 
 
 def agree(project: Path) -> tuple[KitCheck, list[Violation]]:
@@ -306,6 +312,26 @@ def test_a_copied_snapshot_is_a_duplicate_id_and_a_collision(tmp_path: Path) -> 
     assert kit_result.collisions == {frozenset({"0001_snapshot.json", "0002_snapshot.json"})}
     duplicates = [v for v in found if "has the `id` of" in v.message]
     assert [v.path.name for v in duplicates] == ["0002_snapshot.json"]
+
+
+@pytest.mark.usefixtures("kit")
+def test_drizzle_kit_reads_every_file_of_meta(tmp_path: Path) -> None:
+    """A merge tool's `.orig` copy collides with its original and sorts last (the next generate
+    diffs against it); a `.DS_Store` makes JSON.parse throw."""
+    project = tmp_path / "project"
+    project.mkdir()
+    generate(project, BASE, "init")
+    generate(project, f'{BASE}, age: integer("age")', "add_age")
+    meta = project / "drizzle" / "meta"
+    shutil.copyfile(meta / "0001_snapshot.json", meta / "0001_snapshot.json.orig")
+    kit_result, found = agree(project)
+    assert kit_result.collisions == {frozenset({"0001_snapshot.json", "0001_snapshot.json.orig"})}
+    assert all("is not a snapshot drizzle-kit wrote" in v.message for v in found), found
+    (meta / "0001_snapshot.json.orig").unlink()
+    (meta / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1\x00\xff")
+    kit_result, found = agree(project)
+    assert kit_result.malformed == {".DS_Store"} and kit_result.returncode != 0
+    assert [v.path.name for v in found] == [".DS_Store"]
 
 
 @pytest.mark.usefixtures("kit")

@@ -4,7 +4,8 @@
 ``id`` and the ``prevId`` of the snapshot it was diffed against; the next ``generate`` diffs the
 schema against the last snapshot by file name. Before that, ``generate`` and ``check`` read
 every file of ``meta/`` whose name does not start with ``_`` (drizzle-kit 0.31.11,
-``src/utils.ts``, ``prepareOutFolder`` and ``validateWithReport``):
+``src/utils.ts``, ``prepareOutFolder`` and ``validateWithReport``), named as it names them or
+not (a merge tool's ``0005_snapshot.json.orig`` is read too, and sorts last):
 
 - ``JSON.parse`` of the text: invalid JSON (a merge conflict left in the file) throws;
 - a ``version`` greater than 7 stops it ("snapshot is of unsupported version");
@@ -41,7 +42,14 @@ LATEST_VERSION = 7
 
 
 def is_snapshot_name(name: str) -> bool:
-    """Whether a file of ``meta/`` is a snapshot (``_journal.json`` and ``_*`` backups are not)."""
+    """Whether drizzle-kit reads a file of ``meta/`` as a snapshot: every file whose name does
+    not start with ``_`` (``_journal.json``, ``_journal.json.backup`` are not), so a merge tool's
+    ``0005_snapshot.json.orig`` or a ``.DS_Store`` is one too."""
+    return not name.startswith("_")
+
+
+def is_named_snapshot(name: str) -> bool:
+    """Whether a file of ``meta/`` is named as drizzle-kit names its snapshots."""
     return name.endswith(SUFFIX) and not name.startswith("_")
 
 
@@ -52,7 +60,8 @@ def snapshot_name(tag: str) -> str:
 
 
 def snapshot_paths(meta: Path) -> list[Path]:
-    """The snapshots of a ``meta/`` folder, in drizzle-kit's order (file names sorted)."""
+    """The files drizzle-kit reads as snapshots in a ``meta/`` folder, in its order (names
+    sorted: the last is what the next ``generate`` diffs against)."""
     try:
         with os.scandir(meta) as entries:
             names = sorted(e.name for e in entries if is_snapshot_name(e.name) and _is_file(e))

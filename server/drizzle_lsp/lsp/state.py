@@ -725,7 +725,8 @@ class ServerState:
             if state.owns(path)
         }
         sql_files = sorted(
-            state.listing | {p for p in buffers if p != state.journal_path and p.suffix == ".sql"},
+            state.listing
+            | {p for p in buffers if p != state.journal_path and not is_snapshot_path(p)},
             key=str,
         )
         settings = self.settings_for(state.root, state.workspace)

@@ -42,7 +42,7 @@ OVERLAP_S = DEBOUNCE_MS / 1000 + 0.1
 
 GLOBS = (
     "**/meta/_journal.json",
-    "**/meta/*_snapshot.json",
+    "**/meta/*",  # drizzle-kit reads every file of meta/ as a snapshot
     "**/*.sql",
     *(f"**/{name}" for name in CONFIG_FILES),
 )

@@ -20,6 +20,10 @@ against) as drizzle-kit 0.31 reads them, and reports:
   the same number, and the merge kept one side's snapshot): reported on the entry's `tag` in
   the journal.
 
+Like drizzle-kit, it takes every file of `meta/` whose name does not start with `_` for a
+snapshot: a merge tool's `0005_snapshot.json.orig` collides with its original (and, sorting
+last, is what the next `generate` diffs against), a `.DS_Store` makes drizzle-kit throw.
+
 A folder without any snapshot (migrations written by hand, or a copy that kept only the
 journal) is not checked: drizzle-kit's snapshots are not in use there. A snapshot of a version
 this drizzle-kit does not know (above 7) is left alone, as drizzle-kit stops at it.
@@ -69,7 +73,13 @@ from pathlib import Path
 from drizzle_lsp.core.diagnostics import Severity, Span, Violation
 from drizzle_lsp.core.folder import MigrationFolder, SnapshotDocument
 from drizzle_lsp.core.journal import Journal
-from drizzle_lsp.core.snapshots import ROOT_ID, SnapshotFacts, field_span, snapshot_name
+from drizzle_lsp.core.snapshots import (
+    ROOT_ID,
+    SnapshotFacts,
+    field_span,
+    is_named_snapshot,
+    snapshot_name,
+)
 from drizzle_lsp.rules._api import Fixability, FolderContext, RuleInfo, Scope
 
 RULE = RuleInfo(
@@ -94,7 +104,7 @@ Read = tuple[SnapshotDocument, SnapshotFacts]
 def check(ctx: FolderContext) -> Iterator[Violation]:
     folder = ctx.folder
     # only journal folders that use drizzle-kit's snapshots have a chain
-    if folder.journal_path is None or not folder.snapshots:
+    if folder.journal_path is None or not any(map(is_named_snapshot, _names(folder))):
         return
     read: list[Read] = []
     for document in folder.snapshots.values():
@@ -104,15 +114,17 @@ def check(ctx: FolderContext) -> Iterator[Violation]:
             yield RULE.violation(
                 document.path,
                 Span(0, 0),
-                f"`{_name(document)}` cannot be read ({reason}): {_REFUSE}.",
+                f"`{_name(document)}` cannot be read ({reason}): {_REFUSE}.{_stray(document)}",
             )
             continue
         if facts.malformed is not None:
             yield RULE.violation(
                 document.path,
                 facts.malformed.span,
-                f"`{_name(document)}` is malformed ({facts.malformed.message}): {_REFUSE}. "
-                "Repair it, or remove the migration and generate it again.",
+                f"`{_name(document)}` is malformed ({facts.malformed.message}): {_REFUSE}."
+                + (
+                    _stray(document) or " Repair it, or remove the migration and generate it again."
+                ),
             )
         read.append((document, facts))
     yield from _collisions(read)
@@ -137,14 +149,19 @@ def _collisions(read: list[Read]) -> Iterator[Violation]:
             if prev_id == ROOT_ID
             else (f"`{_name(parent)}`" if parent is not None else f"`{prev_id}`")
         )
+        strays = "".join(_stray(d) for d in documents)
         for document in documents:
             others = ", ".join(f"`{_name(d)}`" for d in documents if d is not document)
             yield RULE.violation(
                 document.path,
                 _span(document, "prevId"),
                 f"`{_name(document)}` and {others} follow the same snapshot, {base}: "
-                "a collision, two branches that each generated a migration from the same base: "
-                f"{_REFUSE}. {_REMEDY}",
+                + (
+                    f"drizzle-kit calls it a collision: {_REFUSE}.{strays}"
+                    if strays
+                    else "a collision, two branches that each generated a migration from the "
+                    f"same base: {_REFUSE}. {_REMEDY}"
+                ),
             )
 
 
@@ -161,17 +178,22 @@ def _duplicate_ids(read: list[Read]) -> Iterator[Violation]:
             _span(document, "id"),
             f"`{_name(document)}` has the `id` of `{_name(earlier)}` (a copied snapshot?): the "
             "chain of snapshots forks there, and a snapshot that follows either one follows "
-            "both. Remove the copy, or generate its migration again.",
+            "both."
+            + (
+                _stray(document) + _stray(earlier)
+                or " Remove the copy, or generate its migration again."
+            ),
         )
 
 
 def _dangling(read: list[Read]) -> Iterator[Violation]:
     ids = {facts.id for _, facts in read if facts.id is not None}
-    for position, (document, facts) in enumerate(read):
+    first = next((d for d, _ in read if is_named_snapshot(d.path.name)), None)
+    for document, facts in read:
         prev_id = facts.prev_id
         if prev_id is None or prev_id == ROOT_ID or prev_id in ids:
             continue
-        if position == 0:
+        if document is first:
             continue  # the first snapshot: the history before it may have been trimmed
         yield RULE.violation(
             document.path,
@@ -233,10 +255,25 @@ def _shared_snapshot(journal_path: Path, journal: Journal, expected: Path) -> It
     )
 
 
+def _stray(document: SnapshotDocument) -> str:
+    """What to say of a file of ``meta/`` that drizzle-kit did not name as a snapshot."""
+    if is_named_snapshot(document.path.name):
+        return ""
+    return (
+        f" `{_name(document)}` is not a snapshot drizzle-kit wrote (a merge tool's copy?), but "
+        "drizzle-kit reads every file of `meta/` whose name does not start with `_` as one: "
+        "delete it or move it out of `meta/`."
+    )
+
+
 def _span(document: SnapshotDocument, key: str) -> Span:
     if document.source is None:
         return Span(0, 0)
     return field_span(document.source.text, key) or Span(0, 0)
+
+
+def _names(folder: MigrationFolder) -> Iterator[str]:
+    return (path.name for path in folder.snapshots)
 
 
 def _name(document: SnapshotDocument) -> str:
