@@ -1,10 +1,10 @@
 """The pre-commit hook (``.pre-commit-hooks.yaml``): ``python -m drizzle_lsp.precommit``.
 
 pre-commit passes the hook's ``args`` followed by the changed files that match
-``(\\.sql|_journal\\.json)$``. Journal rules span the whole folder (a changed ``.sql`` file can
-break the journal and the other way round), so this checks the whole migrations folder of each
-changed file with ``drizzle-lsp check``. Changed ``.sql`` files outside any migrations folder
-(seeds, ad-hoc scripts) are not migrations and are left alone.
+``(\\.sql|_journal\\.json|_snapshot\\.json)$``. Journal rules span the whole folder (a
+changed ``.sql`` file can break the journal and the other way round), so this checks the whole
+migrations folder of each changed file with ``drizzle-lsp check``. Changed ``.sql`` files
+outside any migrations folder (seeds, ad-hoc scripts) are not migrations and are left alone.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from drizzle_lsp.core.folder import owning_folder
 
-_CHANGED_FILE_SUFFIXES = (".sql", "_journal.json")
+_CHANGED_FILE_SUFFIXES = (".sql", "_journal.json", "_snapshot.json")
 
 
 def split_arguments(argv: Sequence[str]) -> tuple[list[str], list[Path]]:

@@ -120,6 +120,9 @@ def test_diagnostics_positions_and_quick_fix(tmp_path: Path, start_with: str) ->
 
     # meta/_journal.json shares the client; other JSON files get none.
     assert result["journal_clients"] == [result["first_client"]]
+    # so do the snapshots of meta/, with their diagnostics
+    assert result["snapshot_clients"] == [result["first_client"]]
+    assert [d["code"] for d in result["snapshot_diagnostics"]] == ["J007"]
     assert result["package_json_filetype"] == "json"
     assert result["package_json_clients"] == 0
 

@@ -121,6 +121,15 @@ def test_commit_touching_a_migration_checks_its_folder(project: Path, env: dict[
     assert "seed.sql" not in output, output
 
 
+def test_a_snapshot_alone_checks_its_folder(project: Path, env: dict[str, str]) -> None:
+    snapshot = project / "db" / "migrations" / "meta" / "0002_snapshot.json"
+    snapshot.write_text('{\n<<<<<<< HEAD\n  "id": "a"\n=======\n  "id": "b"\n>>>>>>> b\n}\n')
+    proc = commit(project, env, str(snapshot))
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output
+    assert "0002_snapshot.json:2:1: J007" in output, output
+
+
 def test_non_migration_sql_is_left_alone(project: Path, env: dict[str, str]) -> None:
     seed = project / "seeds" / "seed.sql"
     seed.write_text(seed.read_text() + 'CREATE INDEX "i" ON "seed" ("id");\n')

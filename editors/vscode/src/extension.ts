@@ -413,6 +413,7 @@ function createClient(launch: Launch): DrizzleClient {
     documentSelector: [
       { scheme: 'file', pattern: '**/*.sql' },
       { scheme: 'file', pattern: '**/meta/_journal.json' },
+      { scheme: 'file', pattern: '**/meta/*_snapshot.json' },
     ],
     diagnosticCollectionName: NAME,
     outputChannel: output,

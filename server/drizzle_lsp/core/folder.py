@@ -18,6 +18,12 @@ from pathlib import Path
 
 from drizzle_lsp.core.journal import Journal, parse_journal
 from drizzle_lsp.core.migration import MigrationFile
+from drizzle_lsp.core.snapshots import (
+    SnapshotFacts,
+    is_snapshot_name,
+    snapshot_facts,
+    snapshot_paths,
+)
 from drizzle_lsp.core.source import SourceError, SourceText, read_source
 
 JOURNAL = Path("meta") / "_journal.json"
@@ -53,6 +59,25 @@ def _migration(text: str) -> MigrationFile:
 
 
 @dataclass(slots=True)
+class SnapshotDocument:
+    """A drizzle-kit schema snapshot, ``meta/NNNN_snapshot.json`` (journal folders only)."""
+
+    path: Path
+    source: SourceText | None
+    error: str | None = None  # why it could not be read
+    # kept: the rules run on every keystroke, and a folder's snapshots weigh megabytes
+    _facts: SnapshotFacts | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def facts(self) -> SnapshotFacts | None:
+        if self.source is None:
+            return None
+        if self._facts is None:
+            self._facts = snapshot_facts(self.source.text, self.source.bom)
+        return self._facts
+
+
+@dataclass(slots=True)
 class MigrationFolder:
     root: Path
     layout: Layout
@@ -61,6 +86,7 @@ class MigrationFolder:
     journal: Journal | None = None
     journal_error: str | None = None
     sql: dict[Path, SqlDocument] = field(default_factory=dict)
+    snapshots: dict[Path, SnapshotDocument] = field(default_factory=dict)  # in file name order
 
     def document_for_tag(self, tag: str) -> SqlDocument | None:
         return self.sql.get(self.sql_path(tag))
@@ -118,7 +144,14 @@ def owning_folder(path: Path) -> tuple[Path, Layout] | None:
         return (path.parent.parent, Layout.V1)
     if path.suffix == ".sql" and is_journal_folder(path.parent):
         return (path.parent, Layout.JOURNAL)
+    if is_snapshot_path(path) and is_journal_folder(path.parent.parent):
+        return (path.parent.parent, Layout.JOURNAL)
     return None
+
+
+def is_snapshot_path(path: Path) -> bool:
+    """Whether ``path`` names a drizzle-kit snapshot, ``<folder>/meta/NNNN_snapshot.json``."""
+    return path.parent.name == "meta" and is_snapshot_name(path.name)
 
 
 def find_folders(tree: Path) -> Iterator[tuple[Path, Layout]]:
@@ -201,10 +234,12 @@ def load_folder(
     reader: Reader = read_source,
     extra_sql: Iterable[Path] = (),
     sql_files: Iterable[Path] | None = None,
+    snapshot_files: Iterable[Path] | None = None,
 ) -> MigrationFolder:
-    """Read a folder's journal and SQL files through ``reader``.
+    """Read a folder's journal, SQL files and snapshots through ``reader``.
 
-    ``sql_files`` overrides the listing (the server knows files that exist only in the editor).
+    ``sql_files`` and ``snapshot_files`` override the listings (the server knows files that
+    exist only in the editor).
     """
     folder = MigrationFolder(root, layout)
     if layout is Layout.JOURNAL:
@@ -214,6 +249,10 @@ def load_folder(
             folder.journal = parse_journal(folder.journal_source.text)
         except SourceError as error:
             folder.journal_error = str(error)
+        if snapshot_files is None:
+            snapshot_files = snapshot_paths(folder.journal_path.parent)
+        for path in sorted(snapshot_files, key=lambda p: p.name):
+            folder.snapshots[path] = _load_snapshot(path, reader)
     paths = list(sql_files) if sql_files is not None else []
     if sql_files is None and layout is not Layout.LOOSE:
         paths = sql_paths(root, layout)
@@ -228,6 +267,13 @@ def _load_sql(path: Path, layout: Layout, reader: Reader) -> SqlDocument:
         return SqlDocument(path, tag, reader(path))
     except SourceError as error:
         return SqlDocument(path, tag, None, str(error))
+
+
+def _load_snapshot(path: Path, reader: Reader) -> SnapshotDocument:
+    try:
+        return SnapshotDocument(path, reader(path))
+    except SourceError as error:
+        return SnapshotDocument(path, None, str(error))
 
 
 def with_texts(folder: MigrationFolder, texts: dict[Path, str]) -> MigrationFolder:
@@ -250,6 +296,7 @@ def with_texts(folder: MigrationFolder, texts: dict[Path, str]) -> MigrationFold
             fixed.journal_source = original
             same = original is folder.journal_source and folder.journal is not None
             fixed.journal = folder.journal if same else parse_journal(original.text)
+    fixed.snapshots = dict(folder.snapshots)  # no fix edits a snapshot
     fixed.sql = dict(folder.sql)  # the documents that do not change are shared
     for path, document in folder.sql.items():
         if document.source is None and path not in texts:
@@ -265,10 +312,12 @@ def with_buffers(folder: MigrationFolder, texts: Mapping[Path, str]) -> Migratio
     """``folder`` as ``load_folder`` would read it again if only the files in ``texts``, editor
     buffers read before too, had changed: their new text, every other file's document shared.
     (Reading a thousand files back from a cache costs milliseconds per keystroke.)"""
-    fresh = replace(folder, sql=dict(folder.sql))
+    fresh = replace(folder, sql=dict(folder.sql), snapshots=dict(folder.snapshots))
     for path, text in texts.items():
         if path == folder.journal_path:
             fresh.journal_source, fresh.journal = SourceText(text), parse_journal(text)
+        elif path in folder.snapshots:
+            fresh.snapshots[path] = SnapshotDocument(path, SourceText(text))
         else:
             fresh.sql[path] = SqlDocument(path, folder.sql[path].tag, SourceText(text))
     return fresh
@@ -282,13 +331,14 @@ def source_of(folder: MigrationFolder, path: Path) -> SourceText | None:
     """The source (text and BOM) of one of the folder's files, as loaded."""
     if path == folder.journal_path:
         return folder.journal_source
-    document = folder.sql.get(path)
+    document = folder.sql.get(path) or folder.snapshots.get(path)
     return document.source if document else None
 
 
 def folder_texts(folder: MigrationFolder) -> dict[Path, str]:
     """The current text of every readable file of the folder."""
     texts = {p: d.source.text for p, d in folder.sql.items() if d.source is not None}
+    texts.update((p, d.source.text) for p, d in folder.snapshots.items() if d.source is not None)
     if folder.journal_path is not None and folder.journal_source is not None:
         texts[folder.journal_path] = folder.journal_source.text
     return texts

@@ -39,6 +39,7 @@ from drizzle_lsp.core.folder import (
     V1_FILE,
     Layout,
     folder_layout,
+    is_snapshot_path,
     owning_folder,
     search_paths,
     search_tree,
@@ -141,9 +142,11 @@ class FolderState:
         return self.root / JOURNAL if self.layout is Layout.JOURNAL else None
 
     def owns(self, path: Path) -> bool:
-        """Whether ``path`` is this folder's journal or one of its migration files."""
+        """Whether ``path`` is this folder's journal, one of its snapshots or migration files."""
         if path == self.journal_path:
             return True
+        if self.layout is Layout.JOURNAL and path.parent.parent == self.root:
+            return is_snapshot_path(path)
         if self.layout is Layout.V1:
             return path.name == V1_FILE and path.parent.parent == self.root
         return path.suffix == ".sql" and path.parent == self.root
@@ -439,6 +442,8 @@ class ServerState:
                     self._remove(state.root)
                     touched.pop(state.root, None)
                     continue
+            elif is_snapshot_path(path):
+                pass  # listed when the folder is loaded
             elif kind is Change.DELETED:
                 state.listing.discard(path)
             else:
@@ -540,7 +545,11 @@ class ServerState:
             for path, doc in self.documents.items()
             if state.owns(path)
         }
-        sql_files = sorted(state.listing | {p for p in buffers if p != state.journal_path}, key=str)
+        sql_files = sorted(
+            state.listing
+            | {p for p in buffers if p != state.journal_path and not is_snapshot_path(p)},
+            key=str,
+        )
         settings = self.settings.for_folder(state.root, state.workspace)
         database = self.database.input_for(settings) if state.layout is Layout.JOURNAL else None
         snapshot = Snapshot(

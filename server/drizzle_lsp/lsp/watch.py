@@ -1,7 +1,8 @@
 """Files changed outside the editor: the client's watcher when it has one, ours otherwise.
 
 When the client supports dynamic registration of ``workspace/didChangeWatchedFiles`` the server
-registers globs for journals, migration files and config files, and the client reports changes.
+registers globs for journals, snapshots, migration files and config files, and the client
+reports changes.
 Otherwise the server watches with watchfiles itself: the migrations folders recursively, and, not
 recursively, the directories where new ones would appear, those discovery searches: the workspace
 folders and what it descends into below them (not node_modules, .git, hidden directories or the
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from drizzle_lsp.core.folder import searched
+from drizzle_lsp.core.folder import is_snapshot_path, searched
 from drizzle_lsp.core.settings import CONFIG_FILES
 from drizzle_lsp.lsp.convert import path_of
 from drizzle_lsp.lsp.state import Change, ServerState
@@ -39,7 +40,12 @@ DEBOUNCE_MS = 400  # watchfiles groups changes for this long at most
 # a watch that is replaced still delivers the changes it was grouping (a stopped one drops them)
 OVERLAP_S = DEBOUNCE_MS / 1000 + 0.1
 
-GLOBS = ("**/meta/_journal.json", "**/*.sql", *(f"**/{name}" for name in CONFIG_FILES))
+GLOBS = (
+    "**/meta/_journal.json",
+    "**/meta/*",  # drizzle-kit reads every file of meta/ as a snapshot
+    "**/*.sql",
+    *(f"**/{name}" for name in CONFIG_FILES),
+)
 REGISTRATION_ID = "drizzle-lsp-watched-files"
 _LSP_KINDS = {
     types.FileChangeType.Created: Change.CREATED,
@@ -77,7 +83,12 @@ def lsp_events(state: ServerState, params: types.DidChangeWatchedFilesParams) ->
 
 def _relevant(path: str) -> bool:
     name = Path(path).name
-    return name.endswith(".sql") or name == "_journal.json" or name in CONFIG_FILES
+    return (
+        name.endswith(".sql")
+        or name == "_journal.json"
+        or name in CONFIG_FILES
+        or is_snapshot_path(Path(path))
+    )
 
 
 def _relevant_or_searched(path: str) -> bool:

@@ -20,14 +20,17 @@ from pathlib import Path
 from drizzle_lsp.core.database import DatabaseView, at_risk_tags, database_view
 from drizzle_lsp.core.diagnostics import Violation
 from drizzle_lsp.core.folder import (
+    JOURNAL,
     Layout,
     MigrationFolder,
     folder_texts,
+    is_snapshot_path,
     load_folder,
     source_of,
     with_buffers,
 )
 from drizzle_lsp.core.settings import Settings
+from drizzle_lsp.core.snapshots import snapshot_paths
 from drizzle_lsp.core.source import SourceError, SourceText, read_source
 from drizzle_lsp.engine.analyze import analyze_files, fix_folder, lint_in_parallel
 from drizzle_lsp.lsp.database import DatabaseInput
@@ -109,10 +112,8 @@ class Result:
         return list(itertools.chain.from_iterable(self.by_path.values()))
 
     def text_of(self, path: Path) -> str | None:
-        if path == self.folder.journal_path:
-            return self.folder.journal_source.text if self.folder.journal_source else None
-        document = self.folder.sql.get(path)
-        return document.source.text if document and document.source else None
+        source = source_of(self.folder, path)
+        return source.text if source is not None else None
 
     def version_of(self, path: Path) -> int | None:
         buffer = self.snapshot.buffers.get(path)
@@ -121,6 +122,9 @@ class Result:
     def texts(self) -> dict[Path, str | None]:
         """Each file of the folder, with the text this analysis saw (None: unreadable)."""
         texts = {p: d.source.text if d.source else None for p, d in self.folder.sql.items()}
+        texts.update(
+            (p, d.source.text if d.source else None) for p, d in self.folder.snapshots.items()
+        )
         if self.folder.journal_path is not None and self.folder.journal_source is not None:
             texts[self.folder.journal_path] = self.folder.journal_source.text
         return texts
@@ -135,7 +139,20 @@ def _load(snapshot: Snapshot, disk: DiskCache) -> MigrationFolder:
         buffer = buffers.get(path)
         return SourceText(buffer[0]) if buffer is not None else disk.read(path)
 
-    return load_folder(snapshot.root, snapshot.layout, reader, sql_files=snapshot.sql_files)
+    snapshots = None
+    if snapshot.layout is Layout.JOURNAL:  # on disk, and those open only in the editor
+        meta = snapshot.root / JOURNAL.parent
+        snapshots = {
+            *snapshot_paths(meta),
+            *(p for p in buffers if is_snapshot_path(p)),
+        }
+    return load_folder(
+        snapshot.root,
+        snapshot.layout,
+        reader,
+        sql_files=snapshot.sql_files,
+        snapshot_files=snapshots,
+    )
 
 
 def _changed_buffers(

@@ -15,6 +15,7 @@ from drizzle_lsp.rules import (
     missing_breakpoint,
     missing_sql_file,
     non_idempotent_ddl,
+    snapshot_chain,
     syntax_error,
     unjournaled_sql_file,
 )
@@ -27,6 +28,7 @@ _MODULES: tuple[ModuleType, ...] = (
     journal_index,
     future_timestamp,
     invalid_journal,
+    snapshot_chain,
     syntax_error,
     non_idempotent_ddl,
     missing_breakpoint,

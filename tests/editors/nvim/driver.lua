@@ -180,6 +180,20 @@ function scenarios.diagnostics_and_fix()
     return c.id
   end, drizzle.clients(journal))
   result.first_client = client_id
+  -- A snapshot in meta/ too, and its J007 (this one lacks what drizzle-kit requires).
+  local snapshot = migrations .. '/meta/0000_snapshot.json'
+  local handle = assert(io.open(snapshot, 'w'))
+  handle:write('{"id": "a", "prevId": "00000000-0000-0000-0000-000000000000"}\n')
+  handle:close()
+  vim.cmd.edit(vim.fn.fnameescape(snapshot))
+  local snapshot_buf = vim.api.nvim_get_current_buf()
+  vim.wait(5000, function()
+    return #vim.diagnostic.get(snapshot_buf) > 0
+  end, 10)
+  result.snapshot_clients = vim.tbl_map(function(c)
+    return c.id
+  end, drizzle.clients(snapshot_buf))
+  result.snapshot_diagnostics = diagnostics(snapshot_buf)
   local other = vim.fs.dirname(migrations) .. '/package.json'
   local file = assert(io.open(other, 'w'))
   file:write('{"name": "app"}\n')

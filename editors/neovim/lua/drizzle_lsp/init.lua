@@ -9,7 +9,8 @@ local M = {}
 
 M.name = 'drizzle_lsp'
 
---- Filetypes the client attaches to. `json` only for `meta/_journal.json` (see M.root).
+--- Filetypes the client attaches to. `json` only for `meta/_journal.json` and the snapshots
+--- `meta/NNNN_snapshot.json` (see M.root).
 M.filetypes = { 'sql', 'pgsql', 'json' }
 
 ---@class drizzle_lsp.Opts
@@ -40,8 +41,9 @@ function M.default_cmd()
   return { python, '-m', 'drizzle_lsp', 'serve' }
 end
 
---- The migrations folder of a buffer: for `<dir>/meta/_journal.json`, `<dir>`; for a `.sql` file,
---- the nearest folder above it that holds `meta/_journal.json`. nil for anything else.
+--- The migrations folder of a buffer: for `<dir>/meta/_journal.json`, `<dir>`; for a snapshot
+--- `<dir>/meta/NNNN_snapshot.json`, `<dir>` when it holds the journal; for a `.sql` file, the
+--- nearest folder above it that holds `meta/_journal.json`. nil for anything else.
 ---@param source integer|string buffer number or file path
 ---@return string|nil
 function M.root(source)
@@ -59,6 +61,13 @@ function M.root(source)
   local dir = vim.fs.dirname(path)
   if vim.fs.basename(path) == '_journal.json' then
     if vim.fs.basename(dir) == 'meta' then
+      return vim.fs.dirname(dir)
+    end
+    return nil
+  end
+  local base = vim.fs.basename(path)
+  if base:match('_snapshot%.json$') and not base:match('^_') then
+    if vim.fs.basename(dir) == 'meta' and is_file(dir .. '/_journal.json') then
       return vim.fs.dirname(dir)
     end
     return nil
