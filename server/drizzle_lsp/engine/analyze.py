@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from drizzle_lsp.core.database import DatabaseView
-from drizzle_lsp.core.diagnostics import Fix, Span, Violation
+from drizzle_lsp.core.diagnostics import Fix, Severity, Span, Violation
+from drizzle_lsp.core.driver import Driver, in_transaction, resolve_driver, runs_several_statements
 from drizzle_lsp.core.fixes import apply_fix, compatible_fixes, differing_middle, fixable
 from drizzle_lsp.core.folder import (
     Layout,
@@ -88,12 +89,32 @@ def analyze_files(
         ctx = DatabaseContext(folder, database.status, database.label)
         found.extend(v for rule in DATABASE_RULES for v in rule.check(ctx))
     breakpoints = _breakpoints(folder)
-    enabled = _SqlCodes(settings, risky)
+    driver = resolve_driver(settings.driver, folder.root)
+    enabled = _SqlCodes(settings, risky, driver)
     by_file = {
         document.path: lint_sql(document, breakpoints, enabled.of(document))
         for document in folder.sql.values()
     }
+    if not in_transaction(driver):
+        by_file = {path: _s002_errors(found) for path, found in by_file.items()}
     return _in_order(_enabled(found, settings), by_file)
+
+
+def _s002_errors(found: list[Violation]) -> list[Violation]:
+    """S002 as an error: without a transaction, a migration that fails half-way leaves what ran
+    before applied and no row recorded, so the next deploy runs it again."""
+    return [
+        replace(v, severity=Severity.ERROR, message=f"{v.message} {_NO_TRANSACTION}")
+        if v.code == "S002"
+        else v
+        for v in found
+    ]
+
+
+_NO_TRANSACTION = (
+    "The driver runs migrations without a transaction: if this migration fails half-way, "
+    "what ran stays applied with no row recorded, and the next deploy runs it again."
+)
 
 
 def lint_in_parallel(folder: MigrationFolder, settings: Settings, min_chunks: int = 400) -> bool:
@@ -103,7 +124,8 @@ def lint_in_parallel(folder: MigrationFolder, settings: Settings, min_chunks: in
     cache, where :func:`analyze` then finds them all. For a first look at a large folder (~0.7 s
     of rules for 3,000 statements on one core); the child verifies fixes as we do. Whether the
     child's results were used."""
-    breakpoints, enabled = _breakpoints(folder), _SqlCodes(settings, frozenset())
+    driver = resolve_driver(settings.driver, folder.root)
+    breakpoints, enabled = _breakpoints(folder), _SqlCodes(settings, frozenset(), driver)
     keys = [
         key
         for document in folder.sql.values()
@@ -127,9 +149,12 @@ class _SqlCodes:
     """The SQL rules to run on each file: those the settings enable for it (so the rules they
     turn off do not run, and the files' results need no filtering)."""
 
-    def __init__(self, settings: Settings, risky: frozenset[str]) -> None:
+    def __init__(self, settings: Settings, risky: frozenset[str], driver: Driver | None) -> None:
         self.settings, self.risky = settings, risky
-        self.everywhere = frozenset(c for c in ALL_SQL_CODES if settings.enabled(c))
+        off = _off_for(driver)
+        self.everywhere = frozenset(
+            c for c in ALL_SQL_CODES if settings.enabled(c) and c not in off
+        )
         self.not_s002 = self.everywhere - {"S002"}
         self.scoped = settings.s002_scope is S002Scope.AT_RISK
 
@@ -138,6 +163,20 @@ class _SqlCodes:
         if not self.settings.per_file_ignores:
             return codes
         return self.settings.enabled_codes(codes, document.path, document.tag)
+
+
+def _off_for(driver: Driver | None) -> frozenset[str]:
+    """The SQL rules that do not apply with ``driver`` (None: not known)."""
+    off = set()
+    if runs_several_statements(driver):
+        off.add("S003")  # seen to run a chunk of several statements
+    if not in_transaction(driver):
+        off.update(DRIVER_TRANSACTION_CODES)
+    return frozenset(off)
+
+
+# the SQL rules about what fails inside migrate()'s transaction
+DRIVER_TRANSACTION_CODES = frozenset({"S005", "S007"})
 
 
 def _in_order(

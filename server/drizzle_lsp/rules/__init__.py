@@ -16,6 +16,8 @@ from drizzle_lsp.rules import (
     missing_sql_file,
     non_idempotent_ddl,
     syntax_error,
+    transaction_control,
+    transaction_incompatible,
     unjournaled_sql_file,
 )
 from drizzle_lsp.rules._api import Rule, Scope
@@ -30,6 +32,8 @@ _MODULES: tuple[ModuleType, ...] = (
     syntax_error,
     non_idempotent_ddl,
     missing_breakpoint,
+    transaction_incompatible,
+    transaction_control,
     database_skipped,
     database_file_changed,
     database_unknown,
