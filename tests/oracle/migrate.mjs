@@ -5,7 +5,8 @@
 //   node migrate.mjs --batch < jobs.json      (see batch() below)
 //
 // Output: {"rows": [{id, hash, created_at}...], "applied": [ids of rows this run inserted]}
-// and exit 0; when migrate() throws: {"error": "...", "rows": [...], "applied": [...]} and exit 1
+// and exit 0; when migrate() throws: {"error": "...", "code": "<SQLSTATE or null>", "rows": [...],
+// "applied": [...]} and exit 1
 // (rows as they are after the failed run, so a test can see the rollback).
 // drizzle-lsp's tests use this as the oracle: whatever drizzle-lsp predicts, this is what happens.
 // The driver is node-postgres unless --driver names another: postgres-js (postgres.js, on the
@@ -98,6 +99,7 @@ async function run({ folder, url, schema, table, driver = "node-postgres" }) {
   if (!(driver in DRIVERS)) throw new Error(`unknown driver ${driver}`);
   const connection = await DRIVERS[driver](url);
   let error = null;
+  let code = null; // PostgreSQL's SQLSTATE, when the error came from the database
   let before = [];
   try {
     before = await readRows(connection, schema, table);
@@ -108,12 +110,13 @@ async function run({ folder, url, schema, table, driver = "node-postgres" }) {
     });
   } catch (e) {
     error = describe(e);
+    code = e?.cause?.code ?? e?.code ?? null;
   }
   const rows = await readRows(connection, schema, table);
   await connection.end();
   const known = new Set(before.map((row) => row.id));
   const applied = rows.filter((row) => !known.has(row.id)).map((row) => row.id);
-  return error === null ? { rows, applied } : { error, rows, applied };
+  return error === null ? { rows, applied } : { error, code, rows, applied };
 }
 
 // --batch: a JSON array of {folder, url, schema?, table?, driver?} on stdin, run one after the other

@@ -5,17 +5,19 @@ Reports transaction control statements: `BEGIN`, `START TRANSACTION`, `COMMIT`, 
 `ROLLBACK`, `ABORT`, `SAVEPOINT`, `RELEASE`, `ROLLBACK TO`, `PREPARE TRANSACTION`.
 
 ## Why is this bad?
-drizzle-orm's `migrate()` runs every pending migration in one transaction, which it commits at
-the end after inserting a row per migration into `drizzle.__drizzle_migrations`.
+drizzle-orm's `migrate()` runs every pending migration in one transaction, inserting each
+migration's row into `drizzle.__drizzle_migrations` after its last statement, and commits at the
+end.
 
 - `COMMIT` (or `END`) ends that transaction half-way; this is the "`COMMIT;` before
   `CREATE INDEX CONCURRENTLY`" workaround of drizzle-orm issue #860. What ran before it stays,
-  even when a later statement fails, while the rows of the migrations table are written only at
-  the end: after a failure the database holds changes of migrations it has no row for, and the
-  next deploy runs them again (and fails on what already exists). Everything after the
-  `COMMIT` runs outside any transaction, one statement at a time.
-- `ROLLBACK` undoes every migration the deploy ran before it, and the migrator then records
-  them all as applied.
+  even when a later statement fails, but the migration's row is written only after its last
+  statement: after a failure the database holds changes of a migration it has no row for, and
+  the next deploy runs it again and fails on what already exists (42P07, 42710, ...).
+  Everything after the `COMMIT` runs outside any transaction, one statement at a time.
+- `ROLLBACK` undoes the migrations the deploy ran before it, their rows included, while this
+  one and those after it are recorded: the undone ones are never run again, since their `when`
+  is older than the newest row.
 - `BEGIN` inside the transaction is ignored with a warning, and the `COMMIT` that usually
   follows it does the above. `SAVEPOINT` and its kin do no harm inside the migrator's
   transaction but fail (25P01) wherever there is none (the `neon-http` and `xata-http` drivers).
@@ -70,14 +72,14 @@ _WHAT = {
     ),
     "TRANS_STMT_COMMIT": (
         "COMMIT",
-        "it ends the migrator's transaction half-way: what ran before stays even if a later "
-        "statement fails, while the migrations table gets no row, so the next deploy runs "
-        "these migrations again.",
+        "it ends the migrator's transaction half-way: what ran before it stays even if a "
+        "later statement fails, but this migration's row is written only at its end, so the "
+        "next deploy runs it again.",
     ),
     "TRANS_STMT_ROLLBACK": (
         "ROLLBACK",
-        "it undoes every migration this deploy ran before it, and the migrator then records "
-        "them all as applied.",
+        "it undoes the migrations this deploy ran before it, rows included, while this one "
+        "is recorded: the undone ones never run again (their `when` is older).",
     ),
     "TRANS_STMT_PREPARE": (
         "PREPARE TRANSACTION",
