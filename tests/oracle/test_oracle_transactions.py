@@ -155,3 +155,124 @@ def test_s006_and_s005_fixes_keep_the_invariants_on_the_commit_workaround(
     fixed, failures = fix_invariants(original, tmp_path / "work", new_database, "S005,S006")
     assert failures == []
     assert "COMMIT" not in (fixed / "0001_idx.sql").read_text()
+
+
+# ---- S004: a migration that creates again what an earlier one created --------------------------
+
+
+ROLE = "CREATE TYPE \"public\".\"role\" AS ENUM('admin', 'member');\n"
+USERS_V2 = 'CREATE TABLE "users" ("id" integer PRIMARY KEY, "email" text, "age" integer);\n'
+
+
+@pytest.mark.parametrize(
+    ("regenerated", "code"),
+    [(USERS_V2, "42P07"), (ROLE + BREAK.lstrip() + USERS_V2, "42710")],
+    ids=["table", "type"],
+)
+def test_s004_a_recreation_fails_where_the_first_was_applied_and_on_an_empty_database(
+    regenerated: str, code: str, tmp_path: Path, new_database: Callable[[], str], node: None
+) -> None:
+    init = ROLE + BREAK.lstrip() + USERS
+    folder = build(tmp_path / "drizzle", [("0000_init", init), ("0001_regen", regenerated)])
+    found = in_file(diagnostics(folder, "S004"), "0001_regen.sql")
+    assert found and "0000_init" in found[0]["message"] and code in found[0]["message"]
+
+    applied = new_database()
+    first = build(tmp_path / "first", [("0000_init", init)])
+    assert run_migrator(first, applied).ok
+    result = run_migrator(folder, applied)
+    assert not result.ok and result.code == code, result
+    assert len(result.rows) == 1  # 0001_regen rolled back
+    empty = run_migrator(folder, new_database())
+    assert not empty.ok and empty.code == code, empty
+
+
+def test_s004_if_not_exists_does_nothing_where_the_table_exists(
+    tmp_path: Path, new_database: Callable[[], str], node: None
+) -> None:
+    regenerated = USERS_V2.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS")
+    folder = build(tmp_path / "drizzle", [("0000_users", USERS), ("0001_regen", regenerated)])
+    found = in_file(diagnostics(folder, "S004"), "0001_regen.sql")
+    assert found and "IF NOT EXISTS" in found[0]["message"]
+
+    url = new_database()
+    result = run_migrator(folder, url)
+    assert result.ok and result.applied_tags == ("0000_users", "0001_regen")
+    with psycopg.connect(url) as conn:  # recorded as applied, and "age" is nowhere
+        columns = conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'users'"
+        ).fetchall()
+    assert sorted(c for (c,) in columns) == ["email", "id"]
+
+
+# ---- S007: a new enum value used in the transaction that added it ------------------------------
+
+
+STATUS = (
+    "CREATE TYPE \"public\".\"status\" AS ENUM('draft', 'published');\n"
+    + BREAK.lstrip()
+    + 'CREATE TABLE "posts" ("id" integer, "status" "status" DEFAULT \'draft\' NOT NULL);\n'
+)
+ADD_ARCHIVED = 'ALTER TYPE "public"."status" ADD VALUE \'archived\';\n'
+USE_ARCHIVED = 'ALTER TABLE "posts" ALTER COLUMN "status" SET DEFAULT \'archived\';\n'
+
+
+def test_s007_within_one_migration_it_fails_on_every_database(
+    tmp_path: Path, new_database: Callable[[], str], node: None
+) -> None:
+    folder = build(
+        tmp_path / "drizzle",
+        [("0000_init", STATUS), ("0001_archive", ADD_ARCHIVED + BREAK.lstrip() + USE_ARCHIVED)],
+    )
+    (found,) = in_file(diagnostics(folder, "S007"), "0001_archive.sql")
+    assert "earlier in this migration" in found["message"] and "55P04" in found["message"]
+
+    deployed = new_database()
+    assert run_migrator(build(tmp_path / "first", [("0000_init", STATUS)]), deployed).ok
+    result = run_migrator(folder, deployed)
+    assert not result.ok and result.code == "55P04", result
+    assert 'unsafe use of new value "archived"' in result.error
+    empty = run_migrator(folder, new_database())
+    assert not empty.ok and empty.code == "55P04", empty
+
+
+def test_s007_across_migrations_each_deploy_works_but_an_empty_database_fails(
+    tmp_path: Path, new_database: Callable[[], str], node: None
+) -> None:
+    migrations = [("0000_init", STATUS), ("0001_archive", ADD_ARCHIVED), ("0002_use", USE_ARCHIVED)]
+    folder = build(tmp_path / "drizzle", migrations)
+    (found,) = in_file(diagnostics(folder, "S007"), "0002_use.sql")
+    assert "0001_archive" in found["message"] and "every empty database" in found["message"]
+
+    production = new_database()  # deployed migration by migration: every deploy works
+    for count in range(1, len(migrations) + 1):
+        state = build(tmp_path / f"state{count}", migrations[:count])
+        assert run_migrator(state, production).ok
+    empty = run_migrator(folder, new_database())
+    assert not empty.ok and empty.code == "55P04", empty
+
+
+def test_s007_moving_the_use_into_a_later_migration_fails_where_both_are_pending(
+    tmp_path: Path, new_database: Callable[[], str], node: None
+) -> None:
+    """Why S007 offers no fix: migrate() runs every pending migration in one transaction, so
+    the use split off into a migration of its own still fails on the databases that lack both
+    (here: one that deployed 0000_init), as on an empty one."""
+    split = build(
+        tmp_path / "drizzle",
+        [("0000_init", STATUS), ("0001_archive", ADD_ARCHIVED), ("0002_use", USE_ARCHIVED)],
+    )
+    deployed = new_database()
+    assert run_migrator(build(tmp_path / "first", [("0000_init", STATUS)]), deployed).ok
+    result = run_migrator(split, deployed)
+    assert not result.ok and result.code == "55P04", result
+
+
+def test_s007_neon_http_runs_each_statement_on_its_own_so_s007_does_not_apply(
+    tmp_path: Path,
+) -> None:
+    migrations = [("0000_init", STATUS), ("0001_archive", ADD_ARCHIVED), ("0002_use", USE_ARCHIVED)]
+    folder = build(tmp_path / "drizzle", migrations)
+    assert diagnostics(folder, "S007")
+    (tmp_path / "drizzle-lsp.toml").write_text('driver = "neon-http"\n')
+    assert diagnostics(folder, "S007") == []
