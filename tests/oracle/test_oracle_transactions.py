@@ -12,7 +12,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from oracle_support import run_migrator
+from oracle_support import read_entries, run_migrator
 from transactions import build, diagnostics, fix_invariants, in_file
 
 from drizzle_lsp.core.driver import RUNS_SEVERAL_STATEMENTS, Driver
@@ -276,3 +276,36 @@ def test_s007_neon_http_runs_each_statement_on_its_own_so_s007_does_not_apply(
     assert diagnostics(folder, "S007")
     (tmp_path / "drizzle-lsp.toml").write_text('driver = "neon-http"\n')
     assert diagnostics(folder, "S007") == []
+
+
+@pytest.mark.parametrize("guarded", [False, True], ids=["fails", "if-not-exists"])
+def test_s004_fix_keeps_the_invariants(
+    guarded: bool,
+    tmp_path: Path,
+    new_database: Callable[[], str],
+    node: None,
+    check_command: None,
+) -> None:
+    """Deleting the regenerated migration, its entry and its snapshot: the folder installs,
+    and the databases that deployed it up to there (or through it, when IF NOT EXISTS let it
+    pass) migrate it without running anything again."""
+    regenerated = ROLE + BREAK.lstrip() + USERS_V2
+    if guarded:
+        regenerated = USERS_V2.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS")
+    original = build(
+        tmp_path / "drizzle",
+        [
+            ("0000_init", ROLE + BREAK.lstrip() + USERS),
+            ("0001_posts", 'CREATE TABLE "posts" ("id" integer);\n'),
+            ("0002_regen", regenerated),
+        ],
+    )
+    for number in ("0000", "0001", "0002"):
+        (original / "meta" / f"{number}_snapshot.json").write_text("{}\n")
+    assert in_file(diagnostics(original, "S004"), "0002_regen.sql")
+    fixed, failures = fix_invariants(original, tmp_path / "work", new_database, "S004")
+    assert failures == []
+    assert not (fixed / "0002_regen.sql").exists()
+    assert not (fixed / "meta" / "0002_snapshot.json").exists()
+    assert (fixed / "meta" / "0001_snapshot.json").exists()
+    assert [e["tag"] for e in read_entries(fixed)] == ["0000_init", "0001_posts"]

@@ -18,7 +18,7 @@ import bisect
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cache, partial
 from itertools import chain
 from pathlib import Path
@@ -612,7 +612,7 @@ def _folder_fix_holds(
 ) -> bool:
     texts = {p: s.text for p in fix.paths if (s := source_of(folder, p)) is not None}
     changed = apply_fix(texts, fix)
-    fixed = with_texts(folder, changed)
+    fixed = with_texts(folder, changed, fix.deletes)
     if _syntax_count(fixed, changed) > _syntax_count(folder, changed):
         return False
     after = sum(1 for _ in rule.check(_folder_context(fixed, settings, now)))
@@ -637,6 +637,7 @@ class FixOutcome:
     changed: dict[Path, str]  # new text of each file that changed
     fixed: list[Violation]  # the violations whose fix was applied
     remaining: list[Violation]
+    deleted: list[Path] = field(default_factory=list)  # files a fix deleted
 
 
 def fix_folder(
@@ -651,6 +652,7 @@ def fix_folder(
     """Apply fixes in passes until none applies (overlapping ones wait for the next pass)."""
     original = folder_texts(folder)
     fixed: list[Violation] = []
+    deleted: list[Path] = []
     violations = analyze(folder, settings, clock, at_risk)
     for _ in range(passes):
         candidates = [v for v in fixable(violations, unsafe) if wanted(v)]
@@ -667,10 +669,14 @@ def fix_folder(
             key=lambda e: (str(e.path), e.span.start, e.span.end),
         )
         texts.update(apply_fix(texts, Fix("fixes of this pass", tuple(edits))))
+        gone = [p for fix in chosen for p in fix.deletes if p not in deleted]
+        for path in gone:
+            texts.pop(path, None)
+        deleted.extend(gone)
         applied = set(chosen)
         fixed.extend(v for v in candidates if v.fix in applied)
-        folder = with_texts(folder, texts)
+        folder = with_texts(folder, texts, gone)
         violations = analyze(folder, settings, clock, at_risk)
     current = folder_texts(folder)
     changed = {p: t for p, t in current.items() if original.get(p) != t}
-    return FixOutcome(folder, changed, fixed, violations)
+    return FixOutcome(folder, changed, fixed, violations, deleted)

@@ -81,9 +81,13 @@ def quick_fixes(
             kind=types.CodeActionKind.QuickFix,
             diagnostics=[diagnostic],
             is_preferred=bool(fix.get("preferred", True)),
-            edit=convert.workspace_edit(fix["edits"], document_changes, uri, version),
+            edit=convert.workspace_edit(
+                fix["edits"], document_changes, uri, version, fix.get("deletes", ())
+            ),
         )
         for fix in data.get("fixes", [])
+        # deleting a file takes documentChanges: without them, no half of such a fix
+        if document_changes or not fix.get("deletes")
     ]
 
 

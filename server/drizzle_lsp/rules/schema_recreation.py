@@ -44,8 +44,11 @@ never reads again.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
-from drizzle_lsp.core.diagnostics import Severity, Span, Violation
+from drizzle_lsp.core.diagnostics import Applicability, Fix, Severity, Span, Violation
+from drizzle_lsp.core.folder import Layout, MigrationFolder, SqlDocument
+from drizzle_lsp.core.journal_edit import is_rewritable, remove_entry, rewrite_isolation
 from drizzle_lsp.rules._api import Fixability, FolderContext, RuleInfo, Scope
 from drizzle_lsp.rules._schema_events import Name, events_of, in_order
 
@@ -53,7 +56,7 @@ RULE = RuleInfo(
     code="S004",
     name="schema-recreation",
     severity=Severity.ERROR,
-    fixability=Fixability.NONE,
+    fixability=Fixability.SOMETIMES,
     scope=Scope.FOLDER,
     summary="CREATE of a table or type an earlier migration created (a lost snapshot)",
 )
@@ -67,6 +70,7 @@ _FAILS = {
 def check(ctx: FolderContext) -> Iterator[Violation]:
     # (table or type, name) -> the tag of the migration that created it
     live: dict[tuple[str, Name], str] = {}
+    fixes: dict[str, Fix | None] = {}  # one per migration, shared by its violations
     for document, migration in in_order(ctx.folder):
         for base, event in events_of(migration):
             if event.name is None:
@@ -86,10 +90,13 @@ def check(ctx: FolderContext) -> Iterator[Violation]:
                 ignored = migration.ignored_codes(span.start)
                 if ignored is not None and (not ignored or RULE.code in ignored):
                     continue
+                if document.tag not in fixes:
+                    fixes[document.tag] = _fix(ctx.folder, document)
                 yield RULE.violation(
                     document.path,
                     span,
                     _message(event.what, event.name, earlier, event.guarded),
+                    fixes[document.tag],
                     tag=document.tag,
                 )
 
@@ -108,4 +115,29 @@ def _message(what: str, name: Name, earlier: str, guarded: bool) -> str:
         f"{head} and no migration since dropped it, {effect} drizzle-kit writes this after a "
         "lost snapshot: delete this migration, its journal entry and snapshot, and write the "
         "incremental ALTERs."
+    )
+
+
+def _fix(folder: MigrationFolder, document: SqlDocument) -> Fix | None:
+    """Delete the migration's file and snapshot and remove its journal entry (a journal folder
+    whose journal can be rewritten, and where the tag is the journal's once)."""
+    journal, path = folder.journal, folder.journal_path
+    if folder.layout is not Layout.JOURNAL or journal is None or path is None:
+        return None
+    if not is_rewritable(journal):
+        return None
+    positions = [e.position for e in journal.entries if e.tag == document.tag]
+    if len(positions) != 1:
+        return None
+    snapshot = path.parent / f"{document.tag.split('_', 1)[0]}_snapshot.json"
+    return Fix(
+        f"Delete {document.tag}: its .sql file, journal entry and snapshot",
+        remove_entry(journal, path, positions[0]),
+        Applicability.UNSAFE,
+        isolation=rewrite_isolation(path),
+        notes=(
+            f"deleted {document.tag}: the changes it was meant to carry are written nowhere; "
+            "generate them again",
+        ),
+        deletes=(document.path, Path(snapshot)),
     )
