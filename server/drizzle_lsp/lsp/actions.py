@@ -121,7 +121,7 @@ def ignore_action(
 ) -> types.CodeAction | None:
     code = str(diagnostic.code)
     if diagnostic.source != convert.SOURCE or code not in convert.SQL_CODES:
-        return None  # suppression comments are per statement: SQL rules only
+        return None  # suppression comments are per statement: S rules only
     index = document.index
     at = convert.offset(index, diagnostic.range.start, state.encoding)
     edit = ignore_edit(document.path, _migration(state, document), at, code)

@@ -39,10 +39,12 @@ from drizzle_lsp.core.diagnostics import Applicability, Edit, Fix, Severity, Spa
 from drizzle_lsp.core.fixes import differing_middle
 from drizzle_lsp.core.text import Encoding, Position, TextIndex
 from drizzle_lsp.docs import docs_url
-from drizzle_lsp.rules import SQL_RULES
+from drizzle_lsp.rules import ALL_RULES
 
 SOURCE = "drizzle-lsp"
-SQL_CODES = frozenset(rule.code for rule in SQL_RULES)
+# the rules that report statements, and heed suppression comments: the SQL rules, and those
+# that follow the folder's statements from one migration to the next (S004, S007)
+SQL_CODES = frozenset(rule.code for rule in ALL_RULES if rule.code.startswith("S"))
 
 _SEVERITY = {
     Severity.ERROR: types.DiagnosticSeverity.Error,
