@@ -7,12 +7,13 @@ PostgreSQL (pglite: PostgreSQL in WebAssembly, in-process), with the SQLSTATE it
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
 import pytest
-from oracle_support import read_entries, run_migrator
+from oracle_support import copy_folder, read_entries, run_migrator, write_entries
 from transactions import build, diagnostics, fix_invariants, in_file
 
 from drizzle_lsp.core.driver import RUNS_SEVERAL_STATEMENTS, Driver
@@ -309,3 +310,35 @@ def test_s004_fix_keeps_the_invariants(
     assert not (fixed / "meta" / "0002_snapshot.json").exists()
     assert (fixed / "meta" / "0001_snapshot.json").exists()
     assert [e["tag"] for e in read_entries(fixed)] == ["0000_init", "0001_posts"]
+
+
+LOST_SNAPSHOT = Path(__file__).parents[1] / "fixtures/rules/S004/drizzle-kit-lost-snapshot/drizzle"
+
+
+def test_s004_on_what_drizzle_kit_generates_after_a_lost_snapshot(
+    tmp_path: Path, new_database: Callable[[], str], node: None, check_command: None
+) -> None:
+    """drizzle-kit 0.31.11 generate, its snapshot 0000 deleted, then generate after adding a
+    column (the folder is that output): `drizzle-kit check` finds nothing, the migrator fails
+    on every database, S004 flags each recreated object and its fix keeps I1-I4."""
+    original = copy_folder(LOST_SNAPSHOT, tmp_path / "drizzle")
+    shutil.copyfile(
+        LOST_SNAPSHOT / "meta" / "0001_snapshot.json", original / "meta" / "0001_snapshot.json"
+    )
+    found = in_file(diagnostics(original, "S004"), "0001_add_age.sql")
+    assert [d["range"]["start"]["line"] for d in found] == [0, 1, 6]  # role, posts, users
+
+    deployed = new_database()
+    first = copy_folder(LOST_SNAPSHOT, tmp_path / "prefix")
+    write_entries(first, read_entries(LOST_SNAPSHOT)[:1])
+    assert run_migrator(first, deployed).ok
+    for url in (deployed, new_database()):
+        result = run_migrator(original, url)
+        assert not result.ok and result.code == "42710", result  # the type comes first
+
+    fixed, failures = fix_invariants(original, tmp_path / "work", new_database, "S004")
+    assert failures == []
+    assert sorted(p.name for p in fixed.rglob("*") if p.is_file()) == [
+        "0000_init.sql",
+        "_journal.json",
+    ]
