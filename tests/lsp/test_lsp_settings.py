@@ -105,3 +105,19 @@ async def test_bad_settings_are_reported_not_fatal(tmp_path: Path, start: Starte
     messages = [m.message for m in s.client.log_messages]
     assert any("colour" in m for m in messages)
     assert any("select" in m for m in messages)
+
+
+async def test_the_driver_setting_decides_s003(tmp_path: Path, start: Starter) -> None:
+    """Two statements in one chunk: reported while the driver is not known, not for
+    node-postgres (which runs them), again for pglite (which rejects them)."""
+    two = 'CREATE TABLE IF NOT EXISTS "a" ("id" int);\nCREATE TABLE IF NOT EXISTS "b" ("id" int);\n'
+    make_folder(tmp_path, {"0000_two.sql": two}, [("0000_two", T0)])
+    sql = "drizzle/0000_two.sql"
+    s = await start(tmp_path, configuration={"drizzleLsp": {}})
+    await s.wait_for(lambda: s.codes(sql, "S003") == ["S003"], what="S003, driver unknown")
+    for driver, expected in (("node-postgres", []), ("pglite", ["S003"])):
+        s.client.set_configuration({"drizzleLsp": {"driver": driver}})
+        s.client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings=None)
+        )
+        await s.wait_for(lambda e=expected: s.codes(sql, "S003") == e, what=f"S003 ({driver})")
