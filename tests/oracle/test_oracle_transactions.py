@@ -74,6 +74,7 @@ def test_s005_the_deploy_fails_with_25001_and_nothing_is_applied(
         'DROP INDEX CONCURRENTLY IF EXISTS "users_email_idx";',
         'REINDEX TABLE CONCURRENTLY "users";',
         'VACUUM "users";',
+        'REINDEX SCHEMA "public";',
         "ALTER SYSTEM SET work_mem = '64MB';",
         "CLUSTER;",
     ],

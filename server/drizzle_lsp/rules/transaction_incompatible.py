@@ -6,7 +6,7 @@ Reports the statements PostgreSQL will not run inside a transaction block
 
 - `CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY`, `REINDEX ... CONCURRENTLY`;
 - `ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY`;
-- `VACUUM`, `CLUSTER` without a table, `REINDEX DATABASE` / `SYSTEM`, `DISCARD ALL`;
+- `VACUUM`, `CLUSTER` without a table, `REINDEX SCHEMA` / `DATABASE` / `SYSTEM`, `DISCARD ALL`;
 - `CREATE DATABASE`, `DROP DATABASE`, `ALTER DATABASE ... SET TABLESPACE`;
 - `CREATE TABLESPACE`, `DROP TABLESPACE`, `ALTER SYSTEM`;
 - `CREATE SUBSCRIPTION` that creates its replication slot (the default).
@@ -38,7 +38,9 @@ it then takes the lock that `CONCURRENTLY` avoids, until the deploy commits:
 `CREATE INDEX` and `REINDEX` take a SHARE lock on the table, which blocks INSERT, UPDATE and
 DELETE while the index is built; `DROP INDEX` and `DETACH PARTITION` take an ACCESS EXCLUSIVE
 lock, which blocks every read and write. On a large, busy table that is an outage; there, build
-the index outside the migrations instead. The other statements have no fix.
+the index outside the migrations instead. The other statements have no fix, nor have
+`REINDEX (CONCURRENTLY) ...` written with an option list and `REINDEX SCHEMA` / `DATABASE` /
+`SYSTEM CONCURRENTLY` (refused in a transaction without `CONCURRENTLY` too).
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ def check(ctx: SqlContext) -> Iterator[Violation]:
             _first_line(file, statement),
             f"PostgreSQL refuses {what} inside a transaction block (25001), and migrate() runs "
             "every pending migration in one: the whole deploy fails and rolls back.",
-            _fix(file, statement, what) if what in _LOCKS else None,
+            _fix(file, statement, what) if what in _LOCKS and _only_concurrently(node) else None,
         )
 
 
@@ -98,8 +100,9 @@ def _refused(kind: str, data: dict[str, Any]) -> str | None:
     if kind == "ReindexStmt":
         if any(_defname(p) == "concurrently" for p in data.get("params", ())):
             return "REINDEX"
-        if data.get("kind") in ("REINDEX_OBJECT_DATABASE", "REINDEX_OBJECT_SYSTEM"):
-            return "REINDEX DATABASE" if data["kind"].endswith("DATABASE") else "REINDEX SYSTEM"
+        kind = data.get("kind", "")
+        if kind in _REINDEX_WHOLE:
+            return f"REINDEX {_REINDEX_WHOLE[kind]}"
         return None
     if kind == "AlterTableStmt":
         for cmd in data.get("cmds", ()):
@@ -129,6 +132,11 @@ def _refused(kind: str, data: dict[str, Any]) -> str | None:
     return _ALWAYS.get(kind)
 
 
+_REINDEX_WHOLE = {
+    "REINDEX_OBJECT_SCHEMA": "SCHEMA",
+    "REINDEX_OBJECT_DATABASE": "DATABASE",
+    "REINDEX_OBJECT_SYSTEM": "SYSTEM",
+}
 _ALWAYS = {
     "CreatedbStmt": "CREATE DATABASE",
     "DropdbStmt": "DROP DATABASE",
@@ -136,6 +144,12 @@ _ALWAYS = {
     "DropTableSpaceStmt": "DROP TABLESPACE",
     "AlterSystemStmt": "ALTER SYSTEM",
 }
+
+
+def _only_concurrently(node: Any) -> bool:
+    """Whether the statement runs in a transaction without its CONCURRENTLY (not REINDEX of a
+    whole schema, database or system)."""
+    return node.type_name != "ReindexStmt" or node.json.get("kind") not in _REINDEX_WHOLE
 
 
 def _defname(item: Any) -> str | None:
@@ -164,9 +178,10 @@ def _fix(file: MigrationFile, statement: Statement, what: str) -> Fix | None:
     tokens = code_tokens(text, statement.span.start)
     if tokens is None:
         return None
-    keyword = next((t for t in tokens if t.name == "CONCURRENTLY"), None)
-    if keyword is None:
-        return None
+    at = next((i for i, t in enumerate(tokens) if t.name == "CONCURRENTLY"), None)
+    if at is None or tokens[at - 1].text(file.text) in ("(", ","):
+        return None  # an option list: `REINDEX (CONCURRENTLY) ...`
+    keyword = tokens[at]
     start = keyword.start
     while start > statement.span.start and file.text[start - 1] in " \t":
         start -= 1
