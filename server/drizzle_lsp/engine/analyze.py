@@ -102,9 +102,10 @@ def analyze_files(
 
 def _s002_errors(found: list[Violation]) -> list[Violation]:
     """S002 as an error: without a transaction, a migration that fails half-way leaves what ran
-    before applied and no row recorded, so the next deploy runs it again."""
+    before applied and no row recorded, so the next deploy runs it again. (Not the chunk's own
+    violation any more: no ``origin``, so nothing written for that one is reused for it.)"""
     return [
-        replace(v, severity=Severity.ERROR, message=f"{v.message} {_NO_TRANSACTION}")
+        replace(v, severity=Severity.ERROR, message=f"{v.message} {_NO_TRANSACTION}", origin=None)
         if v.code == "S002"
         else v
         for v in found
