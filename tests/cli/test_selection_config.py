@@ -154,6 +154,7 @@ def test_config_migrations_that_do_not_exist(run, project: Path) -> None:
         ('ignore = ["S002", "nope!"]\n', "`ignore`: 'NOPE!' is not a rule code"),
         ('[per-file-ignores]\n"x.sql" = ["Z1"]\n', "`per-file-ignores.x.sql`: unknown rule"),
         ('s002-scope = "some"\n', '`s002-scope` must be "all" or "at-risk"'),
+        ('driver = "mysql2"\n', '`driver` must be one of "auto", "node-postgres"'),
         ('selcet = ["J"]\n', "unknown setting `selcet`"),
         # a root outside the project would have `check` search the whole file system
         ('migrations = ["/"]\n', "`migrations`: '/' is outside the project; name folders inside"),

@@ -265,3 +265,31 @@ async def test_a_fix_over_many_files_is_sent_without_its_edits(
     changes = edits_by_uri(fix.edit)
     assert len(changes) == 1 + 41  # the journal and every re-dated migration
     assert (folder / "0041_t41.sql").as_uri() in changes
+
+
+async def test_a_fix_that_deletes_files_sends_delete_operations(
+    tmp_path: Path, start: Starter
+) -> None:
+    """S004's fix removes the journal entry and deletes the migration and its snapshot; the
+    diagnostic can be suppressed on its statement."""
+    again = 'CREATE TABLE "users" ("id" integer, "age" integer);\n'
+    make_folder(
+        tmp_path,
+        {"0000_init.sql": SQL, "0001_regen.sql": again},
+        [("0000_init", T0), ("0001_regen", T0 + 1)],
+    )
+    s = await start(tmp_path)
+    path = "drizzle/0001_regen.sql"
+    uri = s.open(path)
+    await s.wait_for(lambda: any(d.code == "S004" for d in s.diagnostics(path)), what="S004")
+    s004 = [d for d in s.diagnostics(path) if d.code == "S004"]
+    found = await actions(s, uri, s004)
+    (fix,) = [a for a in found if a.title.startswith("Delete 0001_regen")]
+    # its diagnostics are on statements: a suppression comment silences them, as S002's
+    assert any(a.title == "Ignore S004 for this statement" for a in found)
+    assert fix.edit is not None and fix.edit.document_changes is not None
+    deleted = [c.uri for c in fix.edit.document_changes if isinstance(c, types.DeleteFile)]
+    assert deleted == [uri, (tmp_path / "drizzle" / "meta" / "0001_snapshot.json").as_uri()]
+    changes = fix.edit.document_changes
+    (journal,) = [c for c in changes if isinstance(c, types.TextDocumentEdit)]
+    assert journal.text_document.uri.endswith("meta/_journal.json")

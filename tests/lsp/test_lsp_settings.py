@@ -105,3 +105,39 @@ async def test_bad_settings_are_reported_not_fatal(tmp_path: Path, start: Starte
     messages = [m.message for m in s.client.log_messages]
     assert any("colour" in m for m in messages)
     assert any("select" in m for m in messages)
+
+
+async def test_the_driver_setting_decides_s003(tmp_path: Path, start: Starter) -> None:
+    """Two statements in one chunk: reported while the driver is not known, not for
+    node-postgres (which runs them), again for pglite (which rejects them)."""
+    two = 'CREATE TABLE IF NOT EXISTS "a" ("id" int);\nCREATE TABLE IF NOT EXISTS "b" ("id" int);\n'
+    make_folder(tmp_path, {"0000_two.sql": two}, [("0000_two", T0)])
+    sql = "drizzle/0000_two.sql"
+    s = await start(tmp_path, configuration={"drizzleLsp": {}})
+    await s.wait_for(lambda: s.codes(sql, "S003") == ["S003"], what="S003, driver unknown")
+    for driver, expected in (("node-postgres", []), ("pglite", ["S003"])):
+        s.client.set_configuration({"drizzleLsp": {"driver": driver}})
+        s.client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings=None)
+        )
+        await s.wait_for(lambda e=expected: s.codes(sql, "S003") == e, what=f"S003 ({driver})")
+
+
+async def test_s002_is_an_error_while_the_driver_runs_without_a_transaction(
+    tmp_path: Path, start: Starter
+) -> None:
+    make_folder(tmp_path, {"0000_a.sql": 'CREATE TABLE "a" ("id" int);\n'}, [("0000_a", T0)])
+    sql = "drizzle/0000_a.sql"
+    s = await start(tmp_path, configuration={"drizzleLsp": {}})
+
+    def severities() -> list[types.DiagnosticSeverity | None]:
+        return [d.severity for d in s.diagnostics(sql) if d.code == "S002"]
+
+    warning, error = types.DiagnosticSeverity.Warning, types.DiagnosticSeverity.Error
+    await s.wait_for(lambda: severities() == [warning], what="S002, a warning")
+    for driver, expected in (("neon-http", error), ("node-postgres", warning)):
+        s.client.set_configuration({"drizzleLsp": {"driver": driver}})
+        s.client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings=None)
+        )
+        await s.wait_for(lambda e=expected: severities() == [e], what=f"S002 ({driver})")

@@ -1,22 +1,69 @@
 // Run the real drizzle-orm migrator on a folder and report what it did, as JSON on stdout.
 //
 //   node migrate.mjs <migrationsFolder> <databaseUrl> [--schema drizzle] [--table __drizzle_migrations]
+//                    [--driver node-postgres|postgres-js|pglite]
 //   node migrate.mjs --batch < jobs.json      (see batch() below)
 //
 // Output: {"rows": [{id, hash, created_at}...], "applied": [ids of rows this run inserted]}
-// and exit 0; when migrate() throws: {"error": "...", "rows": [...], "applied": [...]} and exit 1
+// and exit 0; when migrate() throws: {"error": "...", "code": "<SQLSTATE or null>", "rows": [...],
+// "applied": [...]} and exit 1
 // (rows as they are after the failed run, so a test can see the rollback).
 // drizzle-lsp's tests use this as the oracle: whatever drizzle-lsp predicts, this is what happens.
-import { drizzle } from "drizzle-orm/node-postgres";
-import { migrate } from "drizzle-orm/node-postgres/migrator";
+// The driver is node-postgres unless --driver names another: postgres-js (postgres.js, on the
+// same URL) or pglite (PostgreSQL in WebAssembly, in-process: the "URL" is its data folder).
 import pg from "pg";
+
+// each driver: its drizzle() and migrate(), and a query function for reading the rows
+const DRIVERS = {
+  "node-postgres": async (url) => {
+    const { drizzle } = await import("drizzle-orm/node-postgres");
+    const { migrate } = await import("drizzle-orm/node-postgres/migrator");
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    return {
+      db: drizzle(client),
+      migrate,
+      query: async (text, params) => (await client.query(text, params)).rows,
+      end: () => client.end(),
+    };
+  },
+  "postgres-js": async (url) => {
+    const { drizzle } = await import("drizzle-orm/postgres-js");
+    const { migrate } = await import("drizzle-orm/postgres-js/migrator");
+    const { default: postgres } = await import("postgres");
+    const client = postgres(url, { max: 1, onnotice: () => {} });
+    return {
+      db: drizzle(client),
+      migrate,
+      query: async (text, params) => [...(await client.unsafe(text, params))],
+      end: () => client.end(),
+    };
+  },
+  pglite: async (dataDir) => {
+    const { drizzle } = await import("drizzle-orm/pglite");
+    const { migrate } = await import("drizzle-orm/pglite/migrator");
+    const { PGlite } = await import("@electric-sql/pglite");
+    const client = new PGlite(dataDir);
+    await client.waitReady;
+    return {
+      db: drizzle(client),
+      migrate,
+      query: async (text, params) => (await client.query(text, params)).rows,
+      end: () => client.close(),
+    };
+  },
+};
+
+function escapeIdentifier(name) {
+  return `"${name.replaceAll('"', '""')}"`;
+}
 
 function parseArgs(argv) {
   const [folder, url, ...rest] = argv;
   if (!folder || !url) {
     throw new Error("usage: migrate.mjs <migrationsFolder> <databaseUrl> [--schema S] [--table T]");
   }
-  const options = { schema: "drizzle", table: "__drizzle_migrations" };
+  const options = { schema: "drizzle", table: "__drizzle_migrations", driver: "node-postgres" };
   for (let i = 0; i < rest.length; i += 2) {
     const key = rest[i].replace(/^--/, "");
     if (!(key in options) || rest[i + 1] === undefined) throw new Error(`bad option ${rest[i]}`);
@@ -25,16 +72,15 @@ function parseArgs(argv) {
   return { folder, url, ...options };
 }
 
-async function readRows(client, schema, table) {
-  const found = await client.query("select to_regclass($1) as t", [
-    `${client.escapeIdentifier(schema)}.${client.escapeIdentifier(table)}`,
-  ]);
-  if (found.rows[0].t === null) return [];
-  const result = await client.query(
-    `select id, hash, created_at from ${client.escapeIdentifier(schema)}.` +
-      `${client.escapeIdentifier(table)} order by id`,
+async function readRows(connection, schema, table) {
+  const qualified = `${escapeIdentifier(schema)}.${escapeIdentifier(table)}`;
+  const found = await connection.query("select to_regclass($1)::text as t", [qualified]);
+  if (found[0].t === null) return [];
+  const rows = await connection.query(
+    `select id, hash, created_at from ${qualified} order by id`,
+    [],
   );
-  return result.rows.map((row) => ({
+  return rows.map((row) => ({
     id: row.id,
     hash: row.hash,
     // bigint arrives as a string; every journal `when` is a safe integer
@@ -49,29 +95,31 @@ function describe(e) {
 }
 
 // One migrate() run, on a fresh connection, as an application's deploy step does it.
-async function run({ folder, url, schema, table }) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
+async function run({ folder, url, schema, table, driver = "node-postgres" }) {
+  if (!(driver in DRIVERS)) throw new Error(`unknown driver ${driver}`);
+  const connection = await DRIVERS[driver](url);
   let error = null;
+  let code = null; // PostgreSQL's SQLSTATE, when the error came from the database
   let before = [];
   try {
-    before = await readRows(client, schema, table);
-    await migrate(drizzle(client), {
+    before = await readRows(connection, schema, table);
+    await connection.migrate(connection.db, {
       migrationsFolder: folder,
       migrationsSchema: schema,
       migrationsTable: table,
     });
   } catch (e) {
     error = describe(e);
+    code = e?.cause?.code ?? e?.code ?? null;
   }
-  const rows = await readRows(client, schema, table);
-  await client.end();
+  const rows = await readRows(connection, schema, table);
+  await connection.end();
   const known = new Set(before.map((row) => row.id));
   const applied = rows.filter((row) => !known.has(row.id)).map((row) => row.id);
-  return error === null ? { rows, applied } : { error, rows, applied };
+  return error === null ? { rows, applied } : { error, code, rows, applied };
 }
 
-// --batch: a JSON array of {folder, url, schema?, table?} on stdin, run one after the other
+// --batch: a JSON array of {folder, url, schema?, table?, driver?} on stdin, run one after the other
 // (saves a node start per run); prints a JSON array of reports and exits 0.
 async function batch() {
   const chunks = [];

@@ -60,6 +60,7 @@ class MigratorResult:
     applied_ids: tuple[int, ...]
     applied_tags: tuple[str, ...]  # journal tags of the added rows, matched by (when, hash)
     error: str | None
+    code: str | None = None  # the SQLSTATE of the error, when PostgreSQL raised it
 
     @property
     def ok(self) -> bool:
@@ -67,10 +68,15 @@ class MigratorResult:
 
 
 def run_migrator(
-    folder: Path, url: str, schema: str = "drizzle", table: str = "__drizzle_migrations"
+    folder: Path,
+    url: str,
+    schema: str = "drizzle",
+    table: str = "__drizzle_migrations",
+    driver: str = "node-postgres",
 ) -> MigratorResult:
-    """Run drizzle-orm's real ``migrate()`` on ``folder`` against ``url`` (via migrate.mjs)."""
-    command = [str(folder), url, "--schema", schema, "--table", table]
+    """Run drizzle-orm's real ``migrate()`` on ``folder`` against ``url`` (via migrate.mjs),
+    through ``driver`` (pglite: ``url`` is the folder of its in-process database)."""
+    command = [str(folder), url, "--schema", schema, "--table", table, "--driver", driver]
     return _result(folder, _node(command))
 
 
@@ -96,7 +102,7 @@ def _result(folder: Path, report: dict[str, Any]) -> MigratorResult:
     rows = tuple(AppliedRow(r["id"], r["hash"], r["created_at"]) for r in report.get("rows", []))
     applied = tuple(report.get("applied", []))
     tags = _tags_of(folder, [r for r in rows if r.id in applied])
-    return MigratorResult(rows, applied, tags, report.get("error"))
+    return MigratorResult(rows, applied, tags, report.get("error"), report.get("code"))
 
 
 def _tags_of(folder: Path, rows: list[AppliedRow]) -> tuple[str, ...]:

@@ -39,6 +39,7 @@ const SERVER_KEYS = [
   'databaseUrl',
   'migrationsSchema',
   'migrationsTable',
+  'driver',
 ] as const;
 /** Settings that only this extension reads: changing them restarts the server. */
 const LAUNCH_KEYS = ['path', 'interpreter'] as const;

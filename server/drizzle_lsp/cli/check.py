@@ -269,6 +269,7 @@ def run_check(args: argparse.Namespace) -> int:
     fixed = sum(one.fixed for one in checked)
     notes = [note for one in checked for note in one.notes]
     _write(writes, read_as)
+    deleted = _delete([path for one in checked for path in one.deletes])
 
     diagnostics.sort(key=lambda d: d.violation.sort_key())
     report = Report(
@@ -276,7 +277,7 @@ def run_check(args: argparse.Namespace) -> int:
         cwd,
         unsafe_fixes=args.unsafe_fixes,
         fixed=fixed if args.fix else None,
-        fixed_files=len(writes),
+        fixed_files=len(writes.keys() | set(deleted)),
         color=args.format == "text" and _use_color(sys.stdout),
         fix_notes=notes,
     )
@@ -284,7 +285,7 @@ def run_check(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     if args.format != "text" and fixed:
         # machine formats keep stdout parseable: say what was fixed on stderr
-        print(fixed_summary(fixed, len(writes)), file=sys.stderr)
+        print(fixed_summary(fixed, len(writes.keys() | set(deleted))), file=sys.stderr)
         for note in notes:
             print(f"  {note}", file=sys.stderr)
     return 1 if diagnostics and not args.exit_zero else 0
@@ -299,6 +300,7 @@ class _Checked:
     read_as: dict[Path, SourceText] = field(default_factory=dict)  # each file as it was read
     fixed: int = 0
     notes: list[str] = field(default_factory=list)
+    deletes: list[Path] = field(default_factory=list)  # files a fix deletes, once written
 
 
 def _sql_size(folder: MigrationFolder) -> int:
@@ -325,6 +327,7 @@ def _check_target(
         _read_as(folder, outcome.changed),
         len(outcome.fixed),
         fix_notes(outcome.fixed, cwd),
+        outcome.deleted,
     )
 
 
@@ -393,6 +396,21 @@ def _sources(folder: MigrationFolder, changed: dict[Path, str]) -> dict[Path, So
 
 def _read_as(folder: MigrationFolder, changed: dict[Path, str]) -> dict[Path, SourceText]:
     return {path: source for path in changed if (source := source_of(folder, path)) is not None}
+
+
+def _delete(paths: list[Path]) -> list[Path]:
+    """Delete the files fixes delete (after the writes: a fix removes a journal entry before
+    its file goes); those that do not exist are left alone. The paths deleted."""
+    deleted = []
+    for path in paths:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            raise CliError(f"{path}: cannot delete: {error.strerror or error}") from None
+        deleted.append(path)
+    return deleted
 
 
 def _write(writes: dict[Path, SourceText], read_as: dict[Path, SourceText]) -> None:

@@ -83,6 +83,8 @@ class Fix:
     isolation: str | None = None
     # what the fix does beyond its title, and what it cannot make safe: the CLI prints them
     notes: tuple[str, ...] = ()
+    # files the fix deletes (after its edits; a file that does not exist is left alone)
+    deletes: tuple[Path, ...] = ()
 
     @property
     def paths(self) -> frozenset[Path]:
@@ -93,7 +95,8 @@ class Fix:
         return unsafe or self.applicability is Applicability.SAFE
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Fix, (self.title, self.edits, self.applicability, self.isolation, self.notes))
+        fields = (self.title, self.edits, self.applicability, self.isolation, self.notes)
+        return (Fix, (*fields, self.deletes))
 
     def shifted(self, delta: int, into: Path | None = None) -> Fix:
         """This fix ``delta`` further on; given ``into``, its edits in ``CHUNK_PATH`` (a SQL
@@ -109,7 +112,9 @@ class Fix:
             )
             for e in self.edits
         ]
-        return Fix(self.title, tuple(edits), self.applicability, self.isolation, self.notes)
+        return Fix(
+            self.title, tuple(edits), self.applicability, self.isolation, self.notes, self.deletes
+        )
 
 
 class Violation:

@@ -276,8 +276,11 @@ def _load_snapshot(path: Path, reader: Reader) -> SnapshotDocument:
         return SnapshotDocument(path, None, str(error))
 
 
-def with_texts(folder: MigrationFolder, texts: dict[Path, str]) -> MigrationFolder:
-    """A copy of ``folder`` whose files in ``texts`` have new text (BOMs kept).
+def with_texts(
+    folder: MigrationFolder, texts: dict[Path, str], deleted: Iterable[Path] = ()
+) -> MigrationFolder:
+    """A copy of ``folder`` whose files in ``texts`` have new text (BOMs kept), without the
+    ``deleted`` ones.
 
     What ``load_folder`` would read back through a reader serving ``texts`` over the folder's
     own sources, built without reloading the files that did not change: fixes are verified on
@@ -305,6 +308,8 @@ def with_texts(folder: MigrationFolder, texts: dict[Path, str]) -> MigrationFold
         document = folder.sql[path]
         bom = document.source.bom if document.source else False
         fixed.sql[path] = SqlDocument(path, document.tag, SourceText(texts[path], bom))
+    for path in deleted:
+        fixed.sql.pop(path, None)
     return fixed
 
 

@@ -146,6 +146,17 @@ def renumber(journal: Journal, path: Path) -> tuple[Edit, ...]:
     return rewrite_entries(journal, path, plan)
 
 
+def remove_entry(journal: Journal, path: Path, position: int) -> tuple[Edit, ...]:
+    """S004's rewrite: the entry at ``position`` leaves ``entries``, and every integer ``idx``
+    after it is renumbered."""
+    if journal.entries_array is None:
+        raise ValueError("the journal has no `entries` array")
+    plan = EntriesPlan([p for p in range(len(journal.entries)) if p != position])
+    _renumber(journal, plan)
+    start, end = journal.entries_array.start + 1, journal.entries_array.end - 1
+    return _minimal_edit(journal.text, start, end, _interior(journal, plan), path)
+
+
 def set_value(
     journal: Journal, path: Path, position: int, key: str, value: Scalar
 ) -> tuple[Edit, ...]:

@@ -15,6 +15,8 @@ from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from drizzle_lsp.core.driver import Driver, parse_driver
+
 CONFIG_FILES = ("drizzle-lsp.toml", "pyproject.toml")
 
 
@@ -40,6 +42,8 @@ class Settings:
     database_url_from: Path | None = None
     migrations_schema: str = "drizzle"
     migrations_table: str = "__drizzle_migrations"
+    # the driver the project's migrate() uses (see core.driver); auto: read from the project
+    driver: Driver = Driver.AUTO
     root: Path | None = None  # folder of the config file that produced these settings
 
     def enabled(self, code: str) -> bool:
@@ -115,7 +119,7 @@ def settings_from_mapping(data: Mapping[str, Any], root: Path | None = None) -> 
     values = {kebab_case(k): v for k, v in data.items() if v is not None}
     known = {
         "select", "ignore", "per-file-ignores", "migrations", "s002-scope", "database-url",
-        "migrations-schema", "migrations-table",
+        "migrations-schema", "migrations-table", "driver",
     }  # fmt: skip
     unknown = sorted(set(values) - known)
     if unknown:
@@ -144,6 +148,12 @@ def settings_from_mapping(data: Mapping[str, Any], root: Path | None = None) -> 
             out["s002_scope"] = S002Scope(values["s002-scope"])
         except ValueError:
             raise SettingsError('`s002-scope` must be "all" or "at-risk"') from None
+    if "driver" in values:
+        try:
+            out["driver"] = parse_driver(values["driver"])
+        except (ValueError, TypeError):
+            names = ", ".join(f'"{d.value}"' for d in Driver)
+            raise SettingsError(f"`driver` must be one of {names}") from None
     for key in ("database-url", "migrations-schema", "migrations-table"):
         if key in values:
             if not isinstance(values[key], str):

@@ -18,14 +18,15 @@ import bisect
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, partial
 from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from drizzle_lsp.core.database import DatabaseView
-from drizzle_lsp.core.diagnostics import Fix, Span, Violation
+from drizzle_lsp.core.diagnostics import Fix, Severity, Span, Violation
+from drizzle_lsp.core.driver import Driver, in_transaction, resolve_driver, runs_several_statements
 from drizzle_lsp.core.fixes import apply_fix, compatible_fixes, differing_middle, fixable
 from drizzle_lsp.core.folder import (
     Layout,
@@ -88,12 +89,43 @@ def analyze_files(
         ctx = DatabaseContext(folder, database.status, database.label)
         found.extend(v for rule in DATABASE_RULES for v in rule.check(ctx))
     breakpoints = _breakpoints(folder)
-    enabled = _SqlCodes(settings, risky)
+    driver = resolve_driver(settings.driver, folder.root)
+    enabled = _SqlCodes(settings, risky, driver)
     by_file = {
         document.path: lint_sql(document, breakpoints, enabled.of(document))
         for document in folder.sql.values()
     }
+    if not in_transaction(driver):
+        by_file = {path: _s002_errors(found) for path, found in by_file.items()}
     return _in_order(_enabled(found, settings), by_file)
+
+
+def _s002_errors(found: list[Violation]) -> list[Violation]:
+    """S002 as an error: without a transaction, a migration that fails half-way leaves what ran
+    before applied and no row recorded, so the next deploy runs it again. (Not the chunk's own
+    violation any more: no ``origin``, so nothing written for that one is reused for it.)"""
+    return [
+        Violation(
+            v.code,
+            v.name,
+            Severity.ERROR,
+            f"{v.message} {_NO_TRANSACTION}",
+            v.path,
+            v.span,
+            v.fix,
+            v.alternatives,
+            v.tag,
+        )
+        if v.code == "S002"
+        else v
+        for v in found
+    ]
+
+
+_NO_TRANSACTION = (
+    "The driver runs migrations without a transaction: if this migration fails half-way, "
+    "what ran stays applied with no row recorded, and the next deploy runs it again."
+)
 
 
 def lint_in_parallel(folder: MigrationFolder, settings: Settings, min_chunks: int = 400) -> bool:
@@ -104,7 +136,8 @@ def lint_in_parallel(folder: MigrationFolder, settings: Settings, min_chunks: in
     child verifies fixes as we do. The child also sends what each of its chunks tells the
     others (``Across``), and the chunks told something are linted again the same way, so that
     :func:`analyze` has nothing left to lint. Whether the child's results were used."""
-    breakpoints, enabled = _breakpoints(folder), _SqlCodes(settings, frozenset())
+    driver = resolve_driver(settings.driver, folder.root)
+    breakpoints, enabled = _breakpoints(folder), _SqlCodes(settings, frozenset(), driver)
     files = [
         (document, enabled.of(document), found)
         for document in folder.sql.values()
@@ -160,9 +193,12 @@ class _SqlCodes:
     """The SQL rules to run on each file: those the settings enable for it (so the rules they
     turn off do not run, and the files' results need no filtering)."""
 
-    def __init__(self, settings: Settings, risky: frozenset[str]) -> None:
+    def __init__(self, settings: Settings, risky: frozenset[str], driver: Driver | None) -> None:
         self.settings, self.risky = settings, risky
-        self.everywhere = frozenset(c for c in ALL_SQL_CODES if settings.enabled(c))
+        off = _off_for(driver)
+        self.everywhere = frozenset(
+            c for c in ALL_SQL_CODES if settings.enabled(c) and c not in off
+        )
         self.not_s002 = self.everywhere - {"S002"}
         self.scoped = settings.s002_scope is S002Scope.AT_RISK
 
@@ -171,6 +207,20 @@ class _SqlCodes:
         if not self.settings.per_file_ignores:
             return codes
         return self.settings.enabled_codes(codes, document.path, document.tag)
+
+
+def _off_for(driver: Driver | None) -> frozenset[str]:
+    """The SQL rules that do not apply with ``driver`` (None: not known)."""
+    off = set()
+    if runs_several_statements(driver):
+        off.add("S003")  # seen to run a chunk of several statements
+    if not in_transaction(driver):
+        off.update(DRIVER_TRANSACTION_CODES)
+    return frozenset(off)
+
+
+# the SQL rules about what fails inside migrate()'s transaction
+DRIVER_TRANSACTION_CODES = frozenset({"S005", "S007"})
 
 
 def _in_order(
@@ -612,7 +662,7 @@ def _folder_fix_holds(
 ) -> bool:
     texts = {p: s.text for p in fix.paths if (s := source_of(folder, p)) is not None}
     changed = apply_fix(texts, fix)
-    fixed = with_texts(folder, changed)
+    fixed = with_texts(folder, changed, fix.deletes)
     if _syntax_count(fixed, changed) > _syntax_count(folder, changed):
         return False
     after = sum(1 for _ in rule.check(_folder_context(fixed, settings, now)))
@@ -637,6 +687,7 @@ class FixOutcome:
     changed: dict[Path, str]  # new text of each file that changed
     fixed: list[Violation]  # the violations whose fix was applied
     remaining: list[Violation]
+    deleted: list[Path] = field(default_factory=list)  # files a fix deleted
 
 
 def fix_folder(
@@ -651,6 +702,7 @@ def fix_folder(
     """Apply fixes in passes until none applies (overlapping ones wait for the next pass)."""
     original = folder_texts(folder)
     fixed: list[Violation] = []
+    deleted: list[Path] = []
     violations = analyze(folder, settings, clock, at_risk)
     for _ in range(passes):
         candidates = [v for v in fixable(violations, unsafe) if wanted(v)]
@@ -667,10 +719,14 @@ def fix_folder(
             key=lambda e: (str(e.path), e.span.start, e.span.end),
         )
         texts.update(apply_fix(texts, Fix("fixes of this pass", tuple(edits))))
+        gone = [p for fix in chosen for p in fix.deletes if p not in deleted]
+        for path in gone:
+            texts.pop(path, None)
+        deleted.extend(gone)
         applied = set(chosen)
         fixed.extend(v for v in candidates if v.fix in applied)
-        folder = with_texts(folder, texts)
+        folder = with_texts(folder, texts, gone)
         violations = analyze(folder, settings, clock, at_risk)
     current = folder_texts(folder)
     changed = {p: t for p, t in current.items() if original.get(p) != t}
-    return FixOutcome(folder, changed, fixed, violations)
+    return FixOutcome(folder, changed, fixed, violations, deleted)

@@ -81,9 +81,13 @@ def quick_fixes(
             kind=types.CodeActionKind.QuickFix,
             diagnostics=[diagnostic],
             is_preferred=bool(fix.get("preferred", True)),
-            edit=convert.workspace_edit(fix["edits"], document_changes, uri, version),
+            edit=convert.workspace_edit(
+                fix["edits"], document_changes, uri, version, fix.get("deletes", ())
+            ),
         )
         for fix in data.get("fixes", [])
+        # deleting a file takes documentChanges: without them, no half of such a fix
+        if document_changes or not fix.get("deletes")
     ]
 
 
@@ -117,7 +121,7 @@ def ignore_action(
 ) -> types.CodeAction | None:
     code = str(diagnostic.code)
     if diagnostic.source != convert.SOURCE or code not in convert.SQL_CODES:
-        return None  # suppression comments are per statement: SQL rules only
+        return None  # suppression comments are per statement: S rules only
     index = document.index
     at = convert.offset(index, diagnostic.range.start, state.encoding)
     edit = ignore_edit(document.path, _migration(state, document), at, code)

@@ -8,7 +8,8 @@ action only reads them back. ``data`` is plain JSON::
     {"fixes": [{"title", ("preferred": false,)
                 "edits": [[start line, start character, end line, end character, newText]
                           | [... newText, uri, version]]
-                | "resolve": true}],
+                | "resolve": true,
+                ("deletes": [uri, ...])}],
      "version": int}
 
 It is kept small, as a publish can carry thousands of diagnostics and the client decodes all
@@ -38,10 +39,12 @@ from drizzle_lsp.core.diagnostics import Applicability, Edit, Fix, Severity, Spa
 from drizzle_lsp.core.fixes import differing_middle
 from drizzle_lsp.core.text import Encoding, Position, TextIndex
 from drizzle_lsp.docs import docs_url
-from drizzle_lsp.rules import SQL_RULES
+from drizzle_lsp.rules import ALL_RULES
 
 SOURCE = "drizzle-lsp"
-SQL_CODES = frozenset(rule.code for rule in SQL_RULES)
+# the rules that report statements, and heed suppression comments: the SQL rules, and those
+# that follow the folder's statements from one migration to the next (S004, S007)
+SQL_CODES = frozenset(rule.code for rule in ALL_RULES if rule.code.startswith("S"))
 
 _SEVERITY = {
     Severity.ERROR: types.DiagnosticSeverity.Error,
@@ -214,6 +217,9 @@ class DiagnosticWriter:
     def _fix(self, fix: Fix, preferred: bool) -> str:
         preferred = preferred and fix.applicability is Applicability.SAFE
         head = f'{{"title":{_string(fix.title)},{"" if preferred else _NOT_PREFERRED}'
+        if fix.deletes:
+            uris = ",".join(_string(uri_of(path)) for path in fix.deletes)
+            head += f'"deletes":[{uris}],'
         if self.lazy and _elsewhere(fix, self.path) > LAZY_EDITS:
             return head + '"resolve":true}'
         edits = []
@@ -350,12 +356,14 @@ def workspace_edit(
     document_changes: bool,
     uri: str | None = None,
     version: int | None = None,
+    deletes: Sequence[str] = (),
 ) -> types.WorkspaceEdit:
     """A ``WorkspaceEdit`` from JSON edits as ``data`` carries them (see the module docstring).
 
     An edit without a URI is in the document ``uri`` at ``version``. With ``document_changes``
     (the client supports it) every file's edits are tagged with the version they were computed
-    for, so the client refuses them if the file changed since.
+    for, so the client refuses them if the file changed since. ``deletes``: URIs of files to
+    delete after the edits (only with ``document_changes``, which carries resource operations).
     """
     grouped: dict[str, tuple[int | None, list[types.TextEdit]]] = {}
     for edit in edits:
@@ -369,17 +377,16 @@ def workspace_edit(
         )
     if not document_changes:
         return types.WorkspaceEdit(changes={uri: e for uri, (_, e) in grouped.items()})
-    return types.WorkspaceEdit(
-        document_changes=[
-            types.TextDocumentEdit(
-                text_document=types.OptionalVersionedTextDocumentIdentifier(
-                    uri=uri, version=version
-                ),
-                edits=list(text_edits),
-            )
-            for uri, (version, text_edits) in grouped.items()
-        ]
-    )
+    changes: list[Any] = [
+        types.TextDocumentEdit(
+            text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
+            edits=list(text_edits),
+        )
+        for uri, (version, text_edits) in grouped.items()
+    ]
+    options = types.DeleteFileOptions(ignore_if_not_exists=True)
+    changes += [types.DeleteFile(uri=gone, options=options) for gone in deletes]
+    return types.WorkspaceEdit(document_changes=changes)
 
 
 def edits_json(edits: Iterable[Edit], document: Document, encoding: Encoding) -> list[list[Any]]:

@@ -3,11 +3,13 @@
 ```
 {"path", "code", "name", "severity", "message",
  "range": {"start": {"line", "character"}, "end": {...}},
- "fix": {"title", "applicability", "edits": [{"path", "range", "newText"}]} | null}
+ "fix": {"title", "applicability", "edits": [{"path", "range", "newText"}],
+         ("deletes": [path, ...])} | null}
 ```
 Lines are 0-based and characters are UTF-16 code units; paths are shown as in the text output
 (relative to the working directory when under it). ``fix`` is the problem's fix whether or not
-``--unsafe-fixes`` enables it (``applicability`` says which).
+``--unsafe-fixes`` enables it (``applicability`` says which); ``deletes``, when there, names the
+files it deletes after its edits.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def _diagnostic(report: Report, d: Diagnostic) -> dict[str, Any]:
 
 
 def _fix(report: Report, fix: LocatedFix) -> dict[str, Any]:
-    return {
+    found: dict[str, Any] = {
         "title": fix.title,
         "applicability": fix.applicability.value,
         "edits": [
@@ -46,6 +48,9 @@ def _fix(report: Report, fix: LocatedFix) -> dict[str, Any]:
             for e in fix.edits
         ],
     }
+    if fix.deletes:
+        found["deletes"] = [report.display_path(path) for path in fix.deletes]
+    return found
 
 
 def lsp_range(location: Location) -> dict[str, dict[str, int]]:

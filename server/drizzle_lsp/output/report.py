@@ -30,6 +30,7 @@ class LocatedFix:
     title: str
     applicability: Applicability
     edits: tuple[LocatedEdit, ...]
+    deletes: tuple[Path, ...] = ()  # files the fix deletes
 
 
 class Diagnostic:
@@ -133,7 +134,8 @@ def _locate_fix(fix: Fix, indexes: TextIndexes) -> LocatedFix:
             e.new_text,
         )
 
-    return LocatedFix(fix.title, fix.applicability, tuple(edit(e) for e in fix.edits))
+    edits = tuple(edit(e) for e in fix.edits)
+    return LocatedFix(fix.title, fix.applicability, edits, fix.deletes)
 
 
 def display_path(path: Path, cwd: Path) -> str:

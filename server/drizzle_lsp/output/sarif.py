@@ -99,8 +99,10 @@ def _fix(report: Report, fix: LocatedFix) -> dict[str, Any]:
         by_path.setdefault(edit.path, []).append(
             {"deletedRegion": _region(edit.chars), "insertedContent": {"text": edit.new_text}}
         )
+    # SARIF has no deletion of a file: the description names the files the fix deletes
+    deletes = "".join(f"; deletes {report.display_path(p)}" for p in fix.deletes)
     return {
-        "description": {"text": f"{fix.title} ({fix.applicability.value})"},
+        "description": {"text": f"{fix.title} ({fix.applicability.value}{deletes})"},
         "artifactChanges": [
             {"artifactLocation": _artifact(report, path), "replacements": replacements}
             for path, replacements in by_path.items()

@@ -6,10 +6,23 @@ layout), reports every statement that shares its chunk with the statement before
 that is not separated from it by a `--> statement-breakpoint` line.
 
 ## Why is this bad?
-The migrator sends each chunk as one query. Drivers that use the extended query protocol
-(postgres.js, neon-http, and others with prepared statements) reject a query holding more than
-one statement: `cannot insert multiple commands into a prepared statement`. On drivers that
-accept it (node-postgres) the migration works locally and breaks the day you switch drivers.
+The migrator sends each chunk as one query. A driver that sends it as a prepared statement
+(the extended query protocol) rejects a query holding more than one statement:
+`cannot insert multiple commands into a prepared statement`, and the deploy fails. Run with
+drizzle-orm 0.45.4's own `migrate()` of each driver on a two-statement chunk:
+
+| driver (`driver` setting) | several statements in one chunk |
+| --- | --- |
+| `node-postgres` (`pg` 8.23.1) | run |
+| `postgres-js` (`postgres` 3.4.9) | run |
+| `pglite` (`@electric-sql/pglite` 0.5.17) | rejected |
+| `neon-http`, `neon-serverless`, `vercel-postgres`, `xata-http` | unverified |
+| `aws-data-api`, `pg-proxy`, `bun-sql` | unverified |
+
+The rule is silent when the `driver` setting (or, with `auto`, the project's `package.json` or
+`drizzle.config.*`) names a driver that runs them, and reports otherwise: for the drivers that
+reject them, those not verified, and when the driver is not known. On a driver that runs them
+the chunk works until the project switches drivers.
 
 ## Example
 ```sql
@@ -73,9 +86,10 @@ def _violation(
     return RULE.violation(
         ctx.path,
         Span(statement.span.start, max(end, statement.span.start)),
-        "This statement shares a chunk with the one before it: drivers that use the "
-        "extended protocol (postgres.js, neon-http) reject a query with several "
-        "commands. Put `--> statement-breakpoint` between them.",
+        "This statement shares a chunk with the one before it: drivers that send a chunk as "
+        "a prepared statement (pglite; neon-http and others are unverified) reject a query "
+        "with several commands. Put `--> statement-breakpoint` between them, or set "
+        "`driver` if yours is node-postgres or postgres-js.",
         _fix(file, after, statement) if after is not None else None,
     )
 

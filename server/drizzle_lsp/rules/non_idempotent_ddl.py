@@ -76,6 +76,10 @@ J005): every database that already applied it then runs it a second time, and th
 non-idempotent statement aborts the whole batch. Statements that do not fail are no better: an
 unnamed index or constraint is silently created twice, an INSERT's rows are added again.
 
+With the `neon-http` or `xata-http` driver (the `driver` setting) it is an error: those run a
+migration without a transaction, so one that fails half-way leaves what ran applied with no row
+recorded, and the next deploy runs it again.
+
 ## Example
 ```sql
 CREATE TABLE "users" ("id" serial PRIMARY KEY);

@@ -16,7 +16,7 @@ M.filetypes = { 'sql', 'pgsql', 'json' }
 ---@class drizzle_lsp.Opts
 ---@field cmd? string[] command that starts the server over stdio (default: M.default_cmd())
 ---@field settings? table the `drizzleLsp` settings: select, ignore, perFileIgnores, migrations,
----                      s002Scope, databaseUrl, migrationsSchema, migrationsTable
+---                      s002Scope, databaseUrl, migrationsSchema, migrationsTable, driver
 ---@field filetypes? string[]
 ---@field on_attach? fun(client: vim.lsp.Client, bufnr: integer)
 ---@field capabilities? table
