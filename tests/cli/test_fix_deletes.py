@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cli_helpers import DAY, NOW, entry, make_folder
+from folders import DAY, NOW, entry, write_folder
 
 INIT = 'CREATE TABLE "users" ("id" integer);\n'
 AGAIN = 'CREATE TABLE "users" ("id" integer, "age" integer);\n'
 
 
 def _project(root: Path) -> Path:
-    folder = make_folder(
+    folder = write_folder(
         root / "drizzle",
         [entry(0, "0000_init", NOW - 2 * DAY), entry(1, "0001_regen", NOW - DAY)],
         {"0000_init.sql": INIT, "0001_regen.sql": AGAIN},
