@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import cache, partial
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 from drizzle_lsp.core.database import DatabaseView
 from drizzle_lsp.core.diagnostics import Fix, Severity, Span, Violation
@@ -345,12 +345,7 @@ def _lint_file(
 ) -> _FileLint:
     """The SQL-rule violations of ``text``. Chunks of the ``previous`` text before the edit are
     kept as they are, those after it are moved; only the edited stretch is split and linted."""
-    head, tail = _kept_chunks(previous, text) if previous is not None else (0, 0)
-    region = _Region.of(previous, text, head, tail)
-    if region.units is None:  # a run's bounds no longer hold: its whole chunk again
-        assert previous is not None
-        head, tail = _chunk_start(previous, head), _next_chunk(previous, tail)
-        region = _Region.of(previous, text, head, tail)
+    head, tail, region = _cut(previous, text)
     linted = _FileLint(text, [], [], [], [], (), [], [[] for _ in _listening(codes)])
     if previous is not None:
         linted.pieces, linted.starts = previous.pieces[:head], previous.starts[:head]
@@ -468,7 +463,73 @@ def _placed(found: LintResult, path: Path, offset: int, tag: str) -> LintResult:
     return tuple([Violation.placed(v, path, offset, tag) for v in found]) if found else ()
 
 
-def _kept_chunks(previous: _FileLint, text: str) -> tuple[int, int]:
+class _Units(Protocol):
+    """A file's text and the units it is linted in (their texts and where each starts)."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def pieces(self) -> list[str]: ...
+    @property
+    def starts(self) -> list[int]: ...
+
+
+class _Cut(NamedTuple):
+    text: str
+    pieces: list[str]
+    starts: list[int]
+
+
+def _cut(previous: _Units | None, text: str) -> tuple[int, int, _Region]:
+    """How ``text`` is cut into units after ``previous``: how many leading units of
+    ``previous`` it keeps, its first unit moved after the edit (0: none), and the stretch
+    between them with its units."""
+    head, tail = _kept_chunks(previous, text) if previous is not None else (0, 0)
+    region = _Region.of(previous, text, head, tail)
+    if region.units is None:  # a run's bounds no longer hold: its whole chunk again
+        assert previous is not None
+        head, tail = _chunk_start(previous, head), _next_chunk(previous, tail)
+        region = _Region.of(previous, text, head, tail)
+    return head, tail, region
+
+
+class _UnitsPerFile:
+    """Each file's units (where each starts, its text) for the last text it was cut with: an
+    edit cuts again only the stretch it touched. For the rules that follow the schema through
+    a folder's migrations (S004, S007): a long chunk's statements are read a run at a time,
+    so an edit reads one run again, not the whole chunk."""
+
+    def __init__(self) -> None:
+        self._last: dict[Path, _Cut] = {}
+
+    def __call__(self, path: Path, text: str) -> list[tuple[int, str]]:
+        previous = self._last.get(path)
+        if previous is None or previous.text != text:
+            previous = self._last[path] = _recut(previous, text)
+        return list(zip(previous.starts, previous.pieces, strict=True))
+
+    def clear(self) -> None:
+        self._last.clear()
+
+
+file_units = _UnitsPerFile()
+
+
+def _recut(previous: _Cut | None, text: str) -> _Cut:
+    head, tail, region = _cut(previous, text)
+    pieces = previous.pieces[:head] if previous is not None else []
+    starts = previous.starts[:head] if previous is not None else []
+    for unit in region.units or ():
+        pieces.append(unit.text)
+        starts.append(region.start + unit.offset)
+    if previous is not None and tail:
+        delta = region.end + region.gap - previous.starts[tail]
+        pieces.extend(previous.pieces[tail:])
+        starts.extend(start + delta for start in previous.starts[tail:])
+    return _Cut(text, pieces, starts)
+
+
+def _kept_chunks(previous: _Units, text: str) -> tuple[int, int]:
     """How many leading chunks of ``previous`` ``text`` keeps unchanged (the chunk and the
     breakpoint after it lie before the edit), and the first chunk of the unchanged rest (the
     breakpoint before it and all after lie after the edit; 0: none). A breakpoint cannot
@@ -480,23 +541,23 @@ def _kept_chunks(previous: _FileLint, text: str) -> tuple[int, int]:
     return head, tail if tail < len(starts) else 0
 
 
-def _gap_before(lint: _FileLint, i: int) -> int:
+def _gap_before(lint: _Units, i: int) -> int:
     """The text between unit ``i - 1`` and unit ``i``: a breakpoint, or none within a chunk."""
     return lint.starts[i] - lint.starts[i - 1] - len(lint.pieces[i - 1]) if i else 0
 
 
-def _continues(lint: _FileLint, i: int) -> bool:
+def _continues(lint: _Units, i: int) -> bool:
     return i > 0 and _gap_before(lint, i) == 0
 
 
-def _chunk_start(lint: _FileLint, i: int) -> int:
+def _chunk_start(lint: _Units, i: int) -> int:
     """The first unit of unit ``i``'s chunk."""
     while _continues(lint, i):
         i -= 1
     return i
 
 
-def _next_chunk(lint: _FileLint, i: int) -> int:
+def _next_chunk(lint: _Units, i: int) -> int:
     """The first unit of the chunk after unit ``i - 1``'s (0: none; ``i`` 0: none either)."""
     if i == 0:
         return 0
@@ -516,7 +577,7 @@ class _Region:
     units: list[Unit] | None
 
     @classmethod
-    def of(cls, previous: _FileLint | None, text: str, head: int, tail: int) -> _Region:
+    def of(cls, previous: _Units | None, text: str, head: int, tail: int) -> _Region:
         if previous is None:
             return cls(0, len(text), 0, units(text))
         start = previous.starts[head] if head else 0  # before the edit: where it was
@@ -654,7 +715,10 @@ def _folder_context(folder: MigrationFolder, settings: Settings, now: int) -> Fo
     def sql_of(document: SqlDocument, codes: frozenset[str]) -> list[Violation]:
         return lint_sql(document, breakpoints, codes)
 
-    return FolderContext(folder, settings, now, sql_of)
+    def units_of(document: SqlDocument) -> list[tuple[int, str]]:
+        return file_units(document.path, document.source.text) if document.source else []
+
+    return FolderContext(folder, settings, now, sql_of, units_of)
 
 
 def _folder_fix_holds(

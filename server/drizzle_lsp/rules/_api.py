@@ -123,6 +123,16 @@ class FolderContext:
     lint_sql: Callable[[SqlDocument, frozenset[str]], list[Violation]] = field(
         default=lambda doc, codes: []
     )
+    # a file's text in the pieces the analyzer lints it in, each with where it starts: its
+    # chunks, a long chunk in runs of whole statements (cut again only where an edit touched)
+    units_of: Callable[[SqlDocument], Sequence[tuple[int, str]]] = field(
+        default=lambda doc: _chunks(doc)
+    )
+
+
+def _chunks(document: SqlDocument) -> list[tuple[int, str]]:
+    migration = document.migration
+    return [(c.span.start, c.text) for c in migration.chunks] if migration is not None else []
 
 
 @dataclass(slots=True)

@@ -9,15 +9,18 @@ name written without a schema is taken to be in ``public``, where drizzle-kit pu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from drizzle_lsp.core import pgtree
 from drizzle_lsp.core.folder import Layout, MigrationFolder, SqlDocument
-from drizzle_lsp.core.migration import MigrationFile, parse_chunk
+from drizzle_lsp.core.migration import parse_chunk
+from drizzle_lsp.rules._api import FolderContext
 
 Name = tuple[str, str]  # (schema, name)
+Pieces = Callable[[SqlDocument], Sequence[tuple[int, str]]]  # FolderContext.units_of
+T = TypeVar("T")
 
 
 class Event(NamedTuple):
@@ -51,9 +54,9 @@ class Event(NamedTuple):
     guarded: bool = False
 
 
-def in_order(folder: MigrationFolder) -> Iterator[tuple[SqlDocument, MigrationFile]]:
-    """The folder's migrations as the migrator runs them on an empty database: the journal's
-    entries in array order (the v1 layout: by folder name)."""
+def in_order(folder: MigrationFolder) -> Iterator[SqlDocument]:
+    """The folder's readable migrations as the migrator runs them on an empty database: the
+    journal's entries in array order (the v1 layout: by folder name)."""
     if folder.layout is Layout.JOURNAL:
         if folder.journal is None:
             return
@@ -64,15 +67,75 @@ def in_order(folder: MigrationFolder) -> Iterator[tuple[SqlDocument, MigrationFi
     else:
         return
     for document in documents:
-        if document is not None and (migration := document.migration) is not None:
-            yield document, migration
+        if document is not None and document.source is not None:
+            yield document
 
 
-def events_of(migration: MigrationFile) -> Iterator[tuple[int, Event]]:
-    """The events of a migration file, in order, each with where its chunk starts."""
-    for chunk in migration.chunks:
-        for event in chunk_events(chunk.text):
-            yield chunk.span.start, event
+def events_of(pieces: Iterable[tuple[int, str]]) -> Iterator[tuple[int, Event]]:
+    """The events of a migration file given in pieces of whole statements (its chunks, or runs
+    of a long chunk's statements: ``FolderContext.units_of``), in order, each with where its
+    piece starts."""
+    for start, text in pieces:
+        for event in chunk_events(text):
+            yield start, event
+
+
+Located = tuple[tuple[int, Event], ...]  # a file's events, each with where its piece starts
+
+
+class Replay(Generic[T]):
+    """A rule's last replay of a folder's migrations (``run`` gets them in the migrator's order,
+    each with its events that ``keep`` keeps), kept while their texts and order stay the same.
+    Each file's kept events are kept by its text too: after an edit, only the edited file is
+    read again (its unchanged pieces from the cache of :func:`chunk_events`)."""
+
+    def __init__(
+        self,
+        run: Callable[[list[SqlDocument], list[Located]], T],
+        keep: Callable[[Event], bool] = lambda event: True,
+    ) -> None:
+        self._run, self._keep = run, keep
+        self._last: tuple[tuple[Any, ...], T] | None = None
+        self._events: dict[str, Located] = {}  # by file text, for the last replay's files
+
+    def __call__(self, ctx: FolderContext) -> tuple[list[SqlDocument], T]:
+        documents = list(in_order(ctx.folder))
+        key = tuple((d.path, d.source.text if d.source else None) for d in documents)
+        last = self._last
+        if last is None or last[0] != key:
+            events = [self._events_of(d, ctx.units_of) for d in documents]
+            texts = [d.source.text if d.source else "" for d in documents]
+            self._events = dict(zip(texts, events, strict=True))
+            last = self._last = (key, self._run(documents, events))
+        return documents, last[1]
+
+    def _events_of(self, document: SqlDocument, pieces: Pieces) -> Located:
+        text = document.source.text if document.source else ""
+        found = self._events.get(text)
+        if found is None:
+            found = tuple(e for e in _located(document, text, pieces) if self._keep(e[1]))
+        return found
+
+
+# the events of the files last read, by text: S004 and S007 read an edited file once between them
+_LOCATED: dict[str, Located] = {}
+_LOCATED_KEPT = 64
+
+
+def _located(document: SqlDocument, text: str, pieces: Pieces) -> Located:
+    found = _LOCATED.get(text)
+    if found is None:
+        if len(_LOCATED) >= _LOCATED_KEPT:
+            del _LOCATED[next(iter(_LOCATED))]
+        found = _LOCATED[text] = tuple(events_of(pieces(document)))
+    return found
+
+
+def ignored(document: SqlDocument, offset: int, code: str) -> bool:
+    """Whether a `-- drizzle-lsp-ignore` comment turns ``code`` off at ``offset``."""
+    migration = document.migration
+    codes = migration.ignored_codes(offset) if migration is not None else None
+    return codes is not None and (not codes or code in codes)
 
 
 @lru_cache(maxsize=65536)

@@ -48,11 +48,13 @@ fails; it only helps a database that is deployed between the two.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from drizzle_lsp.core.diagnostics import Severity, Span, Violation
 from drizzle_lsp.core.driver import in_transaction, resolve_driver
+from drizzle_lsp.core.folder import SqlDocument
 from drizzle_lsp.rules._api import Fixability, FolderContext, RuleInfo, Scope
-from drizzle_lsp.rules._schema_events import Event, Name, events_of, in_order
+from drizzle_lsp.rules._schema_events import Event, Located, Name, Replay, ignored
 
 RULE = RuleInfo(
     code="S007",
@@ -64,26 +66,44 @@ RULE = RuleInfo(
 )
 
 
+class _Found(NamedTuple):
+    migration: int  # its place among the folder's migrations, in the migrator's order
+    span: Span
+    message: str
+
+
 def check(ctx: FolderContext) -> Iterator[Violation]:
     if not in_transaction(resolve_driver(ctx.settings.driver, ctx.folder.root)):
         return
+    documents, found = _replay(ctx)
+    for f in found:
+        document = documents[f.migration]
+        yield RULE.violation(document.path, f.span, f.message, tag=document.tag)
+
+
+def _uses(documents: list[SqlDocument], events: list[Located]) -> list[_Found]:
+    if not any(e.kind == "add-value" for located in events for _, e in located):
+        return []  # no value added anywhere: nothing to follow (most folders)
     columns: dict[Name, dict[str, Name | None]] = {}  # table -> column -> its enum type
     added: dict[tuple[Name, str], str] = {}  # (type, value) -> tag of the ADD VALUE
-    for document, migration in in_order(ctx.folder):
-        for base, event in events_of(migration):
-            if event.kind == "use":
-                type_ = _type_of_use(event, columns)
-                tag = added.get((type_, event.detail)) if type_ is not None else None
-                if tag is None or type_ is None:
-                    continue
-                span = Span(base + event.start, base + event.end)
-                ignored = migration.ignored_codes(span.start)
-                if ignored is not None and (not ignored or RULE.code in ignored):
-                    continue
-                message = _message(event.detail, type_, tag, tag == document.tag)
-                yield RULE.violation(document.path, span, message, tag=document.tag)
-            else:
+    found: list[_Found] = []
+    for number, (document, located) in enumerate(zip(documents, events, strict=True)):
+        for base, event in located:
+            if event.kind != "use":
                 _follow(event, document.tag, columns, added)
+                continue
+            type_ = _type_of_use(event, columns)
+            tag = added.get((type_, event.detail)) if type_ is not None else None
+            if tag is None or type_ is None:
+                continue
+            span = Span(base + event.start, base + event.end)
+            if not ignored(document, span.start, RULE.code):
+                message = _message(event.detail, type_, tag, tag == document.tag)
+                found.append(_Found(number, span, message))
+    return found
+
+
+_replay = Replay(_uses)
 
 
 def _follow(

@@ -45,12 +45,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 from drizzle_lsp.core.diagnostics import Applicability, Fix, Severity, Span, Violation
 from drizzle_lsp.core.folder import Layout, MigrationFolder, SqlDocument
 from drizzle_lsp.core.journal_edit import is_rewritable, remove_entry, rewrite_isolation
 from drizzle_lsp.rules._api import Fixability, FolderContext, RuleInfo, Scope
-from drizzle_lsp.rules._schema_events import Name, events_of, in_order
+from drizzle_lsp.rules._schema_events import Located, Name, Replay, ignored
 
 RULE = RuleInfo(
     code="S004",
@@ -67,12 +68,32 @@ _FAILS = {
 }
 
 
+class _Found(NamedTuple):
+    migration: int  # its place among the folder's migrations, in the migrator's order
+    span: Span
+    what: str
+    name: Name
+    earlier: str  # the tag of the migration that created it
+    guarded: bool
+
+
 def check(ctx: FolderContext) -> Iterator[Violation]:
+    documents, found = _replay(ctx)
+    fixes: dict[str, Fix | None] = {}  # one per migration, shared by its violations
+    for f in found:
+        document = documents[f.migration]
+        if document.tag not in fixes:
+            fixes[document.tag] = _fix(ctx.folder, document)
+        message = _message(f.what, f.name, f.earlier, f.guarded)
+        yield RULE.violation(document.path, f.span, message, fixes[document.tag], tag=document.tag)
+
+
+def _recreations(documents: list[SqlDocument], events: list[Located]) -> list[_Found]:
     # (table or type, name) -> the tag of the migration that created it
     live: dict[tuple[str, Name], str] = {}
-    fixes: dict[str, Fix | None] = {}  # one per migration, shared by its violations
-    for document, migration in in_order(ctx.folder):
-        for base, event in events_of(migration):
+    found: list[_Found] = []
+    for number, (document, located) in enumerate(zip(documents, events, strict=True)):
+        for base, event in located:
             if event.name is None:
                 continue
             key = (event.what, event.name)
@@ -87,18 +108,15 @@ def check(ctx: FolderContext) -> Iterator[Violation]:
                 if earlier == document.tag:
                     continue  # created here first (twice in one migration is not this rule's)
                 span = Span(base + event.start, base + event.end)
-                ignored = migration.ignored_codes(span.start)
-                if ignored is not None and (not ignored or RULE.code in ignored):
-                    continue
-                if document.tag not in fixes:
-                    fixes[document.tag] = _fix(ctx.folder, document)
-                yield RULE.violation(
-                    document.path,
-                    span,
-                    _message(event.what, event.name, earlier, event.guarded),
-                    fixes[document.tag],
-                    tag=document.tag,
-                )
+                if not ignored(document, span.start, RULE.code):
+                    found.append(
+                        _Found(number, span, event.what, event.name, earlier, event.guarded)
+                    )
+    return found
+
+
+_KINDS = frozenset({"create", "drop", "rename"})
+_replay = Replay(_recreations, lambda e: e.kind in _KINDS)
 
 
 def _message(what: str, name: Name, earlier: str, guarded: bool) -> str:
