@@ -1,0 +1,195 @@
+"""The standalone server (PyInstaller onedir) against the Python package: the same start-up, the
+same output, on a PATH with no Python.
+
+The whole command-line suite also runs against it (see tests/cli/conftest.py):
+``DRIZZLE_LSP_BINARY=dist/drizzle-lsp-linux-x64/drizzle-lsp pytest tests/cli``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dist_build import REPO, binary, path_without_python
+
+EXAMPLE = REPO / "examples" / "drizzle"
+NOW = "2026-01-01T00:00:00Z"
+
+
+def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    return {**os.environ, "DRIZZLE_LSP_NOW": NOW, **(extra or {})}
+
+
+def _python(
+    *argv: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    environment = _env({"PYTHONPATH": str(REPO / "server"), **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "drizzle_lsp", *argv],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+def _binary(
+    *argv: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [str(binary()), *argv], cwd=cwd, env=env or _env(), capture_output=True, timeout=120
+    )
+
+
+def _same(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    expected = _python(*argv, cwd=cwd)
+    got = _binary(*argv, cwd=cwd)
+    assert (got.returncode, got.stdout.decode(), got.stderr.decode()) == (
+        expected.returncode,
+        expected.stdout.decode(),
+        expected.stderr.decode(),
+    ), argv
+    return got
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    shutil.copytree(EXAMPLE, tmp_path / "drizzle")
+    return tmp_path
+
+
+def test_binary_runs_without_python(tmp_path: Path, project: Path) -> None:
+    env = {
+        "PATH": path_without_python(tmp_path / "bin"),
+        "HOME": str(tmp_path),
+        "DRIZZLE_LSP_NOW": NOW,
+    }
+    version = _binary("--version", cwd=project, env=env)
+    assert (version.returncode, version.stderr) == (0, b"")
+    check = _binary("check", "--format", "json", cwd=project, env=env)
+    assert check.returncode == 1, check.stderr
+    assert {d["code"] for d in json.loads(check.stdout)} >= {"S002", "S003", "J003"}
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--version"],
+        ["--help"],
+        ["check", "--help"],
+        ["rule"],
+        ["rule", "--all"],
+        ["rule", "S002", "--format", "json"],
+        ["check"],
+        ["check", "--format", "json"],
+        ["check", "--format", "github"],
+        ["check", "--format", "sarif"],
+        ["check", "--select", "J", "--exit-zero"],
+        ["check", "nope"],
+        ["frobnicate"],
+    ],
+    ids=" ".join,
+)
+def test_same_output_as_the_python_package(project: Path, argv: list[str]) -> None:
+    _same(argv, project)
+
+
+def test_same_fixes_as_the_python_package(tmp_path: Path) -> None:
+    written = {}
+    for name, run in (("python", _python), ("binary", _binary)):
+        root = tmp_path / name
+        shutil.copytree(EXAMPLE, root / "drizzle")
+        done = run("check", "--fix", "--unsafe-fixes", cwd=root)
+        written[name] = (
+            done.returncode,
+            done.stdout,
+            {
+                p.relative_to(root).as_posix(): p.read_bytes()
+                for p in sorted(root.rglob("*"))
+                if p.is_file()
+            },
+        )
+    assert written["binary"] == written["python"]
+    assert written["binary"][2] != {
+        p.relative_to(EXAMPLE.parent).as_posix(): p.read_bytes()
+        for p in sorted(EXAMPLE.rglob("*"))
+        if p.is_file()
+    }
+
+
+# ---- start-up: the language server's answer to `initialize` --------------------------------------
+
+
+def _message(payload: dict[str, Any]) -> bytes:
+    body = json.dumps(payload).encode()
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+def _read(stream: Any) -> dict[str, Any]:
+    length = None
+    while (line := stream.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode().partition(":")
+        if name.lower() == "content-length":
+            length = int(value)
+    assert length is not None, "the server closed its output"
+    return json.loads(stream.read(length))
+
+
+def _reply(process: subprocess.Popen[bytes], request: dict[str, Any]) -> dict[str, Any]:
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write(_message(request))
+    process.stdin.flush()
+    while "method" in (message := _read(process.stdout)):
+        pass  # notifications and requests of the server (log messages, progress)
+    assert message["id"] == request["id"], message
+    return message
+
+
+def _start_up(command: list[str], root: Path, env: dict[str, str]) -> list[dict[str, Any]]:
+    """``initialize``, ``initialized``, ``shutdown``, ``exit``: the two answers; exit status 0."""
+    uri = root.as_uri()
+    initialize = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "processId": None,
+            "rootUri": uri,
+            "capabilities": {},
+            "workspaceFolders": [{"uri": uri, "name": "p"}],
+        },
+    }
+    with subprocess.Popen(
+        [*command, "serve"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=root,
+        env=env,
+    ) as process:
+        assert process.stdin is not None
+        try:
+            answers = [_reply(process, initialize)]
+            process.stdin.write(_message({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
+            answers.append(_reply(process, {"jsonrpc": "2.0", "id": 2, "method": "shutdown"}))
+            process.stdin.write(_message({"jsonrpc": "2.0", "method": "exit"}))
+            process.stdin.close()
+            assert process.wait(timeout=60) == 0
+        finally:
+            process.kill()
+    return answers
+
+
+def test_same_start_up_as_the_python_package(project: Path) -> None:
+    python_env = _env({"PYTHONPATH": str(REPO / "server")})
+    expected = _start_up([sys.executable, "-m", "drizzle_lsp"], project, python_env)
+    got = _start_up([str(binary())], project, _env())
+    assert [m["id"] for m in got] == [1, 2]
+    assert got == expected
+    assert got[0]["result"]["serverInfo"]["name"] == "drizzle-lsp"
