@@ -183,3 +183,12 @@ def test_args_and_paths(dist: Path, repository: Path, runner_temp: Path, tmp_pat
         dist, repository, runner_temp, tmp_path, paths="web/drizzle", args="--ignore S002"
     )
     assert (code, out) == (0, ""), err
+
+
+def test_docs_describe_every_input() -> None:
+    doc = (REPO / "docs" / "ci.md").read_text()
+    section = doc[doc.index("## The GitHub Action") : doc.index("## npx in a Node project")]
+    documented = set(re.findall(r"^\| `([\w-]+)` \|", section, re.MULTILINE))
+    action = yaml.safe_load((REPO / "action.yml").read_text())
+    assert documented == set(action["inputs"])
+    assert "uses: <owner>/drizzle-lsp@v" in section
