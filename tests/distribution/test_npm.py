@@ -117,13 +117,21 @@ def test_npx_drizzle_lsp_check_without_python(node_project: tuple[Path, dict[str
     assert all(d["path"].startswith("drizzle/") for d in found)
 
 
-def test_npx_passes_arguments_and_exit_status(node_project: tuple[Path, dict[str, str]]) -> None:
+def test_launcher_passes_arguments_and_exit_status(
+    node_project: tuple[Path, dict[str, str]],
+) -> None:
+    """The command npm links into node_modules/.bin (what npx and package.json scripts run)."""
     project, env = node_project
-    npx = ["npx", "--offline", "drizzle-lsp"]
+    launcher = project / "node_modules" / ".bin" / "drizzle-lsp"
 
     def run(*argv: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [*npx, *argv], cwd=project, env=env, capture_output=True, text=True, timeout=120
+            [str(launcher), *argv],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
 
     assert run("--version").stdout == f"drizzle-lsp {project_version()}\n"
