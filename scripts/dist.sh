@@ -24,9 +24,10 @@ SOURCES=(server packaging npm editors/vscode/src editors/vscode/package.json
   editors/vscode/package-lock.json editors/vscode/esbuild.mjs editors/vscode/tsconfig.json
   editors/vscode/.vscodeignore editors/vscode/README.md editors/vscode/CHANGELOG.md
   editors/vscode/LICENSE editors/vscode/images pyproject.toml README.md scripts/dist.sh)
-stamp() {
-  git ls-files -co --exclude-standard -z -- "${SOURCES[@]}" | LC_ALL=C sort -z |
-    xargs -0 sha256sum | sha256sum | cut -d' ' -f1
+stamp() { # git's object hash of each file, and of the list: portable (macOS has no sha256sum)
+  local files
+  files="$(git ls-files -co --exclude-standard -- "${SOURCES[@]}" | LC_ALL=C sort)"
+  { echo "$files"; echo "$files" | git hash-object --stdin-paths; } | git hash-object --stdin
 }
 if [ "${1:-}" = --stamp ]; then
   stamp

@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -188,3 +189,24 @@ def test_same_start_up_as_the_python_package(project: Path) -> None:
     assert [m["id"] for m in got] == [1, 2]
     assert got == expected
     assert got[0]["result"]["serverInfo"]["name"] == "drizzle-lsp"
+
+
+def test_the_server_loads_python_from_its_own_folder(tmp_path: Path) -> None:
+    """Every library the running server maps is in its folder, but for the C library's."""
+    bundle = binary().parent
+    env = {"PATH": path_without_python(tmp_path / "bin"), "HOME": str(tmp_path)}
+    with subprocess.Popen(
+        [str(binary()), "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
+    ) as process:
+        try:
+            maps = Path(f"/proc/{process.pid}/maps")
+            deadline = time.monotonic() + 60
+            while "libpython" not in (text := maps.read_text()) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            libraries = {line.split()[-1] for line in text.splitlines() if ".so" in line}
+        finally:
+            process.kill()
+    inside = {lib for lib in libraries if lib.startswith(str(bundle))}
+    assert any("/libpython3" in lib for lib in inside), sorted(libraries)
+    outside = {Path(lib).name.split(".so")[0] for lib in libraries - inside}
+    assert outside <= {"ld-linux-x86-64", "libc", "libdl", "libm", "libpthread", "librt", "libutil"}
