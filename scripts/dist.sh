@@ -15,6 +15,10 @@
 #
 # Uses the project's .venv (created by scripts/test.sh or `pip install -e '.[dev]'`) and the
 # extension's node_modules (`npm ci` in editors/vscode). DIST_DIR overrides dist/.
+# DRIZZLE_LSP_REPOSITORY=https://github.com/<owner>/<repo> (the release workflow sets it) adds the
+# repository to the npm packages and the extension, and points the relative links and images of
+# the extension's README at that repository's files at tag v<version> (DRIZZLE_LSP_REF), as the
+# Marketplace shows them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$(pwd)"
@@ -50,6 +54,7 @@ command -v node >/dev/null || die "node is not on PATH"
 vsce="$repo/editors/vscode/node_modules/.bin/vsce"
 [ -x "$vsce" ] || die "no editors/vscode/node_modules: run npm ci in editors/vscode"
 
+repository="${DRIZZLE_LSP_REPOSITORY:-}"
 version="$("$python" -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')"
 target="$(node -p 'process.platform + "-" + process.arch')"
 node -e "process.exit(require('./npm/platforms.json')['$target'] ? 0 : 1)" ||
@@ -61,6 +66,14 @@ work="$out/.work"
 step "drizzle-lsp $version for $target into $out"
 rm -rf "$work" "$out/.stamp"
 mkdir -p "$out/npm" "$out/vscode" "$work"
+
+with_repository() { # package.json: the repository field, when DRIZZLE_LSP_REPOSITORY is set
+  [ -n "$repository" ] || return 0
+  node -e 'const fs = require("fs"); const [file, url] = process.argv.slice(1);
+    const data = JSON.parse(fs.readFileSync(file, "utf8"));
+    data.repository = { type: "git", url: `git+${url}.git` };
+    fs.writeFileSync(file, JSON.stringify(data, null, 2) + "\n");' "$1" "$repository"
+}
 
 # ---- 1. the standalone server: PyInstaller, one folder ---------------------------------------
 bindir="$out/drizzle-lsp-$target"
@@ -92,6 +105,7 @@ const manifest = {
   ...(spec.libc ? { libc: [spec.libc] } : {}),
   files: ['bin'],
   preferUnplugged: true,
+  ...(process.env.DRIZZLE_LSP_REPOSITORY ? { repository: { type: 'git', url: `git+${process.env.DRIZZLE_LSP_REPOSITORY}.git` } } : {}),
 };
 require('fs').writeFileSync(file, JSON.stringify(manifest, null, 2) + '\n');
 JS
@@ -102,6 +116,7 @@ if ! $platform_only; then
   stage="$work/npm-launcher"
   cp -R npm/drizzle-lsp "$stage"
   cp editors/vscode/LICENSE "$stage/LICENSE"
+  with_repository "$stage/package.json"
   rm -f "$out/npm/drizzle-lsp-$version.tgz"
   (cd "$stage" && npm pack --silent --pack-destination "$out/npm" >/dev/null) || die "npm pack drizzle-lsp"
 fi
@@ -113,15 +128,23 @@ vsix_stage() { # a copy of the extension's files, so that the binary never lands
   local dir="$work/vscode-$1"
   mkdir -p "$dir"
   (cd editors/vscode && cp -R package.json .vscodeignore README.md CHANGELOG.md LICENSE images out "$dir/")
+  with_repository "$dir/package.json"
   echo "$dir"
 }
+# the README's relative links: to the repository's files, else left as they are
+if [ -n "$repository" ]; then
+  ref="${DRIZZLE_LSP_REF:-v$version}"
+  links=(--baseContentUrl "$repository/blob/$ref/editors/vscode" --baseImagesUrl "$repository/raw/$ref/editors/vscode")
+else
+  links=(--allow-missing-repository --no-rewrite-relative-links)
+fi
 dir="$(vsix_stage "$target")"
 cp -R "$bindir" "$dir/server"
-(cd "$dir" && "$vsce" package --no-dependencies --allow-missing-repository --no-rewrite-relative-links \
+(cd "$dir" && "$vsce" package --no-dependencies "${links[@]}" \
   --target "$target" --out "$out/vscode/drizzle-lsp-$target-$version.vsix") || die "vsce package --target $target"
 if ! $platform_only; then
   dir="$(vsix_stage universal)"
-  (cd "$dir" && "$vsce" package --no-dependencies --allow-missing-repository --no-rewrite-relative-links \
+  (cd "$dir" && "$vsce" package --no-dependencies "${links[@]}" \
     --out "$out/vscode/drizzle-lsp-$version.vsix") || die "vsce package (universal)"
 fi
 

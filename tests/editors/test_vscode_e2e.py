@@ -3,7 +3,7 @@
 Runs editors/vscode/test-e2e/run.sh, which installs what it needs (apt packages, npm ci,
 code-server) and fails, never skips, when it cannot. See that script and e2e.mjs. Twice:
 
-- ``interpreter``: the universal .vsix built from the checkout, the server started with
+- ``interpreter``: the universal .vsix of ``scripts/dist.sh``, the server started with
   ``drizzleLsp.interpreter`` from this checkout's server/;
 - ``bundled``: the linux-x64 .vsix of ``scripts/dist.sh``, which brings its own server, with no
   setting and a PATH that holds neither Python nor drizzle-lsp.
@@ -28,9 +28,11 @@ RUN_SH = REPO / "editors" / "vscode" / "test-e2e" / "run.sh"
 @pytest.mark.parametrize("server", ["interpreter", "bundled"])
 def test_vscode_extension_in_code_server(server: str) -> None:
     env = {**os.environ, "DRIZZLE_LSP_PYTHON": sys.executable, "ARTIFACTS_DIR": str(ARTIFACTS)}
+    version = project_version()
     tag = "vscode"
+    env["DRIZZLE_LSP_VSIX"] = str(built_dist() / "vscode" / f"drizzle-lsp-{version}.vsix")
     if server == "bundled":
-        vsix = built_dist() / "vscode" / f"drizzle-lsp-{TARGET}-{project_version()}.vsix"
+        vsix = built_dist() / "vscode" / f"drizzle-lsp-{TARGET}-{version}.vsix"
         env |= {"DRIZZLE_LSP_E2E_SERVER": "bundled", "DRIZZLE_LSP_VSIX": str(vsix)}
         tag = "vscode-bundled"
     proc = subprocess.run(
