@@ -14,10 +14,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
-from dist_build import REPO, binary, path_without_python
+from dist_build import REPO, binary, lsp_start_up, path_without_python
 
 EXAMPLE = REPO / "examples" / "drizzle"
 NOW = "2026-01-01T00:00:00Z"
@@ -122,70 +121,10 @@ def test_same_fixes_as_the_python_package(tmp_path: Path) -> None:
 # ---- start-up: the language server's answer to `initialize` --------------------------------------
 
 
-def _message(payload: dict[str, Any]) -> bytes:
-    body = json.dumps(payload).encode()
-    return b"Content-Length: %d\r\n\r\n" % len(body) + body
-
-
-def _read(stream: Any) -> dict[str, Any]:
-    length = None
-    while (line := stream.readline()) not in (b"\r\n", b""):
-        name, _, value = line.decode().partition(":")
-        if name.lower() == "content-length":
-            length = int(value)
-    assert length is not None, "the server closed its output"
-    return json.loads(stream.read(length))
-
-
-def _reply(process: subprocess.Popen[bytes], request: dict[str, Any]) -> dict[str, Any]:
-    assert process.stdin is not None and process.stdout is not None
-    process.stdin.write(_message(request))
-    process.stdin.flush()
-    while "method" in (message := _read(process.stdout)):
-        pass  # notifications and requests of the server (log messages, progress)
-    assert message["id"] == request["id"], message
-    return message
-
-
-def _start_up(command: list[str], root: Path, env: dict[str, str]) -> list[dict[str, Any]]:
-    """``initialize``, ``initialized``, ``shutdown``, ``exit``: the two answers; exit status 0."""
-    uri = root.as_uri()
-    initialize = {
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "initialize",
-        "params": {
-            "processId": None,
-            "rootUri": uri,
-            "capabilities": {},
-            "workspaceFolders": [{"uri": uri, "name": "p"}],
-        },
-    }
-    with subprocess.Popen(
-        [*command, "serve"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=root,
-        env=env,
-    ) as process:
-        assert process.stdin is not None
-        try:
-            answers = [_reply(process, initialize)]
-            process.stdin.write(_message({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
-            answers.append(_reply(process, {"jsonrpc": "2.0", "id": 2, "method": "shutdown"}))
-            process.stdin.write(_message({"jsonrpc": "2.0", "method": "exit"}))
-            process.stdin.close()
-            assert process.wait(timeout=60) == 0
-        finally:
-            process.kill()
-    return answers
-
-
 def test_same_start_up_as_the_python_package(project: Path) -> None:
     python_env = _env({"PYTHONPATH": str(REPO / "server")})
-    expected = _start_up([sys.executable, "-m", "drizzle_lsp"], project, python_env)
-    got = _start_up([str(binary())], project, _env())
+    expected = lsp_start_up([sys.executable, "-m", "drizzle_lsp"], project, python_env)
+    got = lsp_start_up([str(binary())], project, _env())
     assert [m["id"] for m in got] == [1, 2]
     assert got == expected
     assert got[0]["result"]["serverInfo"]["name"] == "drizzle-lsp"

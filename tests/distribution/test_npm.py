@@ -11,7 +11,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from dist_build import REPO, TARGET, path_without_python, platforms, project_version
+from dist_build import REPO, TARGET, lsp_start_up, path_without_python, platforms, project_version
 
 pytestmark = pytest.mark.node
 
@@ -167,3 +167,18 @@ def test_launcher_without_the_platform_package(
     )
     assert "--omit=optional" in done.stderr
     assert os.path.exists(launcher)
+
+
+def test_the_language_server_through_the_launcher(
+    node_project: tuple[Path, dict[str, str]],
+) -> None:
+    """What an editor does with `npx drizzle-lsp serve`: the protocol passes through the
+    launcher, and the exit status of `exit` after `shutdown` is 0."""
+    project, env = node_project
+    launcher = project / "node_modules" / ".bin" / "drizzle-lsp"
+    initialize, shutdown = lsp_start_up([str(launcher)], project, env)
+    assert initialize["result"]["serverInfo"] == {
+        "name": "drizzle-lsp",
+        "version": project_version(),
+    }
+    assert shutdown == {"jsonrpc": "2.0", "id": 2, "result": None}

@@ -12,6 +12,7 @@ import json
 import subprocess
 import tomllib
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 DIST = REPO / "dist"
@@ -68,3 +69,66 @@ def path_without_python(folder: Path, *tools: str) -> str:
     for name in ("python", "python3", "drizzle-lsp"):
         assert shutil.which(name, path=path) is None, f"{name} is on {path}"
     return path
+
+
+# ---- a language server's start-up over stdio ----------------------------------------------------
+
+
+def _message(payload: dict[str, Any]) -> bytes:
+    body = json.dumps(payload).encode()
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+def _read(stream: Any) -> dict[str, Any]:
+    length = None
+    while (line := stream.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode().partition(":")
+        if name.lower() == "content-length":
+            length = int(value)
+    assert length is not None, "the server closed its output"
+    return json.loads(stream.read(length))
+
+
+def _reply(process: subprocess.Popen[bytes], request: dict[str, Any]) -> dict[str, Any]:
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write(_message(request))
+    process.stdin.flush()
+    while "method" in (message := _read(process.stdout)):
+        pass  # notifications and requests of the server (log messages, progress)
+    assert message["id"] == request["id"], message
+    return message
+
+
+def lsp_start_up(command: list[str], root: Path, env: dict[str, str]) -> list[dict[str, Any]]:
+    """``initialize``, ``initialized``, ``shutdown``, ``exit``: the two answers; exit status 0."""
+    uri = root.as_uri()
+    initialize = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "processId": None,
+            "rootUri": uri,
+            "capabilities": {},
+            "workspaceFolders": [{"uri": uri, "name": "p"}],
+        },
+    }
+    with subprocess.Popen(
+        [*command, "serve"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=root,
+        env=env,
+    ) as process:
+        assert process.stdin is not None
+        try:
+            answers = [_reply(process, initialize)]
+            process.stdin.write(_message({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
+            answers.append(_reply(process, {"jsonrpc": "2.0", "id": 2, "method": "shutdown"}))
+            process.stdin.write(_message({"jsonrpc": "2.0", "method": "exit"}))
+            process.stdin.close()
+            assert process.wait(timeout=60) == 0
+        finally:
+            process.kill()
+    return answers
