@@ -16,7 +16,19 @@ def version() -> str:
     try:
         return installed("drizzle-lsp")
     except PackageNotFoundError:  # running from a source checkout without install
-        return "0.1.0"
+        return _source_version()
+
+
+def _source_version() -> str:
+    """The version in the checkout's ``pyproject.toml``: the one place it is written."""
+    import tomllib
+    from pathlib import Path
+
+    try:
+        with (Path(__file__).resolve().parents[2] / "pyproject.toml").open("rb") as file:
+            return str(tomllib.load(file)["project"]["version"])
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return "0+unknown"
 
 
 def __getattr__(name: str) -> Any:

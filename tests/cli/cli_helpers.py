@@ -16,6 +16,10 @@ from typing import Any
 from folders import NOW
 
 REPO = Path(__file__).resolve().parents[2]
+# DRIZZLE_LSP_BINARY=dist/drizzle-lsp-linux-x64/drizzle-lsp runs these tests against the standalone
+# executable (scripts/dist.sh) instead of this checkout's Python package (see conftest.py)
+BINARY_ENV = "DRIZZLE_LSP_BINARY"
+BINARY = Path(os.environ[BINARY_ENV]).resolve() if os.environ.get(BINARY_ENV) else None
 
 
 @dataclass
@@ -31,15 +35,17 @@ class Result:
 def run_process(
     *argv: str, cwd: Path, env: dict[str, str] | None = None, stdin: str | None = None
 ) -> Result:
-    """The CLI as its own process: ``python -m drizzle_lsp``, importable installed or not."""
+    """The CLI as its own process: ``python -m drizzle_lsp``, importable installed or not (or
+    the executable that ``DRIZZLE_LSP_BINARY`` names)."""
     environment = {
         **os.environ,
         "PYTHONPATH": str(REPO / "server"),
         "DRIZZLE_LSP_NOW": str(NOW),
         **(env or {}),
     }
+    command = [str(BINARY)] if BINARY else [sys.executable, "-m", "drizzle_lsp"]
     done = subprocess.run(
-        [sys.executable, "-m", "drizzle_lsp", *argv],
+        [*command, *argv],
         cwd=cwd,
         env=environment,
         capture_output=True,

@@ -1,7 +1,12 @@
 """The VS Code extension in a real VS Code (code-server 4.100.3) driven through Chromium.
 
 Runs editors/vscode/test-e2e/run.sh, which installs what it needs (apt packages, npm ci,
-code-server) and fails, never skips, when it cannot. See that script and e2e.mjs.
+code-server) and fails, never skips, when it cannot. See that script and e2e.mjs. Twice:
+
+- ``interpreter``: the universal .vsix of ``scripts/dist.sh``, the server started with
+  ``drizzleLsp.interpreter`` from this checkout's server/;
+- ``bundled``: the linux-x64 .vsix of ``scripts/dist.sh``, which brings its own server, with no
+  setting and a PATH that holds neither Python nor drizzle-lsp.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import subprocess
 import sys
 
 import pytest
+from dist_build import TARGET, built_dist, project_version
 from editor_support import ARTIFACTS, REPO, record_timing
 
 pytestmark = pytest.mark.editor
@@ -19,8 +25,16 @@ pytestmark = pytest.mark.editor
 RUN_SH = REPO / "editors" / "vscode" / "test-e2e" / "run.sh"
 
 
-def test_vscode_extension_in_code_server() -> None:
+@pytest.mark.parametrize("server", ["interpreter", "bundled"])
+def test_vscode_extension_in_code_server(server: str) -> None:
     env = {**os.environ, "DRIZZLE_LSP_PYTHON": sys.executable, "ARTIFACTS_DIR": str(ARTIFACTS)}
+    version = project_version()
+    tag = "vscode"
+    env["DRIZZLE_LSP_VSIX"] = str(built_dist() / "vscode" / f"drizzle-lsp-{version}.vsix")
+    if server == "bundled":
+        vsix = built_dist() / "vscode" / f"drizzle-lsp-{TARGET}-{version}.vsix"
+        env |= {"DRIZZLE_LSP_E2E_SERVER": "bundled", "DRIZZLE_LSP_VSIX": str(vsix)}
+        tag = "vscode-bundled"
     proc = subprocess.run(
         ["bash", str(RUN_SH)],
         cwd=REPO,
@@ -31,13 +45,16 @@ def test_vscode_extension_in_code_server() -> None:
         check=False,
     )
     ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "vscode-e2e.log").write_text(proc.stdout + "\n--- stderr ---\n" + proc.stderr)
+    (ARTIFACTS / f"{tag}-e2e.log").write_text(proc.stdout + "\n--- stderr ---\n" + proc.stderr)
     print(proc.stdout[-6000:])
     assert proc.returncode == 0, (
         f"run.sh failed ({proc.returncode}):\n{proc.stdout[-8000:]}\n{proc.stderr[-8000:]}"
     )
-    timings = json.loads((ARTIFACTS / "vscode-e2e-timings.json").read_text())
-    assert (ARTIFACTS / "vscode-quick-fix.png").stat().st_size > 10_000
-    assert (ARTIFACTS / "vscode-e2e.png").stat().st_size > 10_000
-    record_timing("vscode_cold_navigate_to_squiggles_ms", timings["coldNavigateToSquigglesMs"])
-    record_timing("vscode_warm_open_to_squiggles_ms", timings["warmOpenToSquigglesMs"])
+    timings = json.loads((ARTIFACTS / f"{tag}-e2e-timings.json").read_text())
+    assert (ARTIFACTS / f"{tag}-quick-fix.png").stat().st_size > 10_000
+    assert (ARTIFACTS / f"{tag}-e2e.png").stat().st_size > 10_000
+    prefix = "vscode" if server == "interpreter" else "vscode_bundled"
+    record_timing(f"{prefix}_cold_navigate_to_squiggles_ms", timings["coldNavigateToSquigglesMs"])
+    record_timing(f"{prefix}_warm_open_to_squiggles_ms", timings["warmOpenToSquigglesMs"])
+    if server == "bundled":
+        assert "the bundled server ran: " in proc.stdout

@@ -1,7 +1,5 @@
-// VS Code client for drizzle-lsp: finds the Python language server, starts it over stdio and
+// VS Code client for drizzle-lsp: finds the language server, starts it over stdio and
 // forwards the `drizzleLsp.*` settings. All analysis happens in the server.
-import * as cp from 'child_process';
-import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -26,6 +24,7 @@ import {
   WorkDoneProgressReport,
   WorkDoneProgressEnd,
 } from 'vscode-languageclient/node';
+import { findServer as lookupServer, Launch } from './serverLookup';
 
 const SECTION = 'drizzleLsp';
 const NAME = 'drizzle-lsp';
@@ -52,22 +51,15 @@ const MAX_RESTARTS = 4;
 const RESTART_WINDOW_MS = 3 * 60 * 1000;
 const MIN_SPIN_MS = 600;
 
-interface Launch {
-  command: string;
-  args: string[];
-  /** How it was found, for the output channel. */
-  origin: string;
-}
-
-class LaunchError extends Error {}
-
 let output: vscode.OutputChannel;
 let status: ScanStatus;
 let client: DrizzleClient | undefined;
 let starting: Promise<void> | undefined;
 let failureShown = false;
+let extensionPath = '';
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  extensionPath = context.extensionPath;
   output = vscode.window.createOutputChannel(NAME);
   status = new ScanStatus();
   context.subscriptions.push(
@@ -110,111 +102,21 @@ function expandVariables(value: string): string {
   return expanded;
 }
 
-function isExecutableFile(file: string): boolean {
-  try {
-    const stat = fs.statSync(file);
-    if (!stat.isFile()) {
-      return false;
-    }
-    if (process.platform !== 'win32') {
-      fs.accessSync(file, fs.constants.X_OK);
-    }
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** `which`: the first executable called `name` on PATH. */
-function findOnPath(name: string): string | undefined {
-  if (path.isAbsolute(name) || name.includes(path.sep)) {
-    return isExecutableFile(name) ? name : undefined;
-  }
-  const extensions =
-    process.platform === 'win32' ? (process.env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';') : [''];
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) {
-      continue;
-    }
-    for (const ext of extensions) {
-      const candidate = path.join(dir, name + ext);
-      if (isExecutableFile(candidate)) {
-        return candidate;
-      }
-    }
-  }
-  return undefined;
-}
-
-function canImportServer(python: string): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    cp.execFile(
-      python,
-      ['-c', 'import drizzle_lsp'],
-      { timeout: 20000, windowsHide: true },
-      (error, _stdout, stderr) => {
-        if (!error) {
-          resolve(undefined);
-        } else {
-          const detail = stderr.trim().split('\n').pop() || error.message;
-          resolve(detail);
-        }
-      },
-    );
-  });
-}
-
 /**
- * `drizzleLsp.path`, else `drizzle-lsp` on PATH, else `<interpreter> -m drizzle_lsp`.
- * Throws a LaunchError whose message says what was tried.
+ * The server to start (see serverLookup.ts for the order). Throws a LaunchError whose message
+ * says what was tried.
  */
-async function findServer(): Promise<Launch> {
+function findServer(): Promise<Launch> {
   const config = vscode.workspace.getConfiguration(SECTION);
-  const configuredPath = (config.get<string>('path') ?? '').trim();
-  if (configuredPath) {
-    const resolved = expandVariables(configuredPath);
-    const found = findOnPath(resolved);
-    if (!found) {
-      throw new LaunchError(
-        `drizzleLsp.path is set to "${configuredPath}", which is not an executable file.`,
-      );
-    }
-    return { command: found, args: ['serve'], origin: 'setting drizzleLsp.path' };
-  }
-
-  const onPath = findOnPath('drizzle-lsp');
-  if (onPath) {
-    return { command: onPath, args: ['serve'], origin: 'PATH' };
-  }
-
-  const configuredInterpreter = (config.get<string>('interpreter') ?? '').trim();
-  const candidates = configuredInterpreter
-    ? [expandVariables(configuredInterpreter)]
-    : process.platform === 'win32'
-      ? ['python', 'py']
-      : ['python3', 'python'];
-  const tried: string[] = ['"drizzle-lsp" on PATH: not found'];
-  for (const candidate of candidates) {
-    const python = findOnPath(candidate);
-    if (!python) {
-      tried.push(`${candidate}: not found`);
-      continue;
-    }
-    const problem = await canImportServer(python);
-    if (problem === undefined) {
-      return {
-        command: python,
-        args: ['-m', 'drizzle_lsp', 'serve'],
-        origin: configuredInterpreter ? 'setting drizzleLsp.interpreter' : `${candidate} on PATH`,
-      };
-    }
-    tried.push(`${python} -m drizzle_lsp: ${problem}`);
-  }
-  throw new LaunchError(
-    'Could not find the drizzle-lsp language server. Install it (`pipx install drizzle-lsp` or ' +
-      '`uv tool install drizzle-lsp`), or set drizzleLsp.path or drizzleLsp.interpreter. Tried: ' +
-      tried.join('; '),
-  );
+  const configured = (key: string) => {
+    const value = (config.get<string>(key) ?? '').trim();
+    return value ? expandVariables(value) : '';
+  };
+  return lookupServer({
+    configuredPath: configured('path'),
+    configuredInterpreter: configured('interpreter'),
+    extensionPath,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

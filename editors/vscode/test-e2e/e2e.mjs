@@ -1,9 +1,15 @@
 // Real-editor test of the drizzle-lsp VS Code extension.
 //
-// Builds the .vsix, installs it into a throw-away code-server profile under /tmp, opens a copy of
+// Builds the .vsix (or takes DRIZZLE_LSP_VSIX), installs it into a throw-away code-server profile under /tmp, opens a copy of
 // tests/editors/fixtures/drizzle in Debian's Chromium (driven by playwright-core), checks the Problems
 // panel, applies the "ADD COLUMN IF NOT EXISTS" quick fix through the UI and checks the file.
 // Started by run.sh, which installs code-server and checks the environment; exits non-zero on failure.
+//
+// DRIZZLE_LSP_E2E_SERVER says where the server comes from:
+//   interpreter (default)  the universal .vsix, drizzleLsp.interpreter = DRIZZLE_LSP_PYTHON, the
+//                          server from this checkout's server/ (PYTHONPATH);
+//   bundled                a platform .vsix that brings its own server (DRIZZLE_LSP_VSIX), no
+//                          setting, and code-server's PATH holds neither Python nor drizzle-lsp.
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -19,6 +25,12 @@ const artifacts = process.env.ARTIFACTS_DIR ?? path.join(repo, 'artifacts');
 const codeServer = process.env.CODE_SERVER;
 const python = process.env.DRIZZLE_LSP_PYTHON;
 const e2eHome = process.env.DRIZZLE_E2E_HOME ?? '/tmp/drizzle-lsp-e2e';
+const mode = process.env.DRIZZLE_LSP_E2E_SERVER ?? 'interpreter';
+const prebuiltVsix = process.env.DRIZZLE_LSP_VSIX;
+/** Prefix of the screenshots and timings in artifacts/. */
+const tag = mode === 'bundled' ? 'vscode-bundled' : 'vscode';
+/** What code-server and the extension host need on PATH in the bundled mode. */
+const BUNDLED_PATH_TOOLS = ['node', 'sh', 'bash', 'env', 'git', 'ps', 'uname', 'cat', 'ls'];
 const CHROMIUM_FLAGS = [
   '--headless',
   '--no-sandbox',
@@ -72,7 +84,32 @@ function pathWithoutServer() {
     .join(path.delimiter);
 }
 
+/**
+ * A PATH of one folder linking to BUNDLED_PATH_TOOLS: no Python, no drizzle-lsp (node and python3
+ * share /usr/bin here, so dropping folders from PATH cannot separate them).
+ */
+function pathWithoutPython(root) {
+  const bin = path.join(root, 'bin');
+  fs.mkdirSync(bin, { recursive: true });
+  for (const tool of BUNDLED_PATH_TOOLS) {
+    const found = (process.env.PATH ?? '')
+      .split(path.delimiter)
+      .map((dir) => path.join(dir, tool))
+      .find((file) => fs.existsSync(file));
+    found || fail(`${tool} is not on PATH`);
+    fs.symlinkSync(found, path.join(bin, tool));
+  }
+  for (const name of ['python', 'python3', 'drizzle-lsp']) {
+    fs.existsSync(path.join(bin, name)) && fail(`${name} is on the stripped PATH`);
+  }
+  return bin;
+}
+
 function buildVsix() {
+  if (prebuiltVsix) {
+    fs.existsSync(prebuiltVsix) || fail(`DRIZZLE_LSP_VSIX: no such file ${prebuiltVsix}`);
+    return prebuiltVsix;
+  }
   log('npm run package');
   const started = Date.now();
   execFileSync('npm', ['run', 'package'], { cwd: extDir, stdio: ['ignore', 'inherit', 'inherit'] });
@@ -93,7 +130,7 @@ function makeProfile() {
   fs.mkdirSync(extensions, { recursive: true });
   fs.cpSync(fixture, migrations, { recursive: true });
   const settings = {
-    'drizzleLsp.interpreter': python,
+    ...(mode === 'interpreter' ? { 'drizzleLsp.interpreter': python } : {}),
     'security.workspace.trust.enabled': false,
     'workbench.startupEditor': 'none',
     'workbench.tips.enabled': false,
@@ -158,14 +195,17 @@ async function startCodeServer(profile) {
     {
       detached: true,
       stdio: ['ignore', out, out],
-      env: {
-        ...process.env,
-        PATH: pathWithoutServer(),
-        // the server from this checkout (DRIZZLE_LSP_SERVER_SRC overrides it, for debugging)
-        PYTHONPATH: [process.env.DRIZZLE_LSP_SERVER_SRC ?? path.join(repo, 'server'), process.env.PYTHONPATH]
-          .filter(Boolean)
-          .join(path.delimiter),
-      },
+      env:
+        mode === 'bundled'
+          ? { ...withoutPythonVariables(process.env), PATH: pathWithoutPython(profile.root) }
+          : {
+              ...process.env,
+              PATH: pathWithoutServer(),
+              // the server from this checkout (DRIZZLE_LSP_SERVER_SRC overrides it, for debugging)
+              PYTHONPATH: [process.env.DRIZZLE_LSP_SERVER_SRC ?? path.join(repo, 'server'), process.env.PYTHONPATH]
+                .filter(Boolean)
+                .join(path.delimiter),
+            },
     },
   );
   const url = `http://127.0.0.1:${port}`;
@@ -187,6 +227,10 @@ async function startCodeServer(profile) {
   );
   log(`code-server listening on ${url}`);
   return { child, url, logFile };
+}
+
+function withoutPythonVariables(env) {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !/^(PYTHON|VIRTUAL_ENV)/.test(name)));
 }
 
 async function openFile(page, name) {
@@ -253,9 +297,11 @@ function findProblem(problems, file, code, line) {
 
 async function main() {
   codeServer || fail('CODE_SERVER is not set (run test-e2e/run.sh)');
-  python || fail('DRIZZLE_LSP_PYTHON is not set (run test-e2e/run.sh)');
+  ['interpreter', 'bundled'].includes(mode) || fail(`DRIZZLE_LSP_E2E_SERVER=${mode}: interpreter or bundled`);
+  mode === 'bundled' || python || fail('DRIZZLE_LSP_PYTHON is not set (run test-e2e/run.sh)');
+  mode === 'interpreter' || prebuiltVsix || fail('DRIZZLE_LSP_E2E_SERVER=bundled needs DRIZZLE_LSP_VSIX');
   fs.mkdirSync(artifacts, { recursive: true });
-  for (const stale of ['vscode-quick-fix.png', 'vscode-e2e.png', 'vscode-e2e-failure.png', 'vscode-e2e-timings.json']) {
+  for (const stale of [`${tag}-quick-fix.png`, `${tag}-e2e.png`, `${tag}-e2e-failure.png`, `${tag}-e2e-timings.json`]) {
     fs.rmSync(path.join(artifacts, stale), { force: true });
   }
   const vsix = buildVsix();
@@ -371,7 +417,7 @@ async function main() {
     );
     const menu = await page.locator('.action-widget').first().innerText();
     console.log(`Quick fix menu:\n  ${menu.split('\n').filter(Boolean).join('\n  ')}`);
-    await page.screenshot({ path: path.join(artifacts, 'vscode-quick-fix.png') });
+    await page.screenshot({ path: path.join(artifacts, `${tag}-quick-fix.png`) });
     // The action widget puts a pointer block over the page: choose with the keyboard, like a user.
     for (let i = 0; i < 20; i++) {
       const focused = await page.locator('.action-widget .monaco-list-row.focused').first().innerText().catch(() => '');
@@ -410,7 +456,7 @@ async function main() {
       20000,
       250,
     );
-    await page.screenshot({ path: path.join(artifacts, 'vscode-e2e.png') });
+    await page.screenshot({ path: path.join(artifacts, `${tag}-e2e.png`) });
 
     // "drizzle-lsp: Fix all in file" (source.fixAll.drizzle-lsp) fixes the second ADD COLUMN too.
     await page.locator('.editor-instance .monaco-editor textarea').first().focus();
@@ -453,24 +499,32 @@ async function main() {
     const toasts = await page.locator('.notifications-toasts .notification-toast', { hasText: 'drizzle-lsp' }).count();
     toasts === 1 || fail(`expected one drizzle-lsp notification, saw ${toasts}`);
     console.log(`Notification: ${(await toast.first().innerText()).replace(/\s+/g, ' ')}`);
-    await page.screenshot({ path: path.join(artifacts, 'vscode-no-server.png') });
+    await page.screenshot({ path: path.join(artifacts, `${tag}-no-server.png`) });
     await toast.first().locator('.monaco-button', { hasText: 'Open settings' }).click();
     await page.locator('.settings-editor').first().waitFor({ timeout: 10000 });
     const query = await page.locator('.settings-editor .suggest-input-container .view-lines').first().innerText();
     query.includes('drizzle') || fail(`settings editor opened with query ${JSON.stringify(query)}`);
     log('missing server: one notification, "Open settings" opens the extension\'s settings');
 
-    // PATH has no drizzle-lsp here: the extension fell back to `<interpreter> -m drizzle_lsp`.
-    outputChannelLog(profile).includes(`Starting ${python} -m drizzle_lsp serve (found via setting drizzleLsp.interpreter)`) ||
-      fail(`the server was not started through drizzleLsp.interpreter:\n${outputChannelLog(profile)}`);
+    if (mode === 'bundled') {
+      // No setting, no Python and no drizzle-lsp on PATH: the server inside the .vsix ran.
+      const started = /Starting (\S+) serve \(found via the server bundled with the extension\)/.exec(outputChannelLog(profile));
+      (started && started[1].startsWith(profile.extensions) && started[1].endsWith('/server/drizzle-lsp')) ||
+        fail(`the bundled server was not started:\n${outputChannelLog(profile)}`);
+      log(`the bundled server ran: ${started[1]}`);
+    } else {
+      // PATH has no drizzle-lsp here: the extension fell back to `<interpreter> -m drizzle_lsp`.
+      outputChannelLog(profile).includes(`Starting ${python} -m drizzle_lsp serve (found via setting drizzleLsp.interpreter)`) ||
+        fail(`the server was not started through drizzleLsp.interpreter:\n${outputChannelLog(profile)}`);
+    }
     timings.serverInitializeMs = serverInitializeMs(profile);
     timings.totalMs = Date.now() - t0;
     console.log(`timings: ${JSON.stringify(timings)}`);
-    fs.writeFileSync(path.join(artifacts, 'vscode-e2e-timings.json'), JSON.stringify(timings, null, 2));
+    fs.writeFileSync(path.join(artifacts, `${tag}-e2e-timings.json`), JSON.stringify(timings, null, 2));
     log('PASS');
   } catch (error) {
     if (page) {
-      await page.screenshot({ path: path.join(artifacts, 'vscode-e2e-failure.png') }).catch(() => {});
+      await page.screenshot({ path: path.join(artifacts, `${tag}-e2e-failure.png`) }).catch(() => {});
     }
     dumpLogs(profile, server);
     throw error;

@@ -9,6 +9,9 @@
 # Environment:
 #   DRIZZLE_LSP_PYTHON  Python interpreter that has the server's dependencies (default: the repo's
 #                       .venv, else python3). The server is run from this checkout's server/.
+#   DRIZZLE_LSP_E2E_SERVER=bundled, DRIZZLE_LSP_VSIX=<platform .vsix>
+#                       test the .vsix that brings its own server instead, with no Python on
+#                       code-server's PATH (see e2e.mjs)
 #   DRIZZLE_E2E_HOME    where code-server and the throw-away profiles go (default /tmp/drizzle-lsp-e2e)
 #   ARTIFACTS_DIR       where screenshots and logs go (default <repo>/artifacts)
 set -euo pipefail
@@ -97,6 +100,11 @@ if [ "${1:-}" = --install-only ]; then
 fi
 
 # --- 5. the Python server --------------------------------------------------------------------
+if [ "${DRIZZLE_LSP_E2E_SERVER:-}" = bundled ]; then
+  [ -f "${DRIZZLE_LSP_VSIX:-}" ] || die "DRIZZLE_LSP_E2E_SERVER=bundled needs DRIZZLE_LSP_VSIX (a platform .vsix)"
+  step "running e2e.mjs with the server bundled in $DRIZZLE_LSP_VSIX"
+  exec node "$here/e2e.mjs"
+fi
 python="${DRIZZLE_LSP_PYTHON:-}"
 if [ -z "$python" ]; then
   if [ -x "$repo/.venv/bin/python" ]; then python="$repo/.venv/bin/python"; else python="$(command -v python3)"; fi
