@@ -153,12 +153,15 @@ def branches(tmp_path: Path, prefix: str) -> Path:
     git(project, "add", "-A")
     git(project, "commit", "-q", "-m", "base")
     git(project, "checkout", "-q", "-b", "b")
+    if prefix != "index":
+        # timestamp prefixes count seconds: two generates in one second write one snapshot
+        time.sleep(1.1)
     generate(project, f'{BASE}, email: text("email")', "add_email", prefix)
     git(project, "add", "-A")
     git(project, "commit", "-q", "-m", "b")
     git(project, "checkout", "-q", "main")
     if prefix != "index":
-        time.sleep(1.1)  # timestamp prefixes count seconds: two generates, two names
+        time.sleep(1.1)
     generate(project, f'{BASE}, age: integer("age")', "add_age", prefix)
     git(project, "add", "-A")
     git(project, "commit", "-q", "-m", "a")
