@@ -117,9 +117,10 @@ class Replay(Generic[T]):
         return found
 
 
-# the events of the files last read, by text: S004 and S007 read an edited file once between them
+# the events of the files last read, by text: S004 and S007 read an edited file once between
+# them (a few: each keystroke in a long file makes a new text, and its events are big)
 _LOCATED: dict[str, Located] = {}
-_LOCATED_KEPT = 64
+_LOCATED_KEPT = 4
 
 
 def _located(document: SqlDocument, text: str, pieces: Pieces) -> Located:
