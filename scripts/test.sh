@@ -12,9 +12,12 @@ fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 
 # node packages of the drizzle-orm oracle (the real migrator, driven by tests/oracle)
-if [ -f tests/oracle/package-lock.json ]; then
-    (cd tests/oracle && npm ci --no-audit --no-fund --loglevel=error)
-fi
+# (tests/oracle: drizzle-orm 0.45.4; tests/oracle/v1: drizzle-orm and drizzle-kit 1.0.0-rc.5)
+for oracle in tests/oracle tests/oracle/v1; do
+    if [ -f "$oracle/package-lock.json" ]; then
+        (cd "$oracle" && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+done
 
 # ---- editors: install the editor plugins' test dependencies here ------------------------------
 # apt packages (chromium, ripgrep, libkrb5-dev, emoji font), npm ci in editors/vscode and

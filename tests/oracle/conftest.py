@@ -21,10 +21,12 @@ from oracle_support import (
     DEFAULT_URL,
     ORACLE,
     MigratorResult,
+    V1Result,
     admin_url,
     database_url,
     run_cli,
     run_migrator,
+    run_v1_migrator,
     unavailable,
 )
 from psycopg import sql
@@ -61,6 +63,8 @@ def node() -> None:
         unavailable("node is not installed: install Node.js 18+, then `cd tests/oracle && npm ci`")
     if not (ORACLE / "node_modules" / "drizzle-orm" / "package.json").is_file():
         unavailable("the oracle's npm packages are missing: run `cd tests/oracle && npm ci`")
+    if not (ORACLE / "v1" / "node_modules" / "drizzle-orm" / "package.json").is_file():
+        unavailable("the v1 oracle's npm packages are missing: run `cd tests/oracle/v1 && npm ci`")
 
 
 # Emptying a database takes ~20 ms, creating one ~350 ms: scratch databases are reused.
@@ -128,6 +132,12 @@ def scratch_db(new_database: Callable[[], str]) -> str:
 def migrate(node: None) -> Callable[..., MigratorResult]:
     """``migrate(folder, url)``: the real migrator (see oracle_support.run_migrator)."""
     return run_migrator
+
+
+@pytest.fixture
+def migrate_v1(node: None) -> Callable[..., V1Result]:
+    """``migrate_v1(folder, url)``: drizzle-orm 1.0.0-rc.5's migrator (see run_v1_migrator)."""
+    return run_v1_migrator
 
 
 @pytest.fixture(scope="session")

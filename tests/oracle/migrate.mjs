@@ -1,7 +1,7 @@
 // Run the real drizzle-orm migrator on a folder and report what it did, as JSON on stdout.
 //
 //   node migrate.mjs <migrationsFolder> <databaseUrl> [--schema drizzle] [--table __drizzle_migrations]
-//                    [--driver node-postgres|postgres-js|pglite]
+//                    [--driver node-postgres|postgres-js|pglite] [--orm 0.x|v1]
 //   node migrate.mjs --batch < jobs.json      (see batch() below)
 //
 // Output: {"rows": [{id, hash, created_at}...], "applied": [ids of rows this run inserted]}
@@ -11,48 +11,43 @@
 // drizzle-lsp's tests use this as the oracle: whatever drizzle-lsp predicts, this is what happens.
 // The driver is node-postgres unless --driver names another: postgres-js (postgres.js, on the
 // same URL) or pglite (PostgreSQL in WebAssembly, in-process: the "URL" is its data folder).
-import pg from "pg";
-
+// The migrator is drizzle-orm 0.45.4 unless --orm v1 names 1.0.0-rc.5 (tests/oracle/v1); its rows
+// also carry name and applied_at.
 // each driver: its drizzle() and migrate(), and a query function for reading the rows
 const DRIVERS = {
-  "node-postgres": async (url) => {
-    const { drizzle } = await import("drizzle-orm/node-postgres");
-    const { migrate } = await import("drizzle-orm/node-postgres/migrator");
-    const client = new pg.Client({ connectionString: url });
+  "node-postgres": async (m, url) => {
+    const client = new m.client.Client({ connectionString: url });
     await client.connect();
     return {
-      db: drizzle(client),
-      migrate,
+      db: m.drizzle({ client }),
+      migrate: m.migrate,
       query: async (text, params) => (await client.query(text, params)).rows,
       end: () => client.end(),
     };
   },
-  "postgres-js": async (url) => {
-    const { drizzle } = await import("drizzle-orm/postgres-js");
-    const { migrate } = await import("drizzle-orm/postgres-js/migrator");
-    const { default: postgres } = await import("postgres");
-    const client = postgres(url, { max: 1, onnotice: () => {} });
+  "postgres-js": async (m, url) => {
+    const client = m.client(url, { max: 1, onnotice: () => {} });
     return {
-      db: drizzle(client),
-      migrate,
+      db: m.drizzle({ client }),
+      migrate: m.migrate,
       query: async (text, params) => [...(await client.unsafe(text, params))],
       end: () => client.end(),
     };
   },
-  pglite: async (dataDir) => {
-    const { drizzle } = await import("drizzle-orm/pglite");
-    const { migrate } = await import("drizzle-orm/pglite/migrator");
-    const { PGlite } = await import("@electric-sql/pglite");
-    const client = new PGlite(dataDir);
+  pglite: async (m, dataDir) => {
+    const client = new m.client(dataDir);
     await client.waitReady;
     return {
-      db: drizzle(client),
-      migrate,
+      db: m.drizzle({ client }),
+      migrate: m.migrate,
       query: async (text, params) => (await client.query(text, params)).rows,
       end: () => client.close(),
     };
   },
 };
+
+// --orm 0.x (drizzle-orm 0.45.4, this folder's node_modules) or v1 (v1/node_modules)
+const ORMS = { "0.x": "./orm.mjs", v1: "./v1/orm.mjs" };
 
 function escapeIdentifier(name) {
   return `"${name.replaceAll('"', '""')}"`;
@@ -63,7 +58,12 @@ function parseArgs(argv) {
   if (!folder || !url) {
     throw new Error("usage: migrate.mjs <migrationsFolder> <databaseUrl> [--schema S] [--table T]");
   }
-  const options = { schema: "drizzle", table: "__drizzle_migrations", driver: "node-postgres" };
+  const options = {
+    schema: "drizzle",
+    table: "__drizzle_migrations",
+    driver: "node-postgres",
+    orm: "0.x",
+  };
   for (let i = 0; i < rest.length; i += 2) {
     const key = rest[i].replace(/^--/, "");
     if (!(key in options) || rest[i + 1] === undefined) throw new Error(`bad option ${rest[i]}`);
@@ -72,19 +72,23 @@ function parseArgs(argv) {
   return { folder, url, ...options };
 }
 
+// node-postgres gives a Date, postgres.js and PGlite may give a string
+function iso(value) {
+  return value instanceof Date ? value.toISOString() : value;
+}
+
 async function readRows(connection, schema, table) {
   const qualified = `${escapeIdentifier(schema)}.${escapeIdentifier(table)}`;
   const found = await connection.query("select to_regclass($1)::text as t", [qualified]);
   if (found[0].t === null) return [];
-  const rows = await connection.query(
-    `select id, hash, created_at from ${qualified} order by id`,
-    [],
-  );
+  const rows = await connection.query(`select * from ${qualified} order by id`, []);
   return rows.map((row) => ({
+    ...row,
     id: row.id,
     hash: row.hash,
     // bigint arrives as a string; every journal `when` is a safe integer
     created_at: row.created_at === null ? null : Number(row.created_at),
+    ...("applied_at" in row ? { applied_at: iso(row.applied_at) } : {}),
   }));
 }
 
@@ -95,9 +99,11 @@ function describe(e) {
 }
 
 // One migrate() run, on a fresh connection, as an application's deploy step does it.
-async function run({ folder, url, schema, table, driver = "node-postgres" }) {
+async function run({ folder, url, schema, table, driver = "node-postgres", orm = "0.x" }) {
   if (!(driver in DRIVERS)) throw new Error(`unknown driver ${driver}`);
-  const connection = await DRIVERS[driver](url);
+  if (!(orm in ORMS)) throw new Error(`unknown orm ${orm}`);
+  const modules = await (await import(ORMS[orm])).modules[driver]();
+  const connection = await DRIVERS[driver](modules, url);
   let error = null;
   let code = null; // PostgreSQL's SQLSTATE, when the error came from the database
   let before = [];
@@ -119,7 +125,7 @@ async function run({ folder, url, schema, table, driver = "node-postgres" }) {
   return error === null ? { rows, applied } : { error, code, rows, applied };
 }
 
-// --batch: a JSON array of {folder, url, schema?, table?, driver?} on stdin, run one after the other
+// --batch: a JSON array of {folder, url, schema?, table?, driver?, orm?} on stdin, run one after the other
 // (saves a node start per run); prints a JSON array of reports and exits 0.
 async function batch() {
   const chunks = [];

@@ -80,6 +80,42 @@ def run_migrator(
     return _result(folder, _node(command))
 
 
+@dataclass(frozen=True)
+class V1Row:
+    """A row of a drizzle-orm v1 migrations table (``name`` is None on rows 0.x wrote)."""
+
+    id: int
+    hash: str
+    created_at: int | None
+    name: str | None
+
+
+@dataclass(frozen=True)
+class V1Result:
+    """What one real drizzle-orm 1.0.0-rc.5 ``migrate()`` did."""
+
+    rows: tuple[V1Row, ...]
+    applied_names: tuple[str | None, ...]  # the names of the rows this run added, in id order
+    error: str | None
+    code: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def run_v1_migrator(folder: Path, url: str, driver: str = "node-postgres") -> V1Result:
+    """Run drizzle-orm 1.0.0-rc.5's real ``migrate()`` (``tests/oracle/v1``) on a v1 folder."""
+    command = [str(folder), url, "--driver", driver, "--orm", "v1"]
+    report = _node(command)
+    rows = tuple(
+        V1Row(r["id"], r["hash"], r["created_at"], r.get("name")) for r in report.get("rows", [])
+    )
+    applied = set(report.get("applied", []))
+    names = tuple(row.name for row in rows if row.id in applied)
+    return V1Result(rows, names, report.get("error"), report.get("code"))
+
+
 def run_migrations(runs: list[tuple[Path, str]]) -> list[MigratorResult]:
     """Several ``migrate()`` runs, one after the other, in a single node process."""
     jobs = json.dumps([{"folder": str(folder), "url": url} for folder, url in runs])
