@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shared import PG_REGRESSION, require
 
 from drizzle_lsp.core import migration, pgtree
 from drizzle_lsp.core.diagnostics import CHUNK_PATH, Edit, Fix, Severity, Violation
@@ -150,3 +151,48 @@ def test_a_chunk_with_a_fix_on_every_statement_is_parsed_a_few_times_only(
     fixes = sum(1 for v in found if v.fix is not None)
     assert fixes == (3999 if breakpoints else 2000)
     assert sum(parsed_characters) < 8 * len(text)
+
+
+# ---- fixes proven by their shape (S003) -------------------------------------------------------
+
+S003 = next(rule for rule in SQL_RULES if rule.code == "S003")
+
+
+def _s003_chunks(texts: list[str], most: int) -> Iterator[SqlContext]:
+    """Each chunk of ``texts`` that parses and has at most ``most`` statements, as a context."""
+    for text in texts:
+        for piece in text.split(migration.BREAKPOINT):
+            file = MigrationFile(piece)
+            if file.statements and not file.syntax_errors and len(file.statements) <= most:
+                yield SqlContext(file, breakpoints=True)
+
+
+def test_s003s_proof_agrees_with_parsing_on_real_sql() -> None:
+    """Every S003 fix proven by its shape holds when applied to its whole chunk and parsed (on
+    PostgreSQL's regression SQL: comments between statements, `\\` commands, odd spacing)."""
+    require(PG_REGRESSION)
+    texts = [path.read_text() for path in sorted(PG_REGRESSION.glob("*.sql"))[::3]]
+    proven = 0
+    for ctx in _s003_chunks(texts, most=80):
+        raw = list(S003.check(ctx))
+        for v in raw:
+            assert S003.fix_holds is not None and v.fix is not None
+            if S003.fix_holds(ctx, v):
+                assert _whole_chunk_verdict(S003, ctx, len(raw), v.fix), v
+                proven += 1
+    assert proven > 300
+
+
+def test_s003s_proof_leaves_other_shapes_to_parsing() -> None:
+    """A marker put anywhere but between two statements is not proven (here: inside a string,
+    where the migrator's split would cut the statement in two), and parsing rejects it."""
+    text = "SELECT 'a;b';\nSELECT 2;\n"
+    ctx = SqlContext(MigrationFile(text), breakpoints=True)
+    (v,) = S003.check(ctx)
+    inside = text.index(";b")
+    bad = Fix("split", (Edit.insert(CHUNK_PATH, inside + 1, "\n" + migration.BREAKPOINT + "\n"),))
+    tampered = v.with_fixes(bad, ())
+    assert S003.fix_holds is not None
+    assert S003.fix_holds(ctx, v) is True
+    assert S003.fix_holds(ctx, tampered) is None
+    assert SqlFixCheck(S003, ctx, [tampered])(bad) is False

@@ -214,6 +214,11 @@ class MigrationFile:
         end = statement.terminator + 1 if statement.terminator is not None else statement.span.end
         return statement if offset <= end else None
 
+    def statement_before(self, statement: Statement) -> Statement | None:
+        """The statement before ``statement`` in the file, if any (in the same chunk or not)."""
+        i = bisect.bisect_left(self._statement_starts, statement.span.start)
+        return self.statements[i - 1] if i > 0 else None
+
     def ignored_codes(self, offset: int) -> frozenset[str] | None:
         """Codes suppressed at ``offset``; an empty set means all codes; None means none.
 

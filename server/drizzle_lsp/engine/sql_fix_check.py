@@ -8,6 +8,8 @@ checked in time linear in its size whatever their number.
   and after the fix, with what it knows of the whole chunk (``SqlContext.memo``, ``around``,
   ``first_statement``). The statements outside are the same text before and after, and a chunk
   that parses splits into statements the same way in any window of whole statements.
+- **By shape.** A rule may prove a fix from its shape in the text it touches
+  (``Rule.fix_holds``: S003's breakpoint between two statements); those are not parsed again.
 - **Together.** A rule's fixes that do not overlap are first checked all at once, in the window
   around them all: they hold together when the fixed window parses, the rule fires exactly as
   many times fewer as there were violations to fix, and on none of their statements. Fixes that
@@ -54,8 +56,9 @@ class SqlFixCheck:
         # by the fix object (its violations' fixes are alive as long as this check is)
         self.verdicts: dict[int, bool] = {}
         self._counts: dict[tuple[int, int], int] = {}  # the rule's findings in each window
-        if self.windowed and sum(1 for v in raw if v.fix is not None) > 1:
-            self._settle(_groups(raw))
+        undecided = self._proven(raw)
+        if self.windowed and sum(1 for v in undecided if v.fix is not None) > 1:
+            self._settle(_groups(undecided))
 
     def __call__(self, fix: Fix) -> bool:
         if any(e.path is not CHUNK_PATH and e.path != CHUNK_PATH for e in fix.edits):
@@ -64,6 +67,20 @@ class SqlFixCheck:
         if verdict is None:
             verdict = self.verdicts[id(fix)] = self._holds_alone(fix)
         return verdict
+
+    def _proven(self, raw: Sequence[Violation]) -> Sequence[Violation]:
+        """Decide the fixes the rule proves by their shape (``Rule.fix_holds``); the others."""
+        proves = self.rule.fix_holds
+        if proves is None:
+            return raw
+        undecided: list[Violation] = []
+        for v in raw:
+            verdict = proves(self.ctx, v) if v.fix is not None else None
+            if verdict is None:
+                undecided.append(v)
+            else:
+                self.verdicts[id(v.fix)] = verdict
+        return undecided
 
     # ---- one fix ----------------------------------------------------------------------------
 

@@ -46,7 +46,14 @@ _MODULES: tuple[ModuleType, ...] = (
 )
 
 ALL_RULES: tuple[Rule, ...] = tuple(
-    Rule(m.RULE, m.check, (m.__doc__ or "").strip(), getattr(m, "ACROSS", None)) for m in _MODULES
+    Rule(
+        m.RULE,
+        m.check,
+        (m.__doc__ or "").strip(),
+        getattr(m, "ACROSS", None),
+        getattr(m, "fix_holds", None),
+    )
+    for m in _MODULES
 )
 FOLDER_RULES = tuple(r for r in ALL_RULES if r.info.scope is Scope.FOLDER)
 SQL_RULES = tuple(r for r in ALL_RULES if r.info.scope is Scope.SQL)

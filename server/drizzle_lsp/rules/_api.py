@@ -67,6 +67,9 @@ class Rule:
     check: Callable[..., Iterator[Violation]]
     doc: str
     across: Across | None = None  # how it sees beyond its chunk (SQL rules)
+    # whether a violation's fix holds, decided without parsing the fixed text (None: undecided,
+    # check it by parsing); for fixes whose shape proves them, e.g. S003's breakpoint
+    fix_holds: Callable[[SqlContext, Violation], bool | None] | None = None
 
     @property
     def code(self) -> str:
