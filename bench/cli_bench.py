@@ -37,6 +37,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from _compiled import compile_package
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("DRIZZLE_LSP_SHARED", ROOT.parent / "shared"))
 BIN = Path(sys.executable).parent
@@ -228,6 +230,7 @@ def main() -> None:
     for tool in (OURS[0], SQUAWK[0]):
         if not Path(tool).exists():
             sys.exit(f"cli_bench: {tool} not found: pip install -e '.[dev]' installs it")
+    compile_package()
     if GNU_TIME is None:
         print("cli_bench: no GNU time (apt install time): peak RSS below ~35 MB reads as ~35 MB")
     print(f"{'':<44} {'drizzle-lsp':>20} {'squawk':>20} {'time':>8} {'RSS':>5}")

@@ -44,6 +44,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _compiled import compile_package
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 from pygls.protocol import LanguageServerProtocol, default_converter
@@ -393,6 +394,7 @@ async def main() -> None:
     parser.add_argument("--statements", type=int, default=2000)
     parser.add_argument("--scans", type=int, default=5, help="servers timed on the workspace")
     args = parser.parse_args()
+    compile_package()
     print(machine_speed())
     tmp = Path(tempfile.mkdtemp(prefix="drizzle-lsp-bench-"))
     try:
