@@ -225,7 +225,7 @@ def _note_update(summary: Summary, node: Node, number: int) -> None:
 
 
 def _note_insert(summary: Summary, node: Node, number: int) -> None:
-    table = _filled_table(node.json)
+    table = filled_table(node.json)
     if table is not None:
         summary.fill(table)
 
@@ -547,7 +547,7 @@ def insert_target(node: Node) -> tuple[str, tuple[str, ...] | None] | None:
     CONFLICT, or it reads the table it fills (`WHERE NOT EXISTS (SELECT ... FROM t ...)`, an
     anti-join), or the table is temporary."""
     raw = node.json
-    table = _filled_table(raw)
+    table = filled_table(raw)
     select = raw.get("selectStmt")
     if table is None or _reads(select, table) or _reads(raw.get("withClause"), table):
         return None
@@ -564,7 +564,7 @@ def insert_target(node: Node) -> tuple[str, tuple[str, ...] | None] | None:
     )
 
 
-def _filled_table(insert: dict[str, Any]) -> str | None:
+def filled_table(insert: dict[str, Any]) -> str | None:
     """The table an INSERT (JSON) fills, unless it has ON CONFLICT or the table is temporary."""
     relation = insert.get("relation", {})
     if "onConflictClause" in insert or relation.get("relpersistence") == "t":

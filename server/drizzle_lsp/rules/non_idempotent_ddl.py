@@ -379,7 +379,7 @@ def _findings(
         yield from _do_findings(stmt, handlers, memo, where)
         return
     checker = _CHECKS.get(stmt.node.type_name)
-    if checker is None or not _may_hold(stmt.node.type_name, where.sight):
+    if checker is None or not _may_hold(stmt.node, where.sight):
         return
     text = stmt.text[stmt.start : stmt.end]
     if text not in memo:
@@ -390,12 +390,17 @@ def _findings(
     yield from found
 
 
-def _may_hold(kind: str, sight: facts.Sight) -> bool:
+def _may_hold(node: pgtree.Node, sight: facts.Sight) -> bool:
     """Whether a statement can be a finding, given what the rest of the migration does: an
-    INSERT only where a table's keys are in sight, an UPDATE only where a column is dropped
-    (most migrations: neither, and its tokens are not even scanned)."""
+    INSERT only into a table the migration creates or declares a key of (as ``_FillsTable``
+    resolves it), an UPDATE only where a column is dropped (most migrations: neither, and its
+    tokens are not even scanned)."""
+    kind = node.type_name
     if kind == "InsertStmt":
-        return sight.declares_tables
+        if not sight.declares_tables:
+            return False
+        table = facts.filled_table(node.json)
+        return table is not None and any(sight.keys(table))
     if kind == "UpdateStmt":
         return sight.drops_columns
     return True
