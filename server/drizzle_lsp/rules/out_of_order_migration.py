@@ -1,0 +1,162 @@
+"""V001 out-of-order-migration: a v1 migration that databases may run after newer ones.
+
+## What it does
+Reads the `prevIds` of each v1 migration's `snapshot.json` (drizzle-kit writes it beside
+`migration.sql`) and finds migrations of two branches: a migration that sorts before another
+one that neither follows it nor precedes it in that graph. Two branches each ran
+`drizzle-kit generate`, and both were merged. Reports the earlier-named migration of such a
+pair when the two touch the same objects: a statement of one writes a table, column,
+constraint, type... that the other writes or reads. The range is its file's first line.
+
+Migrations whose statements touch different objects give the same schema in either order and
+are not reported; nor are migrations without a `snapshot.json` (written by hand), whose place
+in the history is not known.
+
+## Why is this bad?
+drizzle-orm 1.0's migrator runs every migration whose name is not in its table, in name order.
+A database that ran the newer migration before the branch holding the older-named one was
+merged runs the older-named one at the next `migrate()`, after the newer one; an empty
+database runs the two in name order. When they touch the same objects, the two orders can give
+different schemas, or one of them fails: a `CREATE INDEX` on a column that the other branch
+renames runs on a database that has the column, and fails (`42703`) on the one that ran the
+rename first.
+
+## Example
+```
+drizzle/20250110090000_init/           users (id, name)
+drizzle/20250111090000_index_name/     CREATE INDEX ON users (name)        (branch a)
+drizzle/20250112090000_rename_name/    ALTER TABLE users RENAME name TO full_name (branch b)
+```
+Branch b deployed first: its databases run `index_name` after the rename, and it fails.
+
+## Use instead
+Make the two migrations independent of their order, or put them in one line of history: give
+the later-merged branch's migration a name that sorts after every migration of the other
+branch (delete its folder and run `drizzle-kit generate` again on the merged schema) before any
+database ran it, and make it idempotent if one did.
+
+## Fix safety
+No fix: which branch's databases ran which migrations, and how to reconcile them, is for you
+to decide.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from functools import lru_cache
+
+from drizzle_lsp.core.diagnostics import Severity, Span, Violation
+from drizzle_lsp.core.folder import V1_SNAPSHOT, MigrationFolder, SqlDocument
+from drizzle_lsp.core.text import TextIndex
+from drizzle_lsp.rules._api import Fixability, FolderContext, RuleInfo, Scope
+from drizzle_lsp.rules._touched import Key, Touched, conflicts, migration_touches
+from drizzle_lsp.rules._v1 import runs_v1, v1_migrations
+
+RULE = RuleInfo(
+    code="V001",
+    name="out-of-order-migration",
+    severity=Severity.WARNING,
+    fixability=Fixability.NONE,
+    scope=Scope.FOLDER,
+    summary="v1 migration of a merged branch that databases run after newer ones, not commuting",
+)
+
+_SHOWN = 3  # newer migrations named in a message
+
+
+def check(ctx: FolderContext) -> Iterator[Violation]:
+    folder = ctx.folder
+    if not runs_v1(folder):
+        return
+    graphed = [(d, node) for d in v1_migrations(folder) if (node := _node(folder, d)) is not None]
+    if len(graphed) < 2:
+        return
+    parents = {node[0]: node[1] for _, node in graphed}
+    for i, (document, (own_id, _)) in enumerate(graphed):
+        mine = _ancestors(own_id, parents)
+        unrelated = [
+            other
+            for other, (other_id, _) in graphed[i + 1 :]
+            if own_id not in _ancestors(other_id, parents) and other_id not in mine
+        ]
+        if not unrelated:
+            continue
+        clashes = _clashes(document, unrelated)
+        if clashes:
+            yield _violation(document, clashes)
+
+
+def _node(folder: MigrationFolder, document: SqlDocument) -> tuple[str, tuple[str, ...]] | None:
+    snapshot = folder.snapshots.get(document.path.parent / V1_SNAPSHOT)
+    if snapshot is None or snapshot.source is None:
+        return None
+    return graph_node(snapshot.source.text)
+
+
+@lru_cache(maxsize=4096)
+def graph_node(text: str) -> tuple[str, tuple[str, ...]] | None:
+    """A v1 snapshot's ``id`` and ``prevIds`` (None: not a snapshot drizzle-kit can read)."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    own, parents = (data.get("id"), data.get("prevIds")) if isinstance(data, dict) else (0, 0)
+    if not isinstance(own, str) or not isinstance(parents, list):
+        return None
+    return own, tuple(p for p in parents if isinstance(p, str))
+
+
+def _ancestors(start: str, parents: Mapping[str, tuple[str, ...]]) -> frozenset[str]:
+    seen: set[str] = set()
+    todo = list(parents.get(start, ()))
+    while todo:
+        node = todo.pop()
+        if node not in seen:
+            seen.add(node)
+            todo.extend(parents.get(node, ()))
+    return frozenset(seen)
+
+
+def _clashes(document: SqlDocument, newer: list[SqlDocument]) -> list[tuple[str, frozenset[Key]]]:
+    own = _touches(document)
+    if own is None:
+        return []
+    found = []
+    for other in newer:
+        theirs = _touches(other)
+        shared = conflicts(own, theirs) if theirs is not None else frozenset()
+        if shared:
+            found.append((other.tag, shared))
+    return found
+
+
+def _touches(document: SqlDocument) -> Touched | None:
+    migration = document.migration
+    return migration_touches(migration) if migration is not None else None
+
+
+def _violation(document: SqlDocument, clashes: list[tuple[str, frozenset[Key]]]) -> Violation:
+    named = ", ".join(f"`{tag}` ({_objects(keys)})" for tag, keys in clashes[:_SHOWN])
+    more = f" and {len(clashes) - _SHOWN} more" if len(clashes) > _SHOWN else ""
+    return RULE.violation(
+        document.path,
+        _first_line(document),
+        f"`{document.tag}` is on another branch than the newer {named}{more}, and touches the "
+        "same objects: a database that ran the newer one before this branch was merged runs "
+        "this one after it, while an empty database runs it first, so the two orders can give "
+        "different schemas or fail on one side. Make them independent of their order, or "
+        "generate this migration again after the other branch's.",
+        tag=document.tag,
+    )
+
+
+def _objects(keys: frozenset[Key]) -> str:
+    shown = sorted(".".join(key[1:]) for key in keys)
+    return ", ".join(f"`{name}`" for name in shown[:_SHOWN]) + ("…" if len(shown) > _SHOWN else "")
+
+
+def _first_line(document: SqlDocument) -> Span:
+    if document.source is None:
+        return Span(0, 0)
+    return Span(0, TextIndex(document.source.text).line_end(0))
