@@ -16,7 +16,6 @@ def runs_v1(folder: MigrationFolder) -> bool:
 
 def v1_migrations(folder: MigrationFolder) -> list[SqlDocument]:
     """The folder's migrations (each subfolder's ``migration.sql``) in the migrator's order."""
-    found = [
-        d for p, d in folder.sql.items() if p.name == V1_FILE and p.parent.parent == folder.root
-    ]
+    # the files of the folder's listing; a loose file named on the command line is not one
+    found = [d for p, d in folder.sql.items() if p.name == V1_FILE]
     return sorted(found, key=lambda d: v1_order_key(d.tag))

@@ -47,7 +47,7 @@ from collections.abc import Iterator, Mapping
 from functools import lru_cache
 
 from drizzle_lsp.core.diagnostics import Severity, Span, Violation
-from drizzle_lsp.core.folder import V1_SNAPSHOT, MigrationFolder, SqlDocument
+from drizzle_lsp.core.folder import MigrationFolder, SqlDocument, v1_snapshot_path
 from drizzle_lsp.core.text import TextIndex
 from drizzle_lsp.rules._api import Fixability, FolderContext, RuleInfo, Scope
 from drizzle_lsp.rules._touched import Key, Touched, conflicts, migration_touches
@@ -72,30 +72,49 @@ def check(ctx: FolderContext) -> Iterator[Violation]:
     graphed = [(d, node) for d in v1_migrations(folder) if (node := _node(folder, d)) is not None]
     if len(graphed) < 2:
         return
-    parents = {node[0]: node[1] for _, node in graphed}
-    for i, (document, (own_id, _)) in enumerate(graphed):
-        mine = _ancestors(own_id, parents)
-        unrelated = [
-            other
-            for other, (other_id, _) in graphed[i + 1 :]
-            if own_id not in _ancestors(other_id, parents) and other_id not in mine
-        ]
-        if not unrelated:
-            continue
-        clashes = _clashes(document, unrelated)
+    for i, later in _branches(tuple(node for _, node in graphed)):
+        clashes = _clashes(graphed[i][0], [graphed[j][0] for j in later])
         if clashes:
-            yield _violation(document, clashes)
+            yield _violation(graphed[i][0], clashes)
 
 
-def _node(folder: MigrationFolder, document: SqlDocument) -> tuple[str, tuple[str, ...]] | None:
-    snapshot = folder.snapshots.get(document.path.parent / V1_SNAPSHOT)
+Node = tuple[str, tuple[str, ...]]  # a snapshot's id and prevIds
+
+
+@lru_cache(maxsize=8)
+def _branches(nodes: tuple[Node, ...]) -> tuple[tuple[int, tuple[int, ...]], ...]:
+    """For each migration (by its place in name order), the later ones that neither follow it
+    nor precede it in the graph; those without any left out. Cached: the graph changes only
+    when a snapshot does, not as SQL is typed."""
+    # one line of history, each migration following the one before it: no branches (the
+    # common case, told apart in one pass)
+    if all(parents == (nodes[i - 1][0],) for i, (_, parents) in enumerate(nodes) if i > 0):
+        return ()
+    parents = dict(nodes)
+    ancestors: dict[str, frozenset[str]] = {}
+    for own, _ in nodes:
+        ancestors[own] = _ancestors(own, parents)
+    found = []
+    for i, (own, _) in enumerate(nodes):
+        later = tuple(
+            j
+            for j in range(i + 1, len(nodes))
+            if own not in ancestors[nodes[j][0]] and nodes[j][0] not in ancestors[own]
+        )
+        if later:
+            found.append((i, later))
+    return tuple(found)
+
+
+def _node(folder: MigrationFolder, document: SqlDocument) -> Node | None:
+    snapshot = folder.snapshots.get(v1_snapshot_path(document.path))
     if snapshot is None or snapshot.source is None:
         return None
     return graph_node(snapshot.source.text)
 
 
 @lru_cache(maxsize=4096)
-def graph_node(text: str) -> tuple[str, tuple[str, ...]] | None:
+def graph_node(text: str) -> Node | None:
     """A v1 snapshot's ``id`` and ``prevIds`` (None: not a snapshot drizzle-kit can read)."""
     try:
         data = json.loads(text)
