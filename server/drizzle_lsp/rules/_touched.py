@@ -127,6 +127,9 @@ def _statement_writes(kind: str, data: dict[str, Any]) -> set[Key]:
     if kind in ("CreatePolicyStmt", "CreateTrigStmt") and data.get("table", data.get("relation")):
         name = data.get("policy_name") or data.get("trigname") or ""
         return {("con", _relname(data.get("table") or data.get("relation")), name)}
+    if kind == "AlterEnumStmt":  # a value added or renamed: the type's order of values
+        parts = [n.get("String", {}).get("sval") for n in data.get("typeName", ())]
+        return {("obj", parts[-1])} if parts and parts[-1] else set()
     if kind in ("SelectStmt", "VariableSetStmt", "TransactionStmt", "DoStmt"):
         return set()
     names = object_names(pgtree.Node(kind, data, _same))

@@ -10,7 +10,10 @@ constraint, type... that the other writes or reads. The range is its file's firs
 
 Migrations whose statements touch different objects give the same schema in either order and
 are not reported; nor are migrations without a `snapshot.json` (written by hand), whose place
-in the history is not known.
+in the history is not known, nor one that does not parse. What a `DO` block or a function body
+does inside is not looked into: only the objects a statement names count. Columns count one by
+one for `ALTER TABLE`, indexes and constraints (two branches adding different columns to one
+table commute); a row written, updated or deleted counts for its whole table.
 
 ## Why is this bad?
 drizzle-orm 1.0's migrator runs every migration whose name is not in its table, in name order.
@@ -151,8 +154,23 @@ def _clashes(document: SqlDocument, newer: list[SqlDocument]) -> list[tuple[str,
 
 
 def _touches(document: SqlDocument) -> Touched | None:
-    migration = document.migration
-    return migration_touches(migration) if migration is not None else None
+    source = document.source
+    if source is None:
+        return None
+    # by text: a keystroke changes one file, and the others' chunks need not be walked again
+    found = _TOUCHED.get(source.text, _UNKNOWN)
+    if found is _UNKNOWN:
+        if len(_TOUCHED) >= _TOUCHED_KEPT:
+            _TOUCHED.clear()
+        migration = document.migration
+        found = None if migration is None else migration_touches(migration)
+        _TOUCHED[source.text] = found
+    return found if isinstance(found, Touched) else None
+
+
+_TOUCHED: dict[str, object] = {}
+_TOUCHED_KEPT = 8192
+_UNKNOWN = object()
 
 
 def _violation(document: SqlDocument, clashes: list[tuple[str, frozenset[Key]]]) -> Violation:
