@@ -255,3 +255,24 @@ async def test_a_v1_folder_that_gets_a_journal_is_checked_as_a_journal_folder(
     notify(s, folder / "meta" / "_journal.json", types.FileChangeType.Created)
     await s.wait_for(lambda: s.codes(JOURNAL, "J002") == ["J002"], what="the journal checked")
     await s.wait_for(lambda: s.codes(v1) == [], what="the v1 layout's diagnostics cleared")
+
+
+async def test_a_misnamed_file_in_a_v1_folder_is_reported_until_renamed(
+    tmp_path: Path, start: Starter
+) -> None:
+    """V002 on the file the editor shows, and gone once it is `migration.sql`."""
+    first = tmp_path / "drizzle" / "20240101000000_init" / "migration.sql"
+    first.parent.mkdir(parents=True)
+    first.write_text('CREATE TABLE IF NOT EXISTS "a" ("id" integer);\n')
+    s = await start(tmp_path, caps=capabilities(dynamic_watch=True))
+    await s.wait_for(lambda: s.codes(first) == [], what="the v1 folder checked")
+    misnamed = tmp_path / "drizzle" / "20240102000000_b" / "migrations.sql"
+    misnamed.parent.mkdir()
+    misnamed.write_text('CREATE TABLE IF NOT EXISTS "b" ("id" integer);\n')
+    notify(s, misnamed, types.FileChangeType.Created)
+    await s.wait_for(lambda: s.codes(misnamed) == ["V002"], what="V002 on the misnamed file")
+    renamed = misnamed.rename(misnamed.with_name("migration.sql"))
+    notify(s, misnamed, types.FileChangeType.Deleted)
+    notify(s, renamed, types.FileChangeType.Created)
+    await s.wait_for(lambda: s.codes(misnamed) == [], what="V002 gone after the rename")
+    assert s.codes(renamed) == []

@@ -1,9 +1,12 @@
 """Migrations folders: finding them and loading their journal and SQL files.
 
 A migrations folder is a folder holding ``meta/_journal.json`` (its ``*.sql`` files sit beside
-``meta/``), or the Drizzle v1 layout, ``<YYYYMMDDHHMMSS>_<name>/migration.sql`` with no journal
-(SQL rules only). Loading goes through a ``reader`` so the language server can pass the text of
-open editor buffers instead of the disk.
+``meta/``), or the Drizzle v1 layout, ``<YYYYMMDDHHMMSS>_<name>/migration.sql`` with no journal.
+A v1 folder's migrations are, as drizzle-orm 1.0's migrator reads them, every subfolder holding a
+``migration.sql`` whatever its name, in the order of JavaScript's ``localeCompare`` on the names
+(:func:`v1_order_key`), each with the ``created_at`` its name gives (:func:`v1_created_at`).
+Loading goes through a ``reader`` so the language server can pass the text of open editor buffers
+instead of the disk.
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ from drizzle_lsp.core.snapshots import (
 from drizzle_lsp.core.source import SourceError, SourceText, read_source
 
 JOURNAL = Path("meta") / "_journal.json"
-V1_DIR = re.compile(r"^\d{14}_.+$")
+V1_DIR = re.compile(r"^\d{14}_.+$")  # as drizzle-kit names a v1 migration's folder
 V1_FILE = "migration.sql"
+V1_SNAPSHOT = "snapshot.json"
 SKIPPED_DIRS = frozenset({"node_modules", ".git"})
 
 Reader = Callable[[Path], SourceText]
@@ -60,7 +64,8 @@ def _migration(text: str) -> MigrationFile:
 
 @dataclass(slots=True)
 class SnapshotDocument:
-    """A drizzle-kit schema snapshot, ``meta/NNNN_snapshot.json`` (journal folders only)."""
+    """A drizzle-kit schema snapshot: ``meta/NNNN_snapshot.json`` of a journal folder, or a v1
+    migration's ``<name>/snapshot.json`` (:attr:`facts` reads the former only)."""
 
     path: Path
     source: SourceText | None
@@ -87,12 +92,23 @@ class MigrationFolder:
     journal_error: str | None = None
     sql: dict[Path, SqlDocument] = field(default_factory=dict)
     snapshots: dict[Path, SnapshotDocument] = field(default_factory=dict)  # in file name order
+    # v1 folders: the subfolders the migrator passes over (no ``migration.sql``), as listed
+    ignored: tuple[IgnoredFolder, ...] = ()
 
     def document_for_tag(self, tag: str) -> SqlDocument | None:
         return self.sql.get(self.sql_path(tag))
 
     def sql_path(self, tag: str) -> Path:
         return _sql_path(self.root, self.layout, tag)
+
+
+@dataclass(frozen=True, slots=True)
+class IgnoredFolder:
+    """A subfolder of a v1 folder without a ``migration.sql``, and the names of the files in it
+    (sorted; subfolders of its own left out)."""
+
+    path: Path
+    files: tuple[str, ...]
 
 
 @lru_cache(maxsize=16384)
@@ -117,6 +133,9 @@ def _file_or_unreadable(path: Path) -> bool:
 
 
 def is_v1_folder(folder: Path) -> bool:
+    """Whether ``folder`` is a v1 migrations folder: one of its subfolders is named as drizzle-kit
+    names a v1 migration and holds its ``migration.sql`` (once it is, every subfolder holding a
+    ``migration.sql`` is one of its migrations, whatever its name)."""
     try:
         return any(
             V1_DIR.match(child.name) and (child / V1_FILE).is_file()
@@ -125,6 +144,69 @@ def is_v1_folder(folder: Path) -> bool:
         )
     except OSError:
         return False
+
+
+@lru_cache(maxsize=16384)  # every analysis asks for every name
+def v1_created_at(name: str) -> int | None:
+    """The ``created_at`` drizzle-orm 1.0's migrator computes from a folder name (epoch ms), or
+    None where it computes NaN (and its insert into the migrations table fails).
+
+    As ``formatToMillis``: ``Date.UTC`` of ``parseInt`` of the name's first 14 characters taken
+    2 or 4 at a time, which reads the leading digits of each piece (``"0a"`` is 0) and is NaN
+    for a piece that does not start with one.
+    """
+    pieces = [_parse_int(name[a:b]) for a, b in _DATE_PIECES]
+    if any(p is None for p in pieces):
+        return None
+    year, month, day, hour, minute, second = (p for p in pieces if p is not None)
+    if 0 <= year <= 99:
+        year += 1900  # Date.UTC reads a two-digit year as 19xx
+    # Date.UTC takes months from 0 and carries an out-of-range month, day, hour... over
+    month -= 1
+    days = _days_from_civil(year + month // 12, month % 12 + 1, 1) + day - 1
+    return ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000
+
+
+_DATE_PIECES = ((0, 4), (4, 6), (6, 8), (8, 10), (10, 12), (12, 14))
+_LEADING_INT = re.compile(r"^[\t\n\v\f\r \u00a0\ufeff]*([+-]?)(\d+)")
+
+
+def _parse_int(piece: str) -> int | None:
+    """JavaScript's ``parseInt(piece, 10)``, None for NaN (Unicode spaces other than the usual
+    ones are not skipped: folder names do not hold them)."""
+    found = _LEADING_INT.match(piece)
+    if found is None:
+        return None
+    value = int(found[2])
+    return -value if found[1] == "-" else value
+
+
+def _days_from_civil(year: int, month: int, day: int) -> int:
+    """Days from 1970-01-01 to a proleptic Gregorian date (any year, negative ones too)."""
+    year -= month <= 2
+    era = year // 400
+    year_of_era = year - era * 400
+    day_of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    return era * 146097 + day_of_era - 719468
+
+
+@lru_cache(maxsize=16384)
+def v1_order_key(name: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """A sort key giving folder names the order drizzle-orm 1.0's migrator runs them in:
+    ``a.localeCompare(b)``, ICU's root collation. Its primary level compares characters with
+    letters case-blind, punctuation before digits before letters (``_`` before ``-``); ties go
+    to lower case first. Exact for ASCII names; other characters follow the ASCII ones, by code
+    point."""
+    primary = tuple(_PRIMARY.get(c.lower(), _BEYOND + ord(c)) for c in name)
+    tertiary = tuple(int(c.isupper()) for c in name)
+    return primary, tertiary
+
+
+# printable ASCII as ICU's root collation orders it (node: sort with localeCompare)
+_ICU_ASCII = " _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$0123456789abcdefghijklmnopqrstuvwxyz"
+_PRIMARY = {c: rank for rank, c in enumerate(_ICU_ASCII)}
+_BEYOND = len(_ICU_ASCII)
 
 
 def folder_layout(folder: Path) -> Layout | None:
@@ -136,7 +218,8 @@ def folder_layout(folder: Path) -> Layout | None:
 
 
 def owning_folder(path: Path) -> tuple[Path, Layout] | None:
-    """The migrations folder a file belongs to (its journal, a .sql beside meta/, a v1 dir)."""
+    """The migrations folder a file belongs to (its journal, a .sql beside meta/, a v1
+    migration's ``migration.sql``, or a file of a v1 subfolder the migrator passes over)."""
     path = path.absolute()
     if path.name == JOURNAL.name and path.parent.name == "meta":
         return (path.parent.parent, Layout.JOURNAL)
@@ -146,7 +229,19 @@ def owning_folder(path: Path) -> tuple[Path, Layout] | None:
         return (path.parent, Layout.JOURNAL)
     if is_snapshot_path(path) and is_journal_folder(path.parent.parent):
         return (path.parent.parent, Layout.JOURNAL)
+    if is_v1_folder(path.parent.parent) and (
+        path.name == V1_FILE or not _exists(path.parent / V1_FILE)
+    ):
+        return (path.parent.parent, Layout.V1)
     return None
+
+
+def _exists(path: Path) -> bool:
+    """``fs.existsSync``: a file or a directory, through links."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
 
 
 def is_snapshot_path(path: Path) -> bool:
@@ -201,11 +296,7 @@ def _is_dir(path: Path) -> bool:
 
 def sql_paths(root: Path, layout: Layout) -> list[Path]:
     if layout is Layout.V1:
-        return sorted(
-            child / V1_FILE
-            for child in root.iterdir()
-            if child.is_dir() and V1_DIR.match(child.name) and (child / V1_FILE).is_file()
-        )
+        return [root / name / V1_FILE for name in v1_names(root)]
     # names sorted as strings, then made paths: as ``sorted(root.glob("*.sql"))`` with its
     # is_file() stats, in a third of the time for a thousand files (the scan's first step)
     with os.scandir(root) as entries:
@@ -220,6 +311,54 @@ def _listed(entry: os.DirEntry[str]) -> bool:
         return entry.is_file()
     except OSError:
         return True
+
+
+@lru_cache(maxsize=16384)
+def v1_snapshot_path(migration: Path) -> Path:
+    """The ``snapshot.json`` beside a v1 migration's ``migration.sql`` (cached: joining paths
+    costs microseconds, and V001 asks for every one on every analysis)."""
+    return migration.parent / V1_SNAPSHOT
+
+
+def v1_names(root: Path) -> list[str]:
+    """The names of a v1 folder's migrations, in the migrator's order: every entry of the folder
+    with a ``migration.sql`` inside (``readdirSync`` + ``existsSync``), whatever its name."""
+    with os.scandir(root) as entries:
+        names = [e.name for e in entries if _exists(Path(e.path) / V1_FILE)]
+    return sorted(names, key=v1_order_key)
+
+
+def v1_ignored(root: Path) -> list[IgnoredFolder]:
+    """The subfolders of a v1 folder that the migrator passes over without a word: those without
+    a ``migration.sql`` (hidden ones aside: ``.git``, an editor's state), in the migrator's
+    order."""
+    with os.scandir(root) as entries:
+        found = [
+            Path(e.path)
+            for e in entries
+            if not e.name.startswith(".")
+            and _is_dir_entry(e)
+            and not _exists(Path(e.path) / V1_FILE)
+        ]
+    return [
+        IgnoredFolder(path, _file_names(path))
+        for path in sorted(found, key=lambda p: v1_order_key(p.name))
+    ]
+
+
+def _file_names(folder: Path) -> tuple[str, ...]:
+    try:
+        with os.scandir(folder) as entries:
+            return tuple(sorted(e.name for e in entries if not _is_dir_entry(e)))
+    except OSError:
+        return ()
+
+
+def _is_dir_entry(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 @lru_cache(maxsize=16384)
@@ -253,12 +392,34 @@ def load_folder(
             snapshot_files = snapshot_paths(folder.journal_path.parent)
         for path in sorted(snapshot_files, key=lambda p: p.name):
             folder.snapshots[path] = _load_snapshot(path, reader)
+    if layout is Layout.V1:
+        folder.ignored = _ignored_or_none(root)
+        if snapshot_files is None:
+            snapshot_files = _v1_snapshot_paths(root)
+        for path in snapshot_files:
+            folder.snapshots[path] = _load_snapshot(path, reader)
     paths = list(sql_files) if sql_files is not None else []
     if sql_files is None and layout is not Layout.LOOSE:
         paths = sql_paths(root, layout)
     for path in [*paths, *extra_sql]:
         folder.sql[path] = _load_sql(path, layout, reader)
     return folder
+
+
+def _v1_snapshot_paths(root: Path) -> list[Path]:
+    """Each v1 migration's ``snapshot.json`` (drizzle-kit writes it beside ``migration.sql``)."""
+    try:
+        names = v1_names(root)
+    except OSError:
+        return []
+    return [path for name in names if (path := root / name / V1_SNAPSHOT).is_file()]
+
+
+def _ignored_or_none(root: Path) -> tuple[IgnoredFolder, ...]:
+    try:
+        return tuple(v1_ignored(root))
+    except OSError:
+        return ()
 
 
 def _load_sql(path: Path, layout: Layout, reader: Reader) -> SqlDocument:
@@ -286,7 +447,7 @@ def with_texts(
     own sources, built without reloading the files that did not change: fixes are verified on
     such copies, and a folder has a thousand files of which a fix touches one or two.
     """
-    fixed = MigrationFolder(folder.root, folder.layout)
+    fixed = MigrationFolder(folder.root, folder.layout, ignored=folder.ignored)
     if folder.layout is Layout.JOURNAL:
         fixed.journal_path = path = folder.root / JOURNAL
         original = source_of(folder, path)

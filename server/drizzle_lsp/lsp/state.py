@@ -337,6 +337,9 @@ class ServerState:
         if state is not None:
             return state
         owner = owning_folder(path)
+        known = self.folders.get(owner[0]) if owner is not None else None
+        if owner is not None and known is not None and known.layout is owner[1]:
+            return known  # a file of a v1 subfolder the migrator passes over (V002)
         if owner is None and path.name == JOURNAL.name and path.parent.name == "meta":
             owner = (path.parent.parent, Layout.JOURNAL)  # a journal open only in the editor
         if owner is None and path.name == V1_FILE and V1_DIR.match(path.parent.name):
@@ -444,6 +447,8 @@ class ServerState:
                     continue
             elif is_snapshot_path(path):
                 pass  # listed when the folder is loaded
+            elif state.layout is Layout.V1 and path.name != V1_FILE:
+                pass  # a snapshot, or a file of a subfolder the migrator passes over: the same
             elif kind is Change.DELETED:
                 state.listing.discard(path)
             else:

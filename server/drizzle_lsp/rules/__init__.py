@@ -5,17 +5,20 @@ from __future__ import annotations
 from types import ModuleType
 
 from drizzle_lsp.rules import (
+    bad_folder_name,
     database_file_changed,
     database_skipped,
     database_unknown,
     enum_value_in_transaction,
     future_timestamp,
+    ignored_folder,
     invalid_journal,
     journal_index,
     journal_order,
     missing_breakpoint,
     missing_sql_file,
     non_idempotent_ddl,
+    out_of_order_migration,
     schema_recreation,
     snapshot_chain,
     syntax_error,
@@ -43,6 +46,9 @@ _MODULES: tuple[ModuleType, ...] = (
     database_skipped,
     database_file_changed,
     database_unknown,
+    out_of_order_migration,
+    ignored_folder,
+    bad_folder_name,
 )
 
 ALL_RULES: tuple[Rule, ...] = tuple(

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any, Generic, NamedTuple, TypeVar
 
 from drizzle_lsp.core import pgtree
-from drizzle_lsp.core.folder import Layout, MigrationFolder, SqlDocument
+from drizzle_lsp.core.folder import Layout, MigrationFolder, SqlDocument, v1_order_key
 from drizzle_lsp.core.migration import parse_chunk
 from drizzle_lsp.rules._api import FolderContext
 
@@ -63,7 +63,7 @@ def in_order(folder: MigrationFolder) -> Iterator[SqlDocument]:
         tags = dict.fromkeys(e.tag for e in folder.journal.entries if e.tag is not None)
         documents = (folder.document_for_tag(tag) for tag in tags)
     elif folder.layout is Layout.V1:
-        documents = (d for d in sorted(folder.sql.values(), key=lambda d: d.tag))
+        documents = (d for d in sorted(folder.sql.values(), key=lambda d: v1_order_key(d.tag)))
     else:
         return
     for document in documents:
