@@ -6,8 +6,10 @@ from types import ModuleType
 
 from drizzle_lsp.rules import (
     database_file_changed,
+    database_renamed,
     database_skipped,
     database_unknown,
+    database_upgrade_throws,
     enum_value_in_transaction,
     future_timestamp,
     invalid_journal,
@@ -43,6 +45,8 @@ _MODULES: tuple[ModuleType, ...] = (
     database_skipped,
     database_file_changed,
     database_unknown,
+    database_upgrade_throws,
+    database_renamed,
 )
 
 ALL_RULES: tuple[Rule, ...] = tuple(
