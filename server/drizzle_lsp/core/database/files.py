@@ -120,9 +120,12 @@ def database_view(
     look unknown and every entry pending, while the user is half-way through an edit.
     """
     if folder.layout is Layout.V1:
+        # the folders on disk: one open only in an editor is not there for the migrator
+        digests = {doc.tag: digest_of(doc.path) for doc in folder.sql.values()}
         local = [
-            LocalMigration(doc.tag, digest_of(doc.path), v1_created_at(doc.tag))
-            for doc in folder.sql.values()
+            LocalMigration(tag, digest, v1_created_at(tag))
+            for tag, digest in digests.items()
+            if digest is not None
         ]
         return DatabaseView(FolderStatus((), ()), label, v1_status(local, rows, shape))
     journal = folder.journal
