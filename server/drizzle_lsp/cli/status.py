@@ -65,8 +65,10 @@ def add_status_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="show what the next migrate() will do on a database",
         description=(
             "Compare a migrations folder with a database's drizzle.__drizzle_migrations table "
-            "(read-only): applied, pending, will be skipped, applied but edited since. "
-            "Exit 1 when an entry will be skipped or a file is missing."
+            "(read-only): applied, pending, will be skipped, applied but edited since. A v1 "
+            "folder (<name>/migration.sql): as drizzle-orm 1.0's migrate() sees it, with the "
+            "upgrade of a 0.x table. Exit 1 when an entry will be skipped, a file is missing "
+            "or the v1 upgrade will throw."
         ),
     )
     parser.add_argument(
