@@ -20,6 +20,7 @@ import pytest
 from oracle_support import ORACLE, read_entries, run_cli, unavailable, write_entries
 
 from drizzle_lsp.core.database.migrator_v1 import name_key
+from drizzle_lsp.core.migration import drizzle_hash
 
 pytestmark = [pytest.mark.postgres, pytest.mark.node]
 
@@ -235,6 +236,17 @@ def test_up_names_each_folder_after_its_when_as_status_predicts(kits, scratch_db
     preview = report["up_preview"]
     assert not preview["refuses"]
     assert [m["folder"] for m in preview["moves"]] == ["20250110090000_init", "20250110090001_name"]
+    # in a project that installs drizzle-orm 1.x, the text output says it too
+    installed = project / "node_modules" / "drizzle-orm"
+    installed.mkdir(parents=True)
+    shutil.copyfile(
+        ORACLE / "v1" / "node_modules" / "drizzle-orm" / "package.json", installed / "package.json"
+    )
+    said = run_cli("status", drizzle, "--database-url", scratch_db).stdout.splitlines()
+    assert said[-1] == (
+        "drizzle-kit up (1.0.0-rc.5) will move 0000_init -> 20250110090000_init, "
+        "0001_name -> 20250110090001_name"
+    )
     done = drizzle_kit_up(drizzle)
     assert done.returncode == 0, done.stdout + done.stderr
     assert sorted(p.name for p in drizzle.iterdir()) == [m["folder"] for m in preview["moves"]]
@@ -352,3 +364,122 @@ def test_names_sort_as_the_migrator_sorts_them(kits):
     assert json.loads(done.stdout) == sorted(names, key=name_key)
     # code-point order differs: `-` before `_`, upper case before lower case
     assert sorted(names) != sorted(names, key=name_key)
+
+
+# ---- the 0.x upgrade, case by case: status's prediction, then the real migrate() ---------------
+
+SECOND = 1000
+
+
+def table_0x(url: str, rows: list[tuple[str, int | None]]) -> None:
+    """A 0.x migrations table (as 0.45 creates it) holding ``(hash, created_at)`` rows."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA drizzle")
+        conn.execute(
+            "CREATE TABLE drizzle.__drizzle_migrations"
+            " (id serial PRIMARY KEY, hash text NOT NULL, created_at bigint)"
+        )
+        for digest, created_at in rows:
+            conn.execute(
+                "INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES (%s, %s)",
+                (digest, created_at),
+            )
+
+
+def hash_of(folder: Path, name: str) -> str:
+    return drizzle_hash((folder / name / "migration.sql").read_text("utf-8"))
+
+
+def prove_upgrade(migrate_v1, folder: Path, url: str) -> dict[str, Any]:
+    """status's prediction on a 0.x table, then the real first v1 migrate(): the rows get the
+    folders status matched them to, and the folders it said run are those that ran, in order;
+    or it throws, naming the rows status said match nothing."""
+    code, report = status(folder, url)
+    done = migrate_v1(folder, url)
+    if report["upgrade"]["throws"]:
+        assert code == 1 and not done.ok
+        ids = ", ".join(str(r["id"]) for r in report["unknown_rows"])
+        assert f"(ids: {ids})" in (done.error or "")
+        return report
+    assert code == 0 and done.ok, done.error
+    named = {m["row"]["id"]: m["tag"] for m in report["upgrade"]["matches"]}
+    assert {r.id: r.name for r in done.rows if r.id in named} == named
+    assert list(done.applied_names) == report["run_order"] == predicted_run(report)
+    return report
+
+
+def test_one_folder_of_the_second_is_taken_whatever_its_hash(migrate_v1, scratch_db, tmp_path):
+    folder = v1_folder(tmp_path / "m", {A: "CREATE TABLE a ();", B: "CREATE TABLE b ();"})
+    table_0x(scratch_db, [("edited since", JAN_1 + 123)])
+    report = prove_upgrade(migrate_v1, folder, scratch_db)
+    assert by_tag(report)[A]["state"] == "applied-file-changed"
+    assert report["upgrade"]["matches"][0]["by"] == "date" and report["run_order"] == [B]
+
+
+def test_folders_of_one_second_are_told_apart_by_hash(migrate_v1, scratch_db, tmp_path):
+    x, y = "20250101000000_x", "20250101000000_y"
+    folder = v1_folder(tmp_path / "m", {x: "CREATE TABLE x ();", y: "CREATE TABLE y ();"})
+    table_0x(scratch_db, [(hash_of(folder, y), JAN_1)])
+    report = prove_upgrade(migrate_v1, folder, scratch_db)
+    assert report["upgrade"]["matches"][0]["by"] == "date-and-hash"
+    assert report["run_order"] == [x]
+
+
+def test_folders_of_one_second_and_no_hash_throw(migrate_v1, scratch_db, tmp_path):
+    x, y = "20250101000000_x", "20250101000000_y"
+    folder = v1_folder(tmp_path / "m", {x: "CREATE TABLE x ();", y: "CREATE TABLE y ();"})
+    table_0x(scratch_db, [("neither", JAN_1)])
+    assert prove_upgrade(migrate_v1, folder, scratch_db)["upgrade"]["throws"]
+
+
+def test_a_row_of_no_second_falls_back_to_its_hash(migrate_v1, scratch_db, tmp_path):
+    folder = v1_folder(tmp_path / "m", {A: "CREATE TABLE a ();", B: "CREATE TABLE b ();"})
+    # a re-dated entry's old row, and a second row of the same folder
+    table_0x(scratch_db, [(hash_of(folder, B), 1600000000000), (hash_of(folder, B), JAN_1 + DAY)])
+    report = prove_upgrade(migrate_v1, folder, scratch_db)
+    assert [m["by"] for m in report["upgrade"]["matches"]] == ["hash", "date"]
+    assert [r["id"] for r in by_tag(report)[B]["rows"]] == [1, 2]
+    assert (by_tag(report)[A]["state"], by_tag(report)[A]["detail"]) == (
+        "pending",
+        "skipped-under-0.x-runs-now",
+    )
+
+
+def test_the_upgrade_runs_what_is_left_in_date_order_not_name_order(
+    migrate_v1, new_database, tmp_path
+):
+    """The upgrade sorts the migrations in place by created_at, then name; a name whose digits
+    roll over (month 13, day 00) then runs elsewhere than its name sorts."""
+    rolled, c, b = "20241300000000_a", "20241231060000_c", "20241231120000_b"
+    sqls = {name: f"CREATE TABLE t{name[-1]} ();" for name in (rolled, c, b)}
+    folder = v1_folder(tmp_path / "m", {A: "CREATE TABLE a ();", **sqls})
+    on_0x = new_database()
+    table_0x(on_0x, [(hash_of(folder, A), JAN_1)])
+    report = prove_upgrade(migrate_v1, folder, on_0x)
+    assert report["run_order"] == [rolled, c, b]  # 2024-12-31 00:00, 06:00, 12:00
+    on_v1 = new_database()
+    assert migrate_v1(v1_folder(tmp_path / "first", {A: "CREATE TABLE a ();"}), on_v1).ok
+    _, report = status(folder, on_v1)
+    done = migrate_v1(folder, on_v1)
+    assert list(done.applied_names) == predicted_run(report) == [c, b, rolled]  # name order
+
+
+def test_status_text_on_a_0x_table(migrate_v1, scratch_db, tmp_path):
+    folder = v1_folder(tmp_path / "m", {A: "CREATE TABLE a ();", B: "CREATE TABLE b ();"})
+    table_0x(scratch_db, [(hash_of(folder, B), JAN_1 + DAY)])
+    done = run_cli("status", folder, "--database-url", scratch_db)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].endswith("a drizzle-orm 0.x table: the first v1 migrate() upgrades it)")
+    assert lines[1] == f"{A}  pending: skipped under 0.x, runs now"
+    assert lines[2] == f"{B}  applied (row 1, matched by date)"
+    assert lines[3] == (
+        f"the upgrade names the 1 rows and commits on its own; then one transaction runs {A}"
+    )
+    with psycopg.connect(scratch_db, autocommit=True) as conn:
+        conn.execute("INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES ('x', 5)")
+    done = run_cli("status", folder, "--database-url", scratch_db)
+    assert done.returncode == 1
+    assert "row 2 (created_at 1970-01-01T00:00:00.005Z, hash x): matches no migration folder: " in (
+        done.stdout
+    )
