@@ -483,3 +483,30 @@ def test_status_text_on_a_0x_table(migrate_v1, scratch_db, tmp_path):
     assert "row 2 (created_at 1970-01-01T00:00:00.005Z, hash x): matches no migration folder: " in (
         done.stdout
     )
+
+
+def test_duplicate_hashes_and_a_null_created_at(migrate_v1, new_database, tmp_path):
+    """By hash alone, the last folder with that hash (in date order) wins; a NULL created_at
+    (``"null"`` cut to ``"n000"``: NaN) finds no second and falls back to the hash."""
+    same = "SELECT 1;"
+    folder = v1_folder(tmp_path / "m", {A: same, B: same, C: "CREATE TABLE c ();"})
+    url = new_database()
+    table_0x(url, [(hash_of(folder, A), 1600000000000)])
+    report = prove_upgrade(migrate_v1, folder, url)
+    assert report["upgrade"]["matches"][0]["tag"] == B and report["run_order"] == [A, C]
+    url = new_database()
+    table_0x(url, [(hash_of(folder, C), None)])
+    report = prove_upgrade(migrate_v1, folder, url)
+    assert [(m["tag"], m["by"]) for m in report["upgrade"]["matches"]] == [(C, "hash")]
+
+
+def test_a_pending_name_without_a_date_fails_the_run(migrate_v1, scratch_db, tmp_path):
+    folder = v1_folder(tmp_path / "m", {A: "CREATE TABLE a ();", "init": "CREATE TABLE i ();"})
+    code, report = status(folder, scratch_db)
+    assert code == 1 and by_tag(report)["init"]["when"] is None
+    assert (
+        "created_at is NaN, the insert fails and migrate() rolls back"
+        in (by_tag(report)["init"]["message"])
+    )
+    done = migrate_v1(folder, scratch_db)
+    assert not done.ok and done.code == "22P02" and done.rows == ()
