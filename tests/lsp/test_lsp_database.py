@@ -368,6 +368,13 @@ async def test_v1_folder_d005_then_d004_on_a_0x_table(
     d005 = next(d for d in s.diagnostics(renamed) if d.code == "D005")
     assert d005.severity == types.DiagnosticSeverity.Warning
     assert "as `20250102000000_orders` (row 2, same hash)" in d005.message
+    label = redact_url(database)
+    assert await hover_first_line(s, renamed) == (
+        f"**Database** pending on `{label}`: the next migrate() runs it again: row 2 applied it "
+        "as `20250102000000_orders` (D005)."
+    )
+    first = "drizzle/20250101000000_init/migration.sql"
+    assert await hover_first_line(s, first) == f"**Database** applied on `{label}` (row 1)."
 
     with psycopg.connect(database, autocommit=True) as conn:
         conn.execute("DROP SCHEMA drizzle CASCADE")
@@ -381,9 +388,26 @@ async def test_v1_folder_d005_then_d004_on_a_0x_table(
             " VALUES ('from another branch', 1700000000000)"
         )
     await refresh(s)
-    first = "drizzle/20250101000000_init/migration.sql"
     await s.wait_for(lambda: s.codes(first, "D") == ["D004"], what="D004")
     d004 = next(d for d in s.diagnostics(first) if d.code == "D004")
     assert d004.severity == types.DiagnosticSeverity.Error
     assert "row 1, created_at 2023-11-14T22:13:20.000Z" in d004.message
     assert s.codes(renamed, "D") == []
+    assert await hover_first_line(s, renamed) == (
+        f"**Database** pending on `{label}`, but the first v1 migrate() will throw while "
+        "upgrading its 0.x migrations table: row 1 matches no folder (D004)."
+    )
+
+
+async def hover_first_line(s: Session, path: str) -> str | None:
+    uri = s.open(path)
+    hover = await s.client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=0, character=2),
+        )
+    )
+    if hover is None:
+        return None
+    assert isinstance(hover.contents, types.MarkupContent)
+    return hover.contents.value
