@@ -102,13 +102,15 @@ def read_applied(
                 return AppliedMigrations((), table_found=False)
             columns = _columns(cur, schema, table)
             named = "name" in columns
-            wanted = ["id", "hash", "created_at"]
-            wanted += [c for c in ("name", "applied_at") if c in columns]
+            # v1's columns, NULL where a 0.x table has none
+            wanted: list[sql.Composable] = [sql.Identifier(c) for c in ("id", "hash", "created_at")]
+            wanted += [
+                sql.Identifier(c) if c in columns else sql.SQL("NULL")
+                for c in ("name", "applied_at")
+            ]
             cur.execute(
                 sql.SQL("SELECT {} FROM {}.{} ORDER BY id").format(
-                    sql.SQL(", ").join(map(sql.Identifier, wanted)),
-                    sql.Identifier(schema),
-                    sql.Identifier(table),
+                    sql.SQL(", ").join(wanted), sql.Identifier(schema), sql.Identifier(table)
                 )
             )
             rows = tuple(_row(r) for r in cur.fetchall())
@@ -186,8 +188,7 @@ class _Watchdog:
 
 
 def _row(values: Sequence[object]) -> AppliedRow:
-    ident, digest, created_at, *rest = values
-    name, applied_at = (*rest, None, None)[:2]
+    ident, digest, created_at, name, applied_at = values
     if not isinstance(ident, int) or not isinstance(digest, str):
         raise TypeError(f"unexpected row {tuple(values)!r}")
     if name is not None and not isinstance(name, str):
