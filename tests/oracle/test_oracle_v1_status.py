@@ -474,7 +474,7 @@ def test_status_text_on_a_0x_table(migrate_v1, scratch_db, tmp_path):
     assert lines[1] == f"{A}  pending: skipped under 0.x, runs now"
     assert lines[2] == f"{B}  applied (row 1, matched by date)"
     assert lines[3] == (
-        f"the upgrade names the 1 rows and commits on its own; then one transaction runs {A}"
+        f"the upgrade names the 1 row and commits on its own; then one transaction runs {A}"
     )
     with psycopg.connect(scratch_db, autocommit=True) as conn:
         conn.execute("INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES ('x', 5)")

@@ -162,9 +162,10 @@ def text(report: V1Report, shown: str) -> str:
     lines += [f"{e.name:<{width}}  {describe(e, report)}" for e in status.entries]
     lines += [_row_line(row, report) for row in status.unknown_rows]
     if status.shape is TableShape.V0 and not status.upgrade_throws and status.run_order:
+        count = len(status.row_matches)
         lines.append(
-            f"the upgrade names the {len(status.row_matches)} rows and commits on its own; "
-            f"then one transaction runs {', '.join(status.run_order)}"
+            f"the upgrade names the {count} row{'s' if count != 1 else ''} and commits on its "
+            f"own; then one transaction runs {', '.join(status.run_order)}"
         )
     summary = ", ".join(f"{n} {LABELS[State(s)]}" for s, n in counts(report).items() if n)
     lines.append(f"{len(status.entries)} migrations: {summary or 'none'}")
