@@ -33,6 +33,7 @@ from oracle_support import (
     admin_url,
     database_url,
     run_migrations,
+    run_v1_migrator,
     unavailable,
 )
 
@@ -340,3 +341,73 @@ async def test_a_silent_database_never_blocks_the_editor(tmp_path: Path, start: 
         assert database_warnings(s) == []  # still connecting
     finally:
         listener.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.node
+async def test_v1_folder_d005_then_d004_on_a_0x_table(
+    tmp_path: Path, start: Starter, database: str
+) -> None:
+    """A v1 folder (``<name>/migration.sql``): a folder renamed after the v1 migrator applied it
+    (D005, on its migration.sql), then a database with a 0.x table holding a row of no folder
+    (D004: the first v1 migrate() will throw)."""
+    if not (ORACLE / "v1" / "node_modules" / "drizzle-orm" / "package.json").is_file():
+        unavailable("the v1 oracle's npm packages are missing: run `cd tests/oracle/v1 && npm ci`")
+    folder = tmp_path / "project" / "drizzle"
+    for name, text in (
+        ("20250101000000_init", SQL["0000_init.sql"]),
+        ("20250102000000_orders", SQL["0001_orders.sql"]),
+    ):
+        (folder / name).mkdir(parents=True)
+        (folder / name / "migration.sql").write_text(text)
+    assert run_v1_migrator(folder, database).ok
+    (folder / "20250102000000_orders").rename(folder / "20250102000000_create_orders")
+    renamed = "drizzle/20250102000000_create_orders/migration.sql"
+    s = await start(tmp_path / "project", configuration={"drizzleLsp": {"databaseUrl": database}})
+    await s.wait_for(lambda: s.codes(renamed, "D"), what="D005")
+    d005 = next(d for d in s.diagnostics(renamed) if d.code == "D005")
+    assert d005.severity == types.DiagnosticSeverity.Warning
+    assert "as `20250102000000_orders` (row 2, same hash)" in d005.message
+    label = redact_url(database)
+    assert await hover_first_line(s, renamed) == (
+        f"**Database** pending on `{label}`: the next migrate() runs it again: row 2 applied it "
+        "as `20250102000000_orders` (D005)."
+    )
+    first = "drizzle/20250101000000_init/migration.sql"
+    assert await hover_first_line(s, first) == f"**Database** applied on `{label}` (row 1)."
+
+    with psycopg.connect(database, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA drizzle CASCADE")
+        conn.execute("CREATE SCHEMA drizzle")
+        conn.execute(
+            "CREATE TABLE drizzle.__drizzle_migrations"
+            " (id serial PRIMARY KEY, hash text NOT NULL, created_at bigint)"
+        )
+        conn.execute(
+            "INSERT INTO drizzle.__drizzle_migrations (hash, created_at)"
+            " VALUES ('from another branch', 1700000000000)"
+        )
+    await refresh(s)
+    await s.wait_for(lambda: s.codes(first, "D") == ["D004"], what="D004")
+    d004 = next(d for d in s.diagnostics(first) if d.code == "D004")
+    assert d004.severity == types.DiagnosticSeverity.Error
+    assert "row 1, created_at 2023-11-14T22:13:20.000Z" in d004.message
+    assert s.codes(renamed, "D") == []
+    assert await hover_first_line(s, renamed) == (
+        f"**Database** pending on `{label}`, but the first v1 migrate() will throw while "
+        "upgrading its 0.x migrations table: row 1 matches no folder (D004)."
+    )
+
+
+async def hover_first_line(s: Session, path: str) -> str | None:
+    uri = s.open(path)
+    hover = await s.client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=0, character=2),
+        )
+    )
+    if hover is None:
+        return None
+    assert isinstance(hover.contents, types.MarkupContent)
+    return hover.contents.value

@@ -7,6 +7,7 @@ one line that names the database without its password.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -14,7 +15,7 @@ import pytest
 from oracle_support import FOLDERS
 from psycopg import sql
 
-from drizzle_lsp.core.database import AppliedMigrations, DatabaseError, read_applied
+from drizzle_lsp.core.database import AppliedMigrations, DatabaseError, TableShape, read_applied
 
 pytestmark = [pytest.mark.postgres]
 
@@ -58,6 +59,30 @@ def test_reads_exactly_the_rows_the_migrator_wrote(migrate, scratch_db):
     result = migrate(FOLDERS / "several-out-of-order", scratch_db)
     assert result.ok, result.error
     assert read_applied(scratch_db).rows == result.rows
+
+
+def test_reads_the_v1_table_shape_and_the_0x_one(migrate, migrate_v1, scratch_db, tmp_path):
+    assert migrate(FOLDERS / "branch-merge", scratch_db).ok
+    assert read_applied(scratch_db).shape is TableShape.V0
+    folder = tmp_path / "v1"
+    (folder / "20250101000000_init").mkdir(parents=True)
+    (folder / "20250101000000_init" / "migration.sql").write_text("CREATE TABLE t ();")
+    with psycopg.connect(scratch_db, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA drizzle CASCADE")
+    result = migrate_v1(folder, scratch_db)
+    assert result.ok, result.error
+    applied = read_applied(scratch_db)
+    assert applied.shape is TableShape.V1
+    [row] = applied.rows
+    written = result.rows[0]
+    assert (row.id, row.hash, row.created_at, row.name) == (
+        written.id,
+        written.hash,
+        written.created_at,
+        "20250101000000_init",
+    )
+    assert row.applied_at is not None
+    assert datetime.fromisoformat(row.applied_at).tzinfo is not None  # when it ran
 
 
 def test_schema_and_table_are_configurable(migrate, scratch_db):

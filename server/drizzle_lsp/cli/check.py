@@ -371,7 +371,7 @@ class _Databases:
         self._read: dict[tuple[str, str], AppliedMigrations] = {}
 
     def view(self, folder: MigrationFolder, settings: Settings) -> DatabaseView | None:
-        if not self.url or folder.layout is not Layout.JOURNAL:
+        if not self.url or folder.layout not in (Layout.JOURNAL, Layout.V1):
             return None
         table = (settings.migrations_schema, settings.migrations_table)
         if table not in self._read:
@@ -382,7 +382,8 @@ class _Databases:
             except Exception as error:  # never let a traceback or repr carry the URL
                 where = redact_url(self.url)
                 raise CliError(scrub(f"reading {where}: {error!r}", self.url)) from None
-        return database_view(folder, self._read[table].rows, redact_url(self.url))
+        applied = self._read[table]
+        return database_view(folder, applied.rows, redact_url(self.url), shape=applied.shape)
 
 
 def _sources(folder: MigrationFolder, changed: dict[Path, str]) -> dict[Path, SourceText]:

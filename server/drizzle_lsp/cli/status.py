@@ -5,8 +5,12 @@ one: which entries are applied, which will run, which will silently never run, w
 files were edited since, and which rows no entry accounts for. The database is only read (see
 :mod:`drizzle_lsp.core.database`), and its password never reaches the output.
 
+A drizzle-orm v1 folder (``<name>/migration.sql``) is shown as v1's migrate() sees it, on a v1
+table or, with the upgrade its first run makes, on a 0.x one (:mod:`.status_v1`).
+
 Exit status: 0 all is well, 1 something will be skipped (or a file is missing, so migrate() would
-throw), 2 usage, configuration, journal or database error (one line on stderr).
+throw; v1: the upgrade will throw), 2 usage, configuration, journal or database error (one line
+on stderr).
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from drizzle_lsp.cli.errors import PROG, CliError
+from drizzle_lsp.cli.status_v1 import as_json, up_json, up_preview_of, up_text, uses_v1, v1_report
+from drizzle_lsp.cli.status_v1 import text as v1_text
 from drizzle_lsp.core.database import (
     AppliedMigrations,
     AppliedRow,
@@ -40,6 +46,7 @@ from drizzle_lsp.core.journal import Journal, format_when, parse_journal
 from drizzle_lsp.core.settings import Settings, SettingsError, load_settings, settings_for
 from drizzle_lsp.core.source import SourceError, read_source
 from drizzle_lsp.core.trust import RepositoryUrl, TrustError, usable
+from drizzle_lsp.core.upgrade_preview import UpPreview
 from drizzle_lsp.core.workspace import PathNotFound, Target, discover
 
 LABELS = {
@@ -58,8 +65,10 @@ def add_status_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="show what the next migrate() will do on a database",
         description=(
             "Compare a migrations folder with a database's drizzle.__drizzle_migrations table "
-            "(read-only): applied, pending, will be skipped, applied but edited since. "
-            "Exit 1 when an entry will be skipped or a file is missing."
+            "(read-only): applied, pending, will be skipped, applied but edited since. A v1 "
+            "folder (<name>/migration.sql): as drizzle-orm 1.0's migrate() sees it, with the "
+            "upgrade of a 0.x table. Exit 1 when an entry will be skipped, a file is missing "
+            "or the v1 upgrade will throw."
         ),
     )
     parser.add_argument(
@@ -97,8 +106,10 @@ def run_status(args: argparse.Namespace) -> int:
     """
     url = ""
     try:
-        folder, settings = _folder_and_settings(args.path, args.config)
+        (folder, layout), settings = _folder_and_settings(args.path, args.config)
         url = _database_url(args.database_url, settings, args.allow_database_url)
+        if layout is Layout.V1:
+            return _run_v1(folder, settings, url, args)
         report = _report(folder, settings, url, args.schema, args.table)
     except (CliError, DatabaseError, SettingsError, SourceError, TrustError) as error:
         print(f"{PROG}: error: {scrub(str(error), url)}", file=sys.stderr)
@@ -110,11 +121,22 @@ def run_status(args: argparse.Namespace) -> int:
     return 1 if report.status.skipped or report.status.missing_files else 0
 
 
+def _run_v1(folder: Path, settings: Settings, url: str, args: argparse.Namespace) -> int:
+    schema = args.schema or settings.migrations_schema
+    table = args.table or settings.migrations_table
+    applied = read_applied(url, schema, table)
+    report = v1_report(folder, redact_url(url), f"{schema}.{table}", applied)
+    print(as_json(report) if args.format == "json" else v1_text(report, _shown(folder)))
+    return 1 if report.fails else 0
+
+
 # ---------------------------------------------------------------------------------------------
 # inputs
 
 
-def _folder_and_settings(path: Path | None, config: Path | None) -> tuple[Path, Settings]:
+def _folder_and_settings(
+    path: Path | None, config: Path | None
+) -> tuple[tuple[Path, Layout], Settings]:
     start = (path or Path.cwd()).absolute()
     if not start.exists():
         raise CliError(f"{path}: no such file or directory")
@@ -129,17 +151,17 @@ def _folder_and_settings(path: Path | None, config: Path | None) -> tuple[Path, 
     return _one_folder(targets, start), settings
 
 
-def _one_folder(targets: list[Target], start: Path) -> Path:
-    journals = [t.root for t in targets if t.layout is Layout.JOURNAL]
-    if len(journals) == 1:
-        return journals[0]
-    if journals:
-        names = ", ".join(str(f) for f in journals)
+def _one_folder(targets: list[Target], start: Path) -> tuple[Path, Layout]:
+    """The one journal or v1 folder among ``targets`` (a v1 folder: decided by its layout)."""
+    folders = [(t.root, t.layout) for t in targets if t.layout in (Layout.JOURNAL, Layout.V1)]
+    if len(folders) == 1:
+        return folders[0]
+    if folders:
+        names = ", ".join(str(f) for f, _ in folders)
         raise CliError(f"several migrations folders ({names}): name one")
-    v1 = [t.root for t in targets if t.layout is Layout.V1]
-    if v1:
-        raise CliError(f"{v1[0]}: the v1 layout (no journal) is not supported by status")
-    raise CliError(f"no migrations folder (one holding {JOURNAL}) in {start}")
+    raise CliError(
+        f"no migrations folder (one holding {JOURNAL}, or <name>/migration.sql folders) in {start}"
+    )
 
 
 def _database_url(given: str | None, settings: Settings, allow: bool = False) -> str:
@@ -193,6 +215,8 @@ class Report:
     table: str
     applied: AppliedMigrations
     status: FolderStatus
+    up: UpPreview | None = None  # what `drizzle-kit up` will do with the folder
+    v1_project: bool = False  # the project installs drizzle-orm 1.x
 
     def tag_of_row(self, row: AppliedRow | None) -> str | None:
         return next((e.tag for e in self.status.entries if row and e.row == row), None)
@@ -207,7 +231,9 @@ def _report(
     table = table or settings.migrations_table
     applied = read_applied(url, schema, table)
     status = migration_status(journal, texts, applied.rows)
-    return Report(folder, redact_url(url), f"{schema}.{table}", applied, status)
+    table_name = f"{schema}.{table}"
+    up = up_preview_of(folder, journal)
+    return Report(folder, redact_url(url), table_name, applied, status, up, uses_v1(folder))
 
 
 def _describe(entry: EntryStatus, report: Report) -> str:
@@ -273,6 +299,12 @@ def _text(report: Report) -> str:
         )
     summary = ", ".join(f"{n} {LABELS[State(s)]}" for s, n in _counts(report).items() if n)
     lines.append(f"{len(report.status.entries)} entries: {summary or 'none'}")
+    if report.v1_project and report.up is not None:
+        lines.append(
+            "drizzle-orm 1.x reads no journal: migrate() throws until `drizzle-kit up` moves "
+            "these migrations into folders"
+        )
+        lines += up_text(report.up)
     return "\n".join(lines)
 
 
@@ -319,6 +351,7 @@ def _json(report: Report) -> str:
             "former_rows": [
                 {**(_row_json(row) or {}), "tag": tag} for row, tag in report.status.former_rows
             ],
+            "up_preview": up_json(report.up) if report.up is not None else None,
             "counts": _counts(report),
         },
         indent=2,

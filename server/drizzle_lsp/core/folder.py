@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -164,7 +165,11 @@ def v1_created_at(name: str) -> int | None:
     # Date.UTC takes months from 0 and carries an out-of-range month, day, hour... over
     month -= 1
     days = _days_from_civil(year + month // 12, month % 12 + 1, 1) + day - 1
-    return ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000
+    millis = ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000
+    return millis if abs(millis) <= _DATE_RANGE_MS else None
+
+
+_DATE_RANGE_MS = 8_640_000_000_000_000  # a JavaScript Date's range: NaN beyond
 
 
 _DATE_PIECES = ((0, 4), (4, 6), (6, 8), (8, 10), (10, 12), (12, 14))
@@ -192,15 +197,17 @@ def _days_from_civil(year: int, month: int, day: int) -> int:
 
 
 @lru_cache(maxsize=16384)
-def v1_order_key(name: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+def v1_order_key(name: str) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
     """A sort key giving folder names the order drizzle-orm 1.0's migrator runs them in:
     ``a.localeCompare(b)``, ICU's root collation. Its primary level compares characters with
-    letters case-blind, punctuation before digits before letters (``_`` before ``-``); ties go
-    to lower case first. Exact for ASCII names; other characters follow the ASCII ones, by code
-    point."""
-    primary = tuple(_PRIMARY.get(c.lower(), _BEYOND + ord(c)) for c in name)
+    letters case-blind, punctuation before digits before letters (``_`` before ``-``); then
+    accents (an accented letter after its base letter); ties go to lower case first. Exact for
+    ASCII names; other characters follow the letters, by code point."""
+    decomposed = [unicodedata.normalize("NFD", c) for c in name]
+    primary = tuple(_PRIMARY.get(d[0].lower(), _BEYOND + ord(d[0])) for d in decomposed)
+    secondary = tuple(sum(map(ord, d[1:])) for d in decomposed)
     tertiary = tuple(int(c.isupper()) for c in name)
-    return primary, tertiary
+    return primary, secondary, tertiary
 
 
 # printable ASCII as ICU's root collation orders it (node: sort with localeCompare)

@@ -85,8 +85,8 @@ def analyze_files(
     risky = at_risk | {v.tag for v in journal_found if v.code in AT_RISK_CODES and v.tag}
     found = [*journal_found, *_unreadable(folder)]
     if database is not None:
-        risky |= database.status.not_applied
-        ctx = DatabaseContext(folder, database.status, database.label)
+        risky |= database.not_applied
+        ctx = DatabaseContext(folder, database.status, database.label, database.v1)
         found.extend(v for rule in DATABASE_RULES for v in rule.check(ctx))
     breakpoints = _breakpoints(folder)
     driver = resolve_driver(settings.driver, folder.root)

@@ -1,4 +1,5 @@
-"""Navigation and context in the journal: hover and inlay hints on ``when``, links from ``tag``.
+"""Navigation and context in the journal: hover and inlay hints on ``when``, links from ``tag``;
+in a v1 folder, a hover on the first line of each ``migration.sql`` with its database state.
 
 Everything is read from the core's journal model of the open buffer; what the rules say about an
 entry (J001's colliding entry, J005's future date) comes from the violations of the last analysis,
@@ -14,8 +15,9 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from drizzle_lsp.core.database import EntryStatus, State
+from drizzle_lsp.core.database import Detail, EntryStatus, State, V1EntryStatus
 from drizzle_lsp.core.diagnostics import Span
+from drizzle_lsp.core.folder import Layout
 from drizzle_lsp.core.journal import Field, Journal, JournalEntry, format_when, parse_journal
 from drizzle_lsp.lsp import convert
 from drizzle_lsp.lsp.state import FolderState, OpenDocument, Result, ServerState
@@ -64,7 +66,7 @@ def hover(
 ) -> types.Hover | None:
     found = _journal_of(state, document)
     if found is None:
-        return None
+        return v1_hover(state, document, position)
     _, journal = found
     at = convert.offset(document.index, position, state.encoding)
     hit = _field_at(journal, at, "when")
@@ -141,6 +143,68 @@ def describe(entry: EntryStatus, label: str, result: Result) -> str:
     if entry.file_missing and entry.state is not State.INVALID:
         said += f" `{entry.tag}.sql` is missing: migrate() throws before running anything."
     return said
+
+
+def v1_hover(
+    state: ServerState, document: OpenDocument, position: types.Position
+) -> types.Hover | None:
+    """On the first line of a v1 folder's ``migration.sql``: what the configured database will do
+    with that migration, as v1's migrate() sees it."""
+    folder = state.folder_of(document.path)
+    if folder is None or folder.layout is not Layout.V1 or position.line != 0:
+        return None
+    result = state.current_result(document.path)
+    line = v1_database_line(result, document.path.parent.name) if result else None
+    if line is None:
+        return None
+    first = document.text.split("\n", 1)[0]
+    span = Span(0, len(first))
+    return types.Hover(
+        contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=line),
+        range=convert.to_range(document.index, span, state.encoding),
+    )
+
+
+def v1_database_line(result: Result, name: str) -> str | None:
+    """What the configured database says of the v1 migration ``name`` (Markdown)."""
+    database = result.snapshot.database
+    if database is None:
+        return None
+    label = f"`{database.label}`"
+    if database.error is not None:
+        return f"**Database** {label}: status unavailable ({database.error})."
+    status = result.view.v1 if result.view is not None else None
+    entry = status.of_name(name) if status is not None else None
+    if status is None or entry is None:
+        return None
+    row = entry.row
+    if entry.state is State.APPLIED:
+        return f"**Database** applied on {label} (row {row.id if row else '?'})."
+    if entry.state is State.APPLIED_FILE_CHANGED:
+        return (
+            f"**Database** applied on {label} (row {row.id if row else '?'}), file changed "
+            "since: `migration.sql` no longer has the hash the row recorded, and migrate() "
+            "never runs it there again."
+        )
+    if status.upgrade_throws:
+        ids = [str(r.id) for r in status.unknown_rows]
+        rows = f"rows {', '.join(ids)} match" if len(ids) > 1 else f"row {ids[0]} matches"
+        return (
+            f"**Database** pending on {label}, but the first v1 migrate() will throw while "
+            f"upgrading its 0.x migrations table: {rows} no folder (D004)."
+        )
+    return f"**Database** pending on {label}: the next migrate() runs it{_v1_detail(entry)}."
+
+
+def _v1_detail(entry: V1EntryStatus) -> str:
+    renamed = entry.renamed_from
+    if Detail.SKIPPED_UNDER_0X in entry.details:
+        return "; 0.x had skipped it, and the upgrade of the 0.x table leaves it to run"
+    if renamed is not None:
+        return f" again: row {renamed.id} applied it as `{renamed.name}` (D005)"
+    if Detail.RUNS_AFTER_NEWER in entry.details:
+        return ", after newer ones (an empty database runs it in name order)"
+    return ""
 
 
 def _blocker(entry: EntryStatus, result: Result) -> str:

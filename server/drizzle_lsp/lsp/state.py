@@ -556,7 +556,7 @@ class ServerState:
             key=str,
         )
         settings = self.settings.for_folder(state.root, state.workspace)
-        database = self.database.input_for(settings) if state.layout is Layout.JOURNAL else None
+        database = self.database.input_for(settings) if _has_database(state) else None
         snapshot = Snapshot(
             state.root,
             state.layout,
@@ -672,8 +672,8 @@ class ServerState:
     # ---- the database ---------------------------------------------------------------------
 
     def database_key(self, state: FolderState) -> Key | None:
-        """The database ``state``'s settings name (journal folders only)."""
-        if state.layout is not Layout.JOURNAL:
+        """The database ``state``'s settings name (journal and v1 folders only)."""
+        if not _has_database(state):
             return None
         return self.database.key_of(self.settings.for_folder(state.root, state.workspace))
 
@@ -747,3 +747,8 @@ def _listing(root: Path, layout: Layout) -> list[Path]:
 
 def _short(path: Path) -> str:
     return "/".join(path.parts[-2:])
+
+
+def _has_database(state: FolderState) -> bool:
+    """Whether the D rules read a database for this folder: a journal or a v1 folder."""
+    return state.layout in (Layout.JOURNAL, Layout.V1)

@@ -170,7 +170,8 @@ def _database_view(snapshot: Snapshot, folder: MigrationFolder) -> DatabaseView 
     database = snapshot.database
     if database is None or database.applied is None:
         return None
-    return database_view(folder, database.applied.rows, database.label, database.digests)
+    applied = database.applied
+    return database_view(folder, applied.rows, database.label, database.digests, applied.shape)
 
 
 @contextmanager
@@ -219,7 +220,7 @@ def fix_all(
         return v.path == path and v.fix is not None
 
     view = _database_view(snapshot, folder)
-    at_risk = at_risk_tags(view) | (view.status.not_applied if view is not None else frozenset())
+    at_risk = at_risk_tags(view) | (view.not_applied if view is not None else frozenset())
     outcome = fix_folder(folder, snapshot.settings, clock, at_risk=at_risk, wanted=wanted)
     if not outcome.changed:
         return None

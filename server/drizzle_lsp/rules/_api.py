@@ -16,7 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from drizzle_lsp.core.database import FolderStatus
+from drizzle_lsp.core.database import FolderStatus, V1Status
 from drizzle_lsp.core.diagnostics import CHUNK_PATH, Fix, Severity, Span, Violation
 from drizzle_lsp.core.folder import MigrationFolder, SqlDocument
 from drizzle_lsp.core.migration import MigrationFile
@@ -140,8 +140,10 @@ def _chunks(document: SqlDocument) -> list[tuple[int, str]]:
 
 @dataclass(slots=True)
 class DatabaseContext:
-    """A journal folder and what the configured database has applied of it."""
+    """A migrations folder and what the configured database has applied of it (a v1 folder:
+    ``v1``, and no journal entries in ``status``)."""
 
     folder: MigrationFolder
     status: FolderStatus
     database: str  # the URL without its password, for messages
+    v1: V1Status | None = None

@@ -1,9 +1,9 @@
 """What a real database has applied, and what the next ``migrate()`` will do with each entry.
 
-:mod:`.migrator` models the drizzle-orm migrator, pure; :mod:`.postgres` reads the migrations
-table, read-only; :mod:`.files` hashes a folder's files as the migrator does; :mod:`.secrets`
-keeps passwords out of messages. Nothing here imports editor types; the CLI and the server both
-use it.
+:mod:`.migrator` models the drizzle-orm 0.x migrator and :mod:`.migrator_v1` the 1.0 one, pure;
+:mod:`.postgres` reads the migrations table, read-only; :mod:`.files` hashes a folder's files as
+the migrator does; :mod:`.secrets` keeps passwords out of messages. Nothing here imports editor
+types; the CLI and the server both use it.
 """
 
 from __future__ import annotations
@@ -25,6 +25,17 @@ from drizzle_lsp.core.database.migrator import (
     migration_status,
     newest_row,
     status_from_digests,
+)
+from drizzle_lsp.core.database.migrator_v1 import (
+    Detail,
+    LocalMigration,
+    MatchedBy,
+    RowMatch,
+    TableShape,
+    V1EntryStatus,
+    V1Status,
+    runs_after_newer,
+    v1_status,
 )
 from drizzle_lsp.core.database.postgres import (
     CONNECT_TIMEOUT_S,
@@ -48,10 +59,17 @@ __all__ = [
     "AppliedRow",
     "DatabaseError",
     "DatabaseView",
+    "Detail",
     "EntryStatus",
     "FileDigests",
     "FolderStatus",
+    "LocalMigration",
+    "MatchedBy",
+    "RowMatch",
     "State",
+    "TableShape",
+    "V1EntryStatus",
+    "V1Status",
     "at_risk_tags",
     "database_view",
     "expand_env",
@@ -62,6 +80,8 @@ __all__ = [
     "read_applied",
     "read_migration_text",
     "redact_url",
+    "runs_after_newer",
     "scrub",
     "status_from_digests",
+    "v1_status",
 ]

@@ -16,6 +16,12 @@ from drizzle_lsp.core.database.migrator import (
     FolderStatus,
     status_from_digests,
 )
+from drizzle_lsp.core.database.migrator_v1 import (
+    LocalMigration,
+    TableShape,
+    v1_status,
+)
+from drizzle_lsp.core.folder import Layout, v1_created_at
 from drizzle_lsp.core.migration import drizzle_hash
 from drizzle_lsp.core.run_once import Identity, former_identities
 from drizzle_lsp.core.source import SourceError, read_bytes
@@ -104,12 +110,23 @@ def database_view(
     rows: Sequence[AppliedRow],
     label: str,
     digest_of: Callable[[Path], str | None] = file_digest,
+    shape: TableShape = TableShape.V0,
 ) -> DatabaseView | None:
-    """``folder`` (its journal as loaded, its files as on disk) against ``rows``, for the D rules.
+    """``folder`` (its journal as loaded, its files as on disk) against ``rows``, for the D rules;
+    a v1 folder (no journal) against a table of ``shape``, as drizzle-orm v1 sees it.
 
     None without a journal ``migrate()`` can read: with syntax errors (or a BOM) every row would
     look unknown and every entry pending, while the user is half-way through an edit.
     """
+    if folder.layout is Layout.V1:
+        # the folders on disk: one open only in an editor is not there for the migrator
+        digests = {doc.tag: digest_of(doc.path) for doc in folder.sql.values()}
+        local = [
+            LocalMigration(tag, digest, v1_created_at(tag))
+            for tag, digest in digests.items()
+            if digest is not None
+        ]
+        return DatabaseView(FolderStatus((), ()), label, v1_status(local, rows, shape))
     journal = folder.journal
     if journal is None or journal.syntax_errors:
         return None

@@ -14,19 +14,27 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from drizzle_lsp.core.journal import Journal, JournalEntry
 from drizzle_lsp.core.migration import drizzle_hash
 from drizzle_lsp.core.run_once import Identity, former_identities
 
+if TYPE_CHECKING:
+    from drizzle_lsp.core.database.migrator_v1 import V1Status
+
 
 @dataclass(frozen=True, slots=True)
 class AppliedRow:
-    """One row of the migrations table; ``created_at`` is the entry's ``when`` (nullable)."""
+    """One row of the migrations table; ``created_at`` is the entry's ``when`` (nullable);
+    ``name`` the folder name and ``applied_at`` the time it ran (ISO 8601) in a drizzle-orm v1
+    table (None in a 0.x one, and ``applied_at`` None on the rows the v1 upgrade named)."""
 
     id: int
     hash: str
     created_at: int | None
+    name: str | None = None
+    applied_at: str | None = None
 
 
 class State(StrEnum):
@@ -84,10 +92,19 @@ class FolderStatus:
 
 @dataclass(frozen=True, slots=True)
 class DatabaseView:
-    """What the analyzer needs of a database: the folder's status and a password-free label."""
+    """What the analyzer needs of a database: the folder's status and a password-free label.
+
+    A drizzle-orm v1 folder has ``v1`` (and no journal entries in ``status``).
+    """
 
     status: FolderStatus
     label: str
+    v1: V1Status | None = None
+
+    @property
+    def not_applied(self) -> frozenset[str]:
+        """Tags (v1: folder names) the next migrate() will run."""
+        return self.status.not_applied | (self.v1.not_applied if self.v1 else frozenset())
 
 
 def newest_row(rows: Sequence[AppliedRow]) -> AppliedRow | None:

@@ -15,9 +15,11 @@ import socket
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from drizzle_lsp.core.database.migrator import AppliedRow
+from drizzle_lsp.core.database.migrator_v1 import TableShape
 from drizzle_lsp.core.database.secrets import redact_url, scrub
 
 if TYPE_CHECKING:
@@ -33,10 +35,20 @@ DEFAULT_TABLE = "__drizzle_migrations"
 
 @dataclass(frozen=True, slots=True)
 class AppliedMigrations:
-    """The rows of the migrations table, or none with ``table_found=False`` (nothing applied)."""
+    """The rows of the migrations table, or none with ``table_found=False`` (nothing applied).
+
+    ``named``: the table has drizzle-orm v1's ``name`` column (0.x tables have none).
+    """
 
     rows: tuple[AppliedRow, ...]
     table_found: bool = True
+    named: bool = False
+
+    @property
+    def shape(self) -> TableShape:
+        if not self.table_found:
+            return TableShape.NONE
+        return TableShape.V1 if self.named else TableShape.V0
 
     @property
     def note(self) -> str | None:
@@ -88,9 +100,17 @@ def read_applied(
             )
             if cur.fetchone() is None:
                 return AppliedMigrations((), table_found=False)
+            columns = _columns(cur, schema, table)
+            named = "name" in columns
+            # v1's columns, NULL where a 0.x table has none
+            wanted: list[sql.Composable] = [sql.Identifier(c) for c in ("id", "hash", "created_at")]
+            wanted += [
+                sql.Identifier(c) if c in columns else sql.SQL("NULL")
+                for c in ("name", "applied_at")
+            ]
             cur.execute(
-                sql.SQL("SELECT id, hash, created_at FROM {}.{} ORDER BY id").format(
-                    sql.Identifier(schema), sql.Identifier(table)
+                sql.SQL("SELECT {} FROM {}.{} ORDER BY id").format(
+                    sql.SQL(", ").join(wanted), sql.Identifier(schema), sql.Identifier(table)
                 )
             )
             rows = tuple(_row(r) for r in cur.fetchall())
@@ -105,7 +125,19 @@ def read_applied(
             f"{schema}.{table} at {where} is not a drizzle migrations table: {error}",
             "not-a-migrations-table",
         ) from None
-    return AppliedMigrations(rows)
+    return AppliedMigrations(rows, named=named)
+
+
+def _columns(cur: psycopg.Cursor[Any], schema: str, table: str) -> set[str]:
+    """The table's column names: drizzle-orm v1 added ``name`` and ``applied_at``."""
+    cur.execute(
+        "SELECT a.attname FROM pg_catalog.pg_attribute a"
+        " JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
+        " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = %s AND c.relname = %s AND a.attnum > 0 AND NOT a.attisdropped",
+        (schema, table),
+    )
+    return {str(name) for (name,) in cur.fetchall()}
 
 
 def _connect(url: str) -> psycopg.Connection:
@@ -156,10 +188,18 @@ class _Watchdog:
 
 
 def _row(values: Sequence[object]) -> AppliedRow:
-    ident, digest, created_at = values
+    ident, digest, created_at, name, applied_at = values
     if not isinstance(ident, int) or not isinstance(digest, str):
         raise TypeError(f"unexpected row {tuple(values)!r}")
-    return AppliedRow(ident, digest, None if created_at is None else int(str(created_at)))
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"unexpected name in row {tuple(values)!r}")
+    return AppliedRow(
+        ident,
+        digest,
+        None if created_at is None else int(str(created_at)),
+        name,
+        applied_at.isoformat() if isinstance(applied_at, datetime) else None,
+    )
 
 
 # libpq's connection messages carry no SQLSTATE; their wording is stable across versions.
