@@ -37,6 +37,7 @@ from drizzle_lsp.core.database import (
 )
 from drizzle_lsp.core.folder import JOURNAL, Layout
 from drizzle_lsp.core.journal import Journal, format_when, parse_journal
+from drizzle_lsp.core.migrator_choice import MigratorChoice, choose_migrator
 from drizzle_lsp.core.settings import Settings, SettingsError, load_settings, settings_for
 from drizzle_lsp.core.source import SourceError, read_source
 from drizzle_lsp.core.trust import RepositoryUrl, TrustError, usable
@@ -193,6 +194,7 @@ class Report:
     table: str
     applied: AppliedMigrations
     status: FolderStatus
+    migrator: MigratorChoice
 
     def tag_of_row(self, row: AppliedRow | None) -> str | None:
         return next((e.tag for e in self.status.entries if row and e.row == row), None)
@@ -207,7 +209,8 @@ def _report(
     table = table or settings.migrations_table
     applied = read_applied(url, schema, table)
     status = migration_status(journal, texts, applied.rows)
-    return Report(folder, redact_url(url), f"{schema}.{table}", applied, status)
+    migrator = choose_migrator(settings.migrator, folder, Layout.JOURNAL)
+    return Report(folder, redact_url(url), f"{schema}.{table}", applied, status, migrator)
 
 
 def _describe(entry: EntryStatus, report: Report) -> str:
@@ -259,6 +262,7 @@ def _counts(report: Report) -> dict[str, int]:
 
 def _text(report: Report) -> str:
     lines = [f"{_shown(report.folder)} against {report.database} ({report.table})"]
+    lines.append(f"migrator: {report.migrator.kind.value} ({report.migrator.reason})")
     if report.applied.note:
         lines.append(report.applied.note)
     width = max((len(e.tag or "") for e in report.status.entries), default=0)
@@ -314,6 +318,7 @@ def _json(report: Report) -> str:
             "database": report.database,
             "table": report.table,
             "table_found": report.applied.table_found,
+            "migrator": report.migrator.to_json(),
             "entries": entries,
             "unknown_rows": [_row_json(r) for r in report.status.unknown_rows],
             "former_rows": [
