@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
 from drizzle_lsp.core.folder import Layout
 from drizzle_lsp.core.migrator_choice import (
+    RECHECK_AFTER_S,
     Migrator,
     choose_migrator,
     migrator_of,
@@ -215,6 +217,7 @@ def test_an_upgrade_is_seen(tmp_path: Path) -> None:
     assert choose_migrator(Migrator.AUTO, folder, Layout.JOURNAL).kind is Migrator.ZERO_X
     package.write_text(json.dumps({"name": "drizzle-orm", "version": "1.0.0-rc.5"}))
     os.utime(package, ns=(1, 1))  # another time, even on a coarse clock
+    time.sleep(RECHECK_AFTER_S)  # the answer is used that long without a look
     assert choose_migrator(Migrator.AUTO, folder, Layout.JOURNAL).kind is Migrator.V1
 
 
@@ -225,5 +228,6 @@ def test_a_lockfile_added_later_is_seen(tmp_path: Path) -> None:
     before = choose_migrator(Migrator.AUTO, folder, Layout.JOURNAL)
     assert before.reason.endswith("from package.json, at least 1.0.0-rc.5")
     (tmp_path / "kept.json").rename(project / "package-lock.json")
+    time.sleep(RECHECK_AFTER_S)
     after = choose_migrator(Migrator.AUTO, folder, Layout.JOURNAL)
     assert after.reason == "drizzle-orm 1.0.0-rc.5 from package-lock.json"

@@ -10,7 +10,8 @@ compared timestamps: they count as 0.x here.
 installed ``node_modules/drizzle-orm/package.json`` (searched upwards from the folder, as node
 does), else the lockfile's entry, else the lowest version the ``package.json`` range allows; with
 none of them, the folder's layout decides. The answer is cached per folder and read again only
-when one of the files it came from, or a directory on the way up, changes.
+when one of the files it came from, or a directory on the way up, changes (looked at no more
+than once a second).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -161,48 +163,63 @@ def choose_migrator(setting: Migrator, folder: Path, layout: Layout) -> Migrator
     return MigratorChoice(Migrator.ZERO_X, "journal layout, no drizzle-orm version found")
 
 
-# folder -> (the stamps it was decided on, the answer)
-_cache: dict[Path, tuple[tuple[Any, ...], Resolved | None]] = {}
+@dataclass(slots=True)
+class _Decided:
+    """A folder's answer and the paths it rests on, with their (mtime, size) when last seen."""
+
+    watched: tuple[str, ...]
+    stamps: tuple[tuple[int, int], ...]
+    resolved: Resolved | None
+    checked_at: float  # time.monotonic() of the last look at the stamps
+
+
+_cache: dict[Path, _Decided] = {}
 _CACHE_MAX = 256
+# how long an answer is used without looking at the files again: the server analyses on each
+# keystroke, and a stat costs 1-20 µs (a project on a network disk, more), ten to twenty a look
+RECHECK_AFTER_S = 1.0
 
 
 def resolve_drizzle_orm(folder: Path) -> Resolved | None:
     """The drizzle-orm version the project of ``folder`` resolves (None: none found).
 
-    Cached: a hit costs two stats per directory above the folder (each directory, for a file
-    added or removed in it, and its ``node_modules``) and one per file read."""
+    Cached per folder, and looked at again at most once every :data:`RECHECK_AFTER_S`: then
+    each directory from the folder up to the installed package (a file added or removed there
+    changes its time) and its ``node_modules`` are stat'ed, and the files read; up to the file
+    system's root when nothing is installed, since a ``node_modules`` anywhere above would
+    win. Only a change among them reads the project again."""
     folder = folder.absolute()
     cached = _cache.get(folder)
-    directories = _directory_stamps(folder)
+    now = time.monotonic()
     if cached is not None:
-        stamps, resolved = cached
-        if stamps[0] == directories and stamps[1] == _file_stamps(stamps[2]):
-            return resolved
+        if now - cached.checked_at < RECHECK_AFTER_S:
+            return cached.resolved
+        if _stamps(cached.watched) == cached.stamps:
+            cached.checked_at = now
+            return cached.resolved
     read: list[Path] = []
     resolved = _resolve(folder, read)
+    watched = _watched(folder, resolved, read)
     if len(_cache) >= _CACHE_MAX:
         _cache.clear()
-    _cache[folder] = ((directories, _file_stamps(tuple(read)), tuple(read)), resolved)
+    _cache[folder] = _Decided(watched, _stamps(watched), resolved, now)
     return resolved
 
 
-def _directory_stamps(folder: Path) -> tuple[int, ...]:
-    return tuple(
-        _mtime(path)
-        for level in (folder, *folder.parents)
-        for path in (level, level / "node_modules")
-    )
+def _watched(folder: Path, resolved: Resolved | None, read: list[Path]) -> tuple[str, ...]:
+    levels = [folder, *folder.parents]
+    if resolved is not None and resolved.source == "node_modules":
+        installed_at = read[0].parent.parent.parent  # <level>/node_modules/drizzle-orm/...
+        levels = levels[: levels.index(installed_at) + 1]
+    directories = (str(p) for level in levels for p in (level, level / "node_modules"))
+    return (*directories, *map(str, read))
 
 
-def _file_stamps(paths: tuple[Path, ...]) -> tuple[tuple[int, int], ...]:
+def _stamps(paths: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
     return tuple(_stat(path) for path in paths)
 
 
-def _mtime(path: Path) -> int:
-    return _stat(path)[0]
-
-
-def _stat(path: Path) -> tuple[int, int]:
+def _stat(path: str) -> tuple[int, int]:
     try:
         stat = os.stat(path)
     except OSError:
