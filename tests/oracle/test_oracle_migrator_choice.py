@@ -13,6 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from folders import entries, write_folder
+from oracle_support import FOLDERS, copy_folder, prefix_folder, run_cli
 
 from drizzle_lsp.core.folder import Layout, load_folder
 from drizzle_lsp.core.settings import Settings
@@ -107,3 +108,20 @@ def test_after_drizzle_kit_up_shape_the_v1_migrator_runs_and_j008_is_gone(
 
     assert result.ok, result.error
     assert {"public.users", "public.posts", "public.tags"} <= tables(scratch_db)
+
+
+def test_d001_is_the_0x_migrators_and_silent_under_v1(migrate, scratch_db, tmp_path):
+    # a database that applied 0000 and 0001 before 0002 (dated before 0001) was merged
+    history = FOLDERS / "branch-merge"
+    assert migrate(prefix_folder(history, 2, tmp_path / "before-merge"), scratch_db).ok
+    found = {}
+    for drizzle_orm in ("0.45.4", "^1.0.0-rc.5"):
+        root = tmp_path / drizzle_orm.strip("^")
+        folder = copy_folder(history, root / "drizzle")
+        package = {"dependencies": {"drizzle-orm": drizzle_orm}}
+        (root / "package.json").write_text(json.dumps(package))
+        done = run_cli("check", folder, "--database-url", scratch_db, "--format", "json")
+        assert done.returncode == 1, done.stderr
+        found[drizzle_orm] = {d["code"] for d in json.loads(done.stdout)}
+    assert {"D001", "J001"} <= found["0.45.4"] and "J008" not in found["0.45.4"]
+    assert "J008" in found["^1.0.0-rc.5"] and not {"D001", "J001"} & found["^1.0.0-rc.5"]

@@ -8,8 +8,8 @@ whose `tag` an earlier entry already has.
 A duplicate `when` is not reported here: the later of two entries with the same `when` is always
 skipped by the migrator, so J001 (journal-order) reports it, with a fix that resolves it.
 
-About the journal, which the 0.x migrator reads and which `drizzle-kit up` converts on a v1
-project (J008): `up` names each folder after the entry's `when` and tag, in the journal's order.
+About both migrators: the 0.x migrator reads the journal, and on a v1 project (J008)
+`drizzle-kit up` converts it, naming each folder after the entry's `when` and tag.
 
 ## Why is this bad?
 The migrator itself ignores `idx`, but drizzle-kit does not: `drizzle-kit generate` numbers the
