@@ -124,6 +124,8 @@ def with_folder(project: Path) -> Path:
             "v1",
         ),
         ("pnpm9-workspace", "packages/legacy", "drizzle-orm 0.45.4 from pnpm-lock.yaml", "0.x"),
+        ("pnpm9-one-package", "", "drizzle-orm 1.0.0-rc.5 from pnpm-lock.yaml", "v1"),
+        ("pnpm9-workspace", "", "journal layout, no drizzle-orm version found", "0.x"),
         ("yarn1", "", "drizzle-orm 0.45.4 from yarn.lock", "0.x"),
         ("yarn4", "", "drizzle-orm 1.0.0-rc.5-ab785fc from yarn.lock", "v1"),
         ("bun-workspace", "packages/api", "drizzle-orm 1.0.0-rc.5-ab785fc from bun.lock", "v1"),

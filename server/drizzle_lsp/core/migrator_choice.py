@@ -343,12 +343,20 @@ def pnpm_lock_version(text: str, project: str = "") -> str | None:
     """drizzle-orm's version in a ``pnpm-lock.yaml`` for the importer ``project``: lockfile
     versions 6 and 9 (``importers`` or top-level ``dependencies``, with ``version:``) and 5
     (``drizzle-orm: 0.29.0_pg@8.11.0``). The peer suffix, ``(pg@8.13.1)`` or ``_pg@...``, is
-    dropped."""
+    dropped. An importer without drizzle-orm (a migrations folder at a workspace's root) takes
+    the one version its packages use, if they use one."""
     tree = _yaml_mappings(text)
     importers = tree.get("importers")
-    scope = tree
-    if isinstance(importers, dict):
-        scope = importers.get(project or ".") or {}
+    if not isinstance(importers, dict):
+        return _pnpm_dependency(tree)
+    found = _pnpm_dependency(importers.get(project or "."))
+    if found is not None:
+        return found
+    versions = {v for scope in importers.values() if (v := _pnpm_dependency(scope))}
+    return versions.pop() if len(versions) == 1 else None
+
+
+def _pnpm_dependency(scope: Any) -> str | None:
     for section in ("dependencies", "devDependencies", "optionalDependencies"):
         group = scope.get(section) if isinstance(scope, dict) else None
         found = group.get(PACKAGE) if isinstance(group, dict) else None
