@@ -22,10 +22,12 @@ def rule_page(rule: Rule) -> str:
     info = rule.info
     head, _, body = rule.doc.partition("\n")
     fix = {"none": "no", "sometimes": "sometimes", "always": "yes"}[info.fixability.value]
+    migrator = f" · Migrator: {info.migrator.value}" if info.migrator is not None else ""
     return (
         f"# {info.code} {info.name}\n\n"
         f"{head.split(':', 1)[-1].strip()}\n\n"
-        f"Severity: {info.severity.value} · Fix available: {fix} · Scope: {info.scope.value}\n"
+        f"Severity: {info.severity.value} · Fix available: {fix} · Scope: {info.scope.value}"
+        f"{migrator}\n"
         f"{body.rstrip()}\n"
     )
 

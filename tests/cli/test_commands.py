@@ -36,6 +36,30 @@ def test_rule_prints_the_docstring(run, key: str) -> None:
     assert "## Why is this bad?" in result.out
 
 
+@pytest.mark.parametrize(
+    ("code", "says"),
+    [
+        ("J001", "Migrator: 0.x"),
+        ("J005", "Migrator: 0.x"),
+        ("D001", "Migrator: 0.x"),
+        ("J008", "Migrator: v1"),
+        ("J002", "About both migrators"),
+        ("J007", "About both migrators"),
+    ],
+)
+def test_rule_pages_say_which_migrator(run, code: str, says: str) -> None:
+    result = run("rule", code)
+    assert result.code == 0
+    assert says in result.out
+
+
+def test_every_journal_rule_says_which_migrator(run) -> None:
+    for rule in ALL_RULES:
+        if rule.code.startswith("J"):
+            page = run("rule", rule.code).out
+            assert "Migrator: " in page or "About both migrators" in page
+
+
 def test_rule_all(run) -> None:
     result = run("rule", "--all")
     assert result.code == 0

@@ -14,7 +14,7 @@ from types import MappingProxyType
 
 import psycopg
 import pytest
-from oracle_support import ORACLE
+from oracle_support import ORACLE, run_cli
 
 from drizzle_lsp.core.folder import Layout, sql_paths, v1_created_at, v1_ignored, v1_order_key
 
@@ -175,3 +175,33 @@ def schema(url: str) -> set[tuple[str, ...]]:
             "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'"
         ).fetchall()
     return {tuple(r) for r in columns} | {tuple(r) for r in indexes}
+
+
+def test_with_a_database_v001_finds_the_late_folder_without_snapshots(
+    migrate_v1, new_database, tmp_path
+):
+    # the same three folders written by hand (no snapshot.json: no graph to read): the database
+    # tells which migrations ran, and the pending one that sorts before them is reported
+    drizzle = V001 / "late-merged-index-after-rename" / "drizzle"
+    init, index, rename = sorted((p.name for p in drizzle.iterdir()), key=v1_order_key)
+    folder = tmp_path / "project" / "drizzle"
+    for name in (init, index, rename):
+        (folder / name).mkdir(parents=True)
+        shutil.copy(drizzle / name / "migration.sql", folder / name / "migration.sql")
+    existing = new_database()
+    deployed = copy_migrations(folder, tmp_path / "deployed", [init, rename])
+    assert migrate_v1(deployed, existing).ok
+
+    def v001(*database: str) -> list[dict]:
+        done = run_cli("check", "--format", "json", "--select", "V001", *database, folder)
+        assert done.returncode in (0, 1), done.stderr
+        return json.loads(done.stdout)
+
+    assert v001() == []  # no snapshots, no database: nothing tells the order
+    (found,) = v001("--database-url", existing)
+    assert found["path"].endswith(f"{index}/migration.sql")
+    assert f"runs after the newer `{rename}`" in found["message"]
+    assert "configured database" in found["message"]
+    # as predicted: the next migrate() runs it after the rename, and it fails there
+    merged = migrate_v1(folder, existing)
+    assert not merged.ok and merged.code == "42703", merged.error

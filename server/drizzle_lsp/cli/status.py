@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from drizzle_lsp.cli.errors import PROG, CliError
-from drizzle_lsp.cli.status_v1 import as_json, up_json, up_preview_of, up_text, uses_v1, v1_report
+from drizzle_lsp.cli.status_v1 import as_json, up_json, up_preview_of, up_text, v1_report
 from drizzle_lsp.cli.status_v1 import text as v1_text
 from drizzle_lsp.core.database import (
     AppliedMigrations,
@@ -43,6 +43,7 @@ from drizzle_lsp.core.database import (
 )
 from drizzle_lsp.core.folder import JOURNAL, Layout
 from drizzle_lsp.core.journal import Journal, format_when, parse_journal
+from drizzle_lsp.core.migrator_choice import Migrator, MigratorChoice, choose_migrator
 from drizzle_lsp.core.settings import Settings, SettingsError, load_settings, settings_for
 from drizzle_lsp.core.source import SourceError, read_source
 from drizzle_lsp.core.trust import RepositoryUrl, TrustError, usable
@@ -215,8 +216,8 @@ class Report:
     table: str
     applied: AppliedMigrations
     status: FolderStatus
+    migrator: MigratorChoice
     up: UpPreview | None = None  # what `drizzle-kit up` will do with the folder
-    v1_project: bool = False  # the project installs drizzle-orm 1.x
 
     def tag_of_row(self, row: AppliedRow | None) -> str | None:
         return next((e.tag for e in self.status.entries if row and e.row == row), None)
@@ -231,9 +232,9 @@ def _report(
     table = table or settings.migrations_table
     applied = read_applied(url, schema, table)
     status = migration_status(journal, texts, applied.rows)
-    table_name = f"{schema}.{table}"
+    migrator = choose_migrator(settings.migrator, folder, Layout.JOURNAL)
     up = up_preview_of(folder, journal)
-    return Report(folder, redact_url(url), table_name, applied, status, up, uses_v1(folder))
+    return Report(folder, redact_url(url), f"{schema}.{table}", applied, status, migrator, up)
 
 
 def _describe(entry: EntryStatus, report: Report) -> str:
@@ -285,6 +286,7 @@ def _counts(report: Report) -> dict[str, int]:
 
 def _text(report: Report) -> str:
     lines = [f"{_shown(report.folder)} against {report.database} ({report.table})"]
+    lines.append(f"migrator: {report.migrator.kind.value} ({report.migrator.reason})")
     if report.applied.note:
         lines.append(report.applied.note)
     width = max((len(e.tag or "") for e in report.status.entries), default=0)
@@ -299,7 +301,7 @@ def _text(report: Report) -> str:
         )
     summary = ", ".join(f"{n} {LABELS[State(s)]}" for s, n in _counts(report).items() if n)
     lines.append(f"{len(report.status.entries)} entries: {summary or 'none'}")
-    if report.v1_project and report.up is not None:
+    if report.migrator.kind is Migrator.V1 and report.up is not None:
         lines.append(
             "drizzle-orm 1.x reads no journal: migrate() throws until `drizzle-kit up` moves "
             "these migrations into folders"
@@ -346,6 +348,7 @@ def _json(report: Report) -> str:
             "database": report.database,
             "table": report.table,
             "table_found": report.applied.table_found,
+            "migrator": report.migrator.to_json(),
             "entries": entries,
             "unknown_rows": [_row_json(r) for r in report.status.unknown_rows],
             "former_rows": [

@@ -266,24 +266,6 @@ def _snapshot(path: Path) -> SnapshotFacts | None:
     return snapshot_facts(source.text, source.bom)
 
 
-def uses_v1(folder: Path) -> bool:
-    """Whether the project installs drizzle-orm 1.x (``node_modules/drizzle-orm`` above the
-    folder): its migrator reads only the v1 layout. (The migrator decision proper, with the
-    lockfile, ``package.json`` and the configuration, is core.migrator_choice's.)"""
-    for parent in (folder, *folder.parents):
-        manifest = parent / "node_modules" / "drizzle-orm" / "package.json"
-        try:
-            version = json.loads(manifest.read_text("utf-8")).get("version", "")
-        except (OSError, ValueError, AttributeError):
-            continue
-        return (
-            isinstance(version, str)
-            and version.split(".")[0].isdigit()
-            and (int(version.split(".")[0]) >= 1)
-        )
-    return False
-
-
 def up_text(preview: UpPreview) -> list[str]:
     if preview.refusal is not None:
         return [f"drizzle-kit up (1.0.0-rc.5) will refuse: {preview.refusal}"]

@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from drizzle_lsp.core.driver import Driver, parse_driver
+from drizzle_lsp.core.migrator_choice import Migrator
 
 CONFIG_FILES = ("drizzle-lsp.toml", "pyproject.toml")
 
@@ -44,6 +45,8 @@ class Settings:
     migrations_table: str = "__drizzle_migrations"
     # the driver the project's migrate() uses (see core.driver); auto: read from the project
     driver: Driver = Driver.AUTO
+    # the drizzle-orm migrator (see core.migrator_choice); auto: from the project's drizzle-orm
+    migrator: Migrator = Migrator.AUTO
     root: Path | None = None  # folder of the config file that produced these settings
 
     def enabled(self, code: str) -> bool:
@@ -119,7 +122,7 @@ def settings_from_mapping(data: Mapping[str, Any], root: Path | None = None) -> 
     values = {kebab_case(k): v for k, v in data.items() if v is not None}
     known = {
         "select", "ignore", "per-file-ignores", "migrations", "s002-scope", "database-url",
-        "migrations-schema", "migrations-table", "driver",
+        "migrations-schema", "migrations-table", "driver", "migrator",
     }  # fmt: skip
     unknown = sorted(set(values) - known)
     if unknown:
@@ -154,6 +157,11 @@ def settings_from_mapping(data: Mapping[str, Any], root: Path | None = None) -> 
         except (ValueError, TypeError):
             names = ", ".join(f'"{d.value}"' for d in Driver)
             raise SettingsError(f"`driver` must be one of {names}") from None
+    if "migrator" in values:
+        try:
+            out["migrator"] = Migrator(values["migrator"])
+        except (ValueError, TypeError):
+            raise SettingsError('`migrator` must be "auto", "0.x" or "v1"') from None
     for key in ("database-url", "migrations-schema", "migrations-table"):
         if key in values:
             if not isinstance(values[key], str):

@@ -24,7 +24,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from drizzle_lsp.core.database import DatabaseView
+from drizzle_lsp.core.database import DatabaseView, V1Status
 from drizzle_lsp.core.diagnostics import Fix, Severity, Span, Violation
 from drizzle_lsp.core.driver import Driver, in_transaction, resolve_driver, runs_several_statements
 from drizzle_lsp.core.fixes import apply_fix, compatible_fixes, differing_middle, fixable
@@ -37,14 +37,18 @@ from drizzle_lsp.core.folder import (
     with_texts,
 )
 from drizzle_lsp.core.migration import BREAKPOINT, MigrationFile
+from drizzle_lsp.core.migrator_choice import Migrator, MigratorChoice, choose_migrator
 from drizzle_lsp.core.settings import S002Scope, Settings
 from drizzle_lsp.engine.forked import map_from_both_ends
 from drizzle_lsp.engine.sql_fix_check import SqlFixCheck
 from drizzle_lsp.engine.units import Unit, units
 from drizzle_lsp.rules import DATABASE_RULES, FOLDER_RULES, SQL_RULES, Rule, syntax_error
 from drizzle_lsp.rules._api import Across, DatabaseContext, FolderContext, SqlContext
+from drizzle_lsp.rules.journal_order import out_of_order
 
 AT_RISK_CODES = frozenset({"J001", "J005"})
+# under v1: the migrations that existing databases run after newer ones
+AT_RISK_CODES_V1 = frozenset({"V001"})
 SYNTAX_CODES = frozenset({"J006", "S001"})
 ALL_SQL_CODES = frozenset(r.code for r in SQL_RULES)
 FOLDER_CODES = frozenset(r.code for r in FOLDER_RULES)
@@ -81,13 +85,16 @@ def analyze_files(
     database: DatabaseView | None = None,
 ) -> dict[Path, list[Violation]]:
     """:func:`analyze`'s violations per file, in path order (every SQL file has its list)."""
-    journal_found = _folder_violations(folder, settings, clock())
-    risky = at_risk | {v.tag for v in journal_found if v.code in AT_RISK_CODES and v.tag}
+    migrator = choose_migrator(settings.migrator, folder.root, folder.layout)
+    v1_applied = database.v1 if database is not None else None
+    journal_found = _folder_violations(folder, settings, clock(), migrator, v1_applied)
+    risky = at_risk | _at_risk(folder, journal_found, migrator)
     found = [*journal_found, *_unreadable(folder)]
     if database is not None:
         risky |= database.not_applied
         ctx = DatabaseContext(folder, database.status, database.label, database.v1)
-        found.extend(v for rule in DATABASE_RULES for v in rule.check(ctx))
+        rules = (rule for rule in DATABASE_RULES if rule.info.applies_to(migrator))
+        found.extend(v for rule in rules for v in rule.check(ctx))
     breakpoints = _breakpoints(folder)
     driver = resolve_driver(settings.driver, folder.root)
     enabled = _SqlCodes(settings, risky, driver)
@@ -98,6 +105,21 @@ def analyze_files(
     if not in_transaction(driver):
         by_file = {path: _s002_errors(found) for path, found in by_file.items()}
     return _in_order(_enabled(found, settings), by_file)
+
+
+def _at_risk(
+    folder: MigrationFolder, journal_found: list[Violation], migrator: MigratorChoice
+) -> frozenset[str]:
+    """The tags that may run twice or late, for ``s002-scope = "at-risk"``: under 0.x those J001
+    and J005 flag; under v1 those V001 flags and, while a journal is left to convert, the entries
+    0.x skipped on databases that applied a later one (the first v1 migrate() runs them, after
+    the newer ones)."""
+    if migrator.kind is Migrator.ZERO_X:
+        return frozenset(v.tag for v in journal_found if v.code in AT_RISK_CODES and v.tag)
+    flagged = {v.tag for v in journal_found if v.code in AT_RISK_CODES_V1 and v.tag}
+    if folder.journal is not None:
+        flagged.update(entry.tag for entry, _ in out_of_order(folder.journal) if entry.tag)
+    return frozenset(flagged)
 
 
 def _s002_errors(found: list[Violation]) -> list[Violation]:
@@ -698,18 +720,34 @@ def _verified(v: Violation, holds: Callable[[Fix], bool]) -> Violation:
 # ---- journal rules: whole folder ---------------------------------------------------------------
 
 
-def _folder_violations(folder: MigrationFolder, settings: Settings, now: int) -> list[Violation]:
-    ctx = _folder_context(folder, settings, now)
+def _folder_violations(
+    folder: MigrationFolder,
+    settings: Settings,
+    now: int,
+    migrator: MigratorChoice,
+    v1_applied: V1Status | None = None,
+) -> list[Violation]:
+    ctx = _folder_context(folder, settings, now, migrator, v1_applied)
     found: list[Violation] = []
     for rule in FOLDER_RULES:
+        if not rule.info.applies_to(migrator):
+            continue  # a rule about the other migrator (J001 under v1, J008 under 0.x)
         raw = list(rule.check(ctx))
         # several violations may share one fix (J001 moves all late entries at once): check once
-        holds = cache(partial(_folder_fix_holds, rule, folder, settings, now, len(raw)))
+        holds = cache(
+            partial(_folder_fix_holds, rule, folder, settings, now, migrator, v1_applied, len(raw))
+        )
         found.extend(_verified(v, holds) for v in raw)
     return found
 
 
-def _folder_context(folder: MigrationFolder, settings: Settings, now: int) -> FolderContext:
+def _folder_context(
+    folder: MigrationFolder,
+    settings: Settings,
+    now: int,
+    migrator: MigratorChoice,
+    v1_applied: V1Status | None = None,
+) -> FolderContext:
     breakpoints = _breakpoints(folder)
 
     def sql_of(document: SqlDocument, codes: frozenset[str]) -> list[Violation]:
@@ -718,18 +756,26 @@ def _folder_context(folder: MigrationFolder, settings: Settings, now: int) -> Fo
     def units_of(document: SqlDocument) -> list[tuple[int, str]]:
         return file_units(document.path, document.source.text) if document.source else []
 
-    return FolderContext(folder, settings, now, sql_of, units_of)
+    return FolderContext(folder, settings, now, sql_of, units_of, migrator, v1_applied)
 
 
 def _folder_fix_holds(
-    rule: Rule, folder: MigrationFolder, settings: Settings, now: int, before: int, fix: Fix
+    rule: Rule,
+    folder: MigrationFolder,
+    settings: Settings,
+    now: int,
+    migrator: MigratorChoice,
+    v1_applied: V1Status | None,
+    before: int,
+    fix: Fix,
 ) -> bool:
     texts = {p: s.text for p in fix.paths if (s := source_of(folder, p)) is not None}
     changed = apply_fix(texts, fix)
     fixed = with_texts(folder, changed, fix.deletes)
     if _syntax_count(fixed, changed) > _syntax_count(folder, changed):
         return False
-    after = sum(1 for _ in rule.check(_folder_context(fixed, settings, now)))
+    ctx = _folder_context(fixed, settings, now, migrator, v1_applied)
+    after = sum(1 for _ in rule.check(ctx))
     return after < before
 
 

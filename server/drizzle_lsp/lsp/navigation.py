@@ -1,5 +1,6 @@
 """Navigation and context in the journal: hover and inlay hints on ``when``, links from ``tag``;
-in a v1 folder, a hover on the first line of each ``migration.sql`` with its database state.
+and which migrator runs the folder, in the hover on a journal and on the first line of a v1
+``migration.sql`` (with the configured database's state of that migration).
 
 Everything is read from the core's journal model of the open buffer; what the rules say about an
 entry (J001's colliding entry, J005's future date) comes from the violations of the last analysis,
@@ -17,8 +18,9 @@ from lsprotocol import types
 
 from drizzle_lsp.core.database import Detail, EntryStatus, State, V1EntryStatus
 from drizzle_lsp.core.diagnostics import Span
-from drizzle_lsp.core.folder import Layout
+from drizzle_lsp.core.folder import V1_FILE, Layout
 from drizzle_lsp.core.journal import Field, Journal, JournalEntry, format_when, parse_journal
+from drizzle_lsp.core.migrator_choice import Migrator, MigratorChoice
 from drizzle_lsp.lsp import convert
 from drizzle_lsp.lsp.state import FolderState, OpenDocument, Result, ServerState
 
@@ -64,14 +66,17 @@ def _ordinal(n: int) -> str:
 def hover(
     state: ServerState, document: OpenDocument, position: types.Position
 ) -> types.Hover | None:
+    folder = state.folder_of(document.path)
+    if folder is not None and folder.layout is Layout.V1 and document.path.name == V1_FILE:
+        return _v1_file_hover(state, folder, document, position)
     found = _journal_of(state, document)
     if found is None:
-        return v1_hover(state, document, position)
-    _, journal = found
+        return None
+    folder, journal = found
     at = convert.offset(document.index, position, state.encoding)
     hit = _field_at(journal, at, "when")
     if hit is None:
-        return None
+        return _journal_key_hover(state, folder, document, journal, at)
     entry, when = hit
     if entry.when is None or (date := iso_date(entry.when)) is None:
         return None
@@ -93,10 +98,69 @@ def hover(
         for v in result.by_path.get(document.path, ()):
             if v.span.start <= when.value_span.end and when.value_span.start <= v.span.end:
                 lines += ["", f"**{v.code}** {v.name}: {v.message}"]
+    migrator = _migrator_of(folder)
+    if migrator is not None:
+        lines += ["", migrator_line(migrator, Layout.JOURNAL)]
+    return _markdown(lines, document, when.value_span, state)
+
+
+def _markdown(
+    lines: list[str], document: OpenDocument, span: Span, state: ServerState
+) -> types.Hover:
     return types.Hover(
         contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n".join(lines)),
-        range=convert.to_range(document.index, when.value_span, state.encoding),
+        range=convert.to_range(document.index, span, state.encoding),
     )
+
+
+def _migrator_of(folder: FolderState) -> MigratorChoice | None:
+    """The migrator the folder's last analysis followed (a project's, not a text's: any
+    published analysis tells it)."""
+    return folder.result.migrator if folder.result is not None else None
+
+
+def migrator_line(choice: MigratorChoice, layout: Layout) -> str:
+    """Which migrator runs the folder, why, and what that means for this file (Markdown)."""
+    said = f"**Migrator** drizzle-orm {choice.kind.value} ({choice.reason})"
+    if choice.kind is Migrator.ZERO_X:
+        return f"{said}: migrate() runs the migrations dated after the newest applied one."
+    if layout is Layout.JOURNAL:
+        return f"{said}: migrate() throws while this journal exists; run `drizzle-kit up` (J008)."
+    return f"{said}: migrate() runs every folder whose name has no row, in name order."
+
+
+def _journal_key_hover(
+    state: ServerState, folder: FolderState, document: OpenDocument, journal: Journal, at: int
+) -> types.Hover | None:
+    """The migrator, on a key of the journal's top-level object (``version``, ``entries``...)."""
+    key = next((f for f in journal.root_fields.values() if _within(at, f.key_span)), None)
+    migrator = _migrator_of(folder)
+    if key is None or migrator is None:
+        return None
+    return _markdown([migrator_line(migrator, Layout.JOURNAL)], document, key.key_span, state)
+
+
+def _within(offset: int, span: Span) -> bool:
+    return span.start <= offset <= span.end
+
+
+def _v1_file_hover(
+    state: ServerState, folder: FolderState, document: OpenDocument, position: types.Position
+) -> types.Hover | None:
+    """On the first line of a v1 ``migration.sql``: its folder's name, the migrator, and what the
+    configured database will do with the migration, as v1's migrate() sees it."""
+    migrator = _migrator_of(folder)
+    if position.line != 0 or migrator is None:
+        return None
+    end = document.text.find("\n")
+    first_line = Span(0, len(document.text) if end < 0 else end)
+    name = document.path.parent.name
+    lines = [f"**{name}**", "", migrator_line(migrator, Layout.V1)]
+    result = state.current_result(document.path)
+    database = v1_database_line(result, name) if result else None
+    if database is not None:
+        lines += ["", database]
+    return _markdown(lines, document, first_line, state)
 
 
 def database_line(result: Result, position: int) -> str | None:
@@ -143,26 +207,6 @@ def describe(entry: EntryStatus, label: str, result: Result) -> str:
     if entry.file_missing and entry.state is not State.INVALID:
         said += f" `{entry.tag}.sql` is missing: migrate() throws before running anything."
     return said
-
-
-def v1_hover(
-    state: ServerState, document: OpenDocument, position: types.Position
-) -> types.Hover | None:
-    """On the first line of a v1 folder's ``migration.sql``: what the configured database will do
-    with that migration, as v1's migrate() sees it."""
-    folder = state.folder_of(document.path)
-    if folder is None or folder.layout is not Layout.V1 or position.line != 0:
-        return None
-    result = state.current_result(document.path)
-    line = v1_database_line(result, document.path.parent.name) if result else None
-    if line is None:
-        return None
-    first = document.text.split("\n", 1)[0]
-    span = Span(0, len(first))
-    return types.Hover(
-        contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=line),
-        range=convert.to_range(document.index, span, state.encoding),
-    )
 
 
 def v1_database_line(result: Result, name: str) -> str | None:

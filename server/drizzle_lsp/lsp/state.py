@@ -610,7 +610,9 @@ class ServerState:
         return document_of
 
     def _publish(self, state: FolderState, result: Result) -> None:
-        state.result = result
+        last, state.result = state.result, result
+        if result.migrator is not None and (last is None or last.migrator != result.migrator):
+            log.info("%s: %s", state.root, result.migrator.describe())
         texts, by_path, buffers = result.texts(), result.by_path, result.snapshot.buffers
         document_of = self.document_for(result)
 

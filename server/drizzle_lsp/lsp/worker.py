@@ -29,6 +29,7 @@ from drizzle_lsp.core.folder import (
     source_of,
     with_buffers,
 )
+from drizzle_lsp.core.migrator_choice import MigratorChoice, choose_migrator
 from drizzle_lsp.core.settings import Settings
 from drizzle_lsp.core.snapshots import snapshot_paths
 from drizzle_lsp.core.source import SourceError, SourceText, read_source
@@ -106,6 +107,7 @@ class Result:
     by_path: dict[Path, list[Violation]]  # each file's violations, in order
     seconds: float
     view: DatabaseView | None = None  # the database status the D rules saw
+    migrator: MigratorChoice | None = None  # the migrator the rules followed
 
     @property
     def violations(self) -> list[Violation]:
@@ -206,7 +208,9 @@ def analyze(snapshot: Snapshot, clock: Callable[[], int], disk: DiskCache) -> Re
         view = _database_view(snapshot, folder)
         at_risk = at_risk_tags(view)
         by_path = analyze_files(folder, snapshot.settings, clock, at_risk, database=view)
-    return Result(snapshot, folder, by_path, time.perf_counter() - started, view)
+        # (the analysis decided it too: this is its cached answer)
+        migrator = choose_migrator(snapshot.settings.migrator, snapshot.root, snapshot.layout)
+    return Result(snapshot, folder, by_path, time.perf_counter() - started, view, migrator)
 
 
 def fix_all(

@@ -20,6 +20,7 @@ from drizzle_lsp.core.database import FolderStatus, V1Status
 from drizzle_lsp.core.diagnostics import CHUNK_PATH, Fix, Severity, Span, Violation
 from drizzle_lsp.core.folder import MigrationFolder, SqlDocument
 from drizzle_lsp.core.migration import MigrationFile
+from drizzle_lsp.core.migrator_choice import Migrator, MigratorChoice
 from drizzle_lsp.core.settings import Settings
 
 
@@ -46,6 +47,12 @@ class RuleInfo:
     # an SQL rule that reads every statement's parse tree: the analyzer parses the trees of the
     # chunks it runs on with their bounds, in one pass of the parser
     reads_trees: bool = False
+    # the one drizzle-orm migrator the rule is about (None: both); it runs only on the folders
+    # of projects that run that migrator (see core.migrator_choice)
+    migrator: Migrator | None = None
+
+    def applies_to(self, choice: MigratorChoice) -> bool:
+        return self.migrator is None or self.migrator is choice.kind
 
     def violation(
         self,
@@ -117,6 +124,9 @@ class SqlContext:
     continues: bool = False
 
 
+_ZERO_X = MigratorChoice(Migrator.ZERO_X, "default")
+
+
 @dataclass(slots=True)
 class FolderContext:
     folder: MigrationFolder
@@ -131,6 +141,10 @@ class FolderContext:
     units_of: Callable[[SqlDocument], Sequence[tuple[int, str]]] = field(
         default=lambda doc: _chunks(doc)
     )
+    # the migrator that runs the folder (the engine runs only the rules about it)
+    migrator: MigratorChoice = _ZERO_X
+    # a v1 folder against the configured database, when there is one (V001: what it ran)
+    v1_applied: V1Status | None = None
 
 
 def _chunks(document: SqlDocument) -> list[tuple[int, str]]:

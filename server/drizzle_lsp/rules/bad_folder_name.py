@@ -40,6 +40,7 @@ from collections.abc import Iterator
 
 from drizzle_lsp.core.diagnostics import Severity, Span, Violation
 from drizzle_lsp.core.folder import SqlDocument, v1_created_at
+from drizzle_lsp.core.migrator_choice import Migrator
 from drizzle_lsp.core.text import TextIndex
 from drizzle_lsp.rules._api import Fixability, FolderContext, RuleInfo, Scope
 from drizzle_lsp.rules._v1 import runs_v1, v1_migrations
@@ -51,6 +52,7 @@ RULE = RuleInfo(
     fixability=Fixability.NONE,
     scope=Scope.FOLDER,
     summary="v1 migration folder name without its 14 digits: migrate() fails (22P02)",
+    migrator=Migrator.V1,
 )
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from drizzle_lsp.core.diagnostics import Severity, Span, Violation
+from drizzle_lsp.core.migrator_choice import Migrator
 from drizzle_lsp.rules._api import DatabaseContext, Fixability, RuleInfo, Scope
 
 RULE = RuleInfo(
@@ -37,6 +38,7 @@ RULE = RuleInfo(
     fixability=Fixability.NONE,
     scope=Scope.DATABASE,
     summary="Migration folder renamed after the configured database applied it",
+    migrator=Migrator.V1,
 )
 
 

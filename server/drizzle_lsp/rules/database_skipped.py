@@ -5,6 +5,9 @@ Compares the journal with the migrations table of the database set in `database-
 (`drizzleLsp.databaseUrl` in the editor) and reports each entry that has no row there although
 its `when` is not newer than the newest row's `created_at`.
 
+This rule is about the 0.x migrator (see "0.x or v1?" in the README): the v1 migrator runs every
+migration it has no row for, so it skips nothing and D001 is silent on a v1 project.
+
 ## Why is this bad?
 The drizzle-orm migrator runs an entry only when its `when` is greater than the newest
 `created_at` it finds in `drizzle.__drizzle_migrations`. This entry was never applied to that
@@ -30,6 +33,7 @@ from collections.abc import Iterator
 
 from drizzle_lsp.core.diagnostics import Severity, Violation
 from drizzle_lsp.core.journal import format_when
+from drizzle_lsp.core.migrator_choice import Migrator
 from drizzle_lsp.rules._api import DatabaseContext, Fixability, RuleInfo, Scope
 
 RULE = RuleInfo(
@@ -39,6 +43,7 @@ RULE = RuleInfo(
     fixability=Fixability.NONE,
     scope=Scope.DATABASE,
     summary="Journal entry the configured database will never run",
+    migrator=Migrator.ZERO_X,
 )
 
 

@@ -34,6 +34,7 @@ from drizzle_lsp.core.database import AppliedRow
 from drizzle_lsp.core.diagnostics import Severity, Span, Violation
 from drizzle_lsp.core.folder import v1_order_key
 from drizzle_lsp.core.journal import format_when
+from drizzle_lsp.core.migrator_choice import Migrator
 from drizzle_lsp.rules._api import DatabaseContext, Fixability, RuleInfo, Scope
 
 RULE = RuleInfo(
@@ -43,6 +44,7 @@ RULE = RuleInfo(
     fixability=Fixability.NONE,
     scope=Scope.DATABASE,
     summary="0.x migrations table whose rows do not all match the v1 folders",
+    migrator=Migrator.V1,
 )
 
 

@@ -6,6 +6,10 @@ the current time and every earlier entry's `when`. An entry that is in the futur
 has to come after an earlier future entry (a J001 fix stamps it one millisecond later) is not
 reported again: the first future entry is the cause.
 
+This rule is about the 0.x migrator (drizzle-orm before 1.0.0-beta.14; see "0.x or v1?" in
+the README): it skips what is dated before the newest applied row. The v1 migrator runs every
+migration it has not recorded, whatever its date, so J005 is silent on a v1 project.
+
 ## Why is this bad?
 The migrator runs an entry only if its `when` is greater than the `created_at` of the newest
 migration a database has applied, and `created_at` is the applied entry's `when`. Once a
@@ -46,6 +50,7 @@ from pathlib import Path
 from drizzle_lsp.core.diagnostics import Applicability, Fix, Severity, Violation
 from drizzle_lsp.core.journal import Journal, JournalEntry, format_when
 from drizzle_lsp.core.journal_edit import is_rewritable, next_when, rewrite_isolation, set_value
+from drizzle_lsp.core.migrator_choice import Migrator
 from drizzle_lsp.core.settings import Settings
 from drizzle_lsp.rules._api import Fixability, FolderContext, RuleInfo, Scope
 
@@ -56,6 +61,7 @@ RULE = RuleInfo(
     fixability=Fixability.SOMETIMES,
     scope=Scope.FOLDER,
     summary="Journal `when` in the future: later migrations will be skipped",
+    migrator=Migrator.ZERO_X,
 )
 
 SKEW_MS = 5 * 60 * 1000  # clocks of the machines that generated migrations may differ this much

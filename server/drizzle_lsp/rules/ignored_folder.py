@@ -40,6 +40,7 @@ from collections.abc import Iterator
 
 from drizzle_lsp.core.diagnostics import Severity, Span, Violation
 from drizzle_lsp.core.folder import V1_FILE, V1_SNAPSHOT, IgnoredFolder
+from drizzle_lsp.core.migrator_choice import Migrator
 from drizzle_lsp.rules._api import Fixability, FolderContext, RuleInfo, Scope
 from drizzle_lsp.rules._v1 import runs_v1
 
@@ -50,6 +51,7 @@ RULE = RuleInfo(
     fixability=Fixability.NONE,
     scope=Scope.FOLDER,
     summary="v1 subfolder without a `migration.sql` (a misnamed file): the migrator skips it",
+    migrator=Migrator.V1,
 )
 
 

@@ -26,6 +26,9 @@ read as well as it can be, but no further syntax error is reported until that on
 
 The other journal rules still check the rest of the journal: they skip the values reported here.
 
+About both migrators: the 0.x migrator reads the journal, and on a v1 project (J008) `drizzle-kit
+up` must parse it to convert the folder.
+
 ## Why is this bad?
 `migrate()` starts with `JSON.parse` of the journal: invalid JSON makes it throw, so no migration
 runs on any database until the file is repaired. A missing or mistyped value fails later and

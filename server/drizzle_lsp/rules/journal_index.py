@@ -8,6 +8,9 @@ whose `tag` an earlier entry already has.
 A duplicate `when` is not reported here: the later of two entries with the same `when` is always
 skipped by the migrator, so J001 (journal-order) reports it, with a fix that resolves it.
 
+About both migrators: the 0.x migrator reads the journal, and on a v1 project (J008)
+`drizzle-kit up` converts it, naming each folder after the entry's `when` and tag.
+
 ## Why is this bad?
 The migrator itself ignores `idx`, but drizzle-kit does not: `drizzle-kit generate` numbers the
 next migration (its file and its snapshot, `NNNN_snapshot.json`) after the last entry's `idx`.

@@ -5,6 +5,11 @@ Reports each journal entry whose `when` is not greater than the largest `when` o
 before it in `entries`. The message names the earlier entry it collides with (the first one
 holding that largest `when`) and both dates, in ISO 8601 UTC.
 
+This rule is about the 0.x migrator (drizzle-orm before 1.0.0-beta.14; see "0.x or v1?" in
+the README), which compares timestamps. The v1 migrator skips nothing, so on a v1 project J001 is
+silent and J008 reports the journal; the entries J001 would flag there are those the first v1
+`migrate()` runs after newer ones, and S002's `at-risk` scope still looks at them.
+
 ## Why is this bad?
 The drizzle-orm migrator does not compare tags or look at which migrations a database has run.
 It reads the newest row of `drizzle.__drizzle_migrations` (by `created_at`, which is the `when`
@@ -77,6 +82,7 @@ from drizzle_lsp.core.fixes import compatible_fixes
 from drizzle_lsp.core.folder import SqlDocument
 from drizzle_lsp.core.journal import Journal, JournalEntry, format_when
 from drizzle_lsp.core.journal_edit import is_rewritable, redate_from, rewrite_isolation
+from drizzle_lsp.core.migrator_choice import Migrator
 from drizzle_lsp.core.run_once import guard_file, identities, migration_hash, quoted_table
 from drizzle_lsp.rules._api import Fixability, FolderContext, RuleInfo, Scope
 
@@ -87,6 +93,7 @@ RULE = RuleInfo(
     fixability=Fixability.SOMETIMES,
     scope=Scope.FOLDER,
     summary="Journal entry whose `when` is not after every earlier entry: the migrator skips it",
+    migrator=Migrator.ZERO_X,
 )
 
 S002 = frozenset({"S002"})

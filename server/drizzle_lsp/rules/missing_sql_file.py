@@ -3,6 +3,9 @@
 ## What it does
 Reports each journal entry whose migration file, `<tag>.sql` beside `meta/`, is missing.
 
+About both migrators: the 0.x migrator throws on the missing file, and on a v1 project (J008)
+`drizzle-kit up` refuses to convert the folder ("the journal entry … has no SQL file").
+
 ## Why is this bad?
 The drizzle-orm migrator reads every file the journal names before it touches the database.
 A missing file makes `migrate()` throw (`No file <tag>.sql found`): no migration runs at all,

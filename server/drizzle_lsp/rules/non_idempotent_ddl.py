@@ -75,6 +75,11 @@ The drizzle-orm migrator runs a migration again when its journal entry has to be
 J005): every database that already applied it then runs it a second time, and the first
 non-idempotent statement aborts the whole batch. Statements that do not fail are no better: an
 unnamed index or constraint is silently created twice, an INSERT's rows are added again.
+Under the v1 migrator (see "0.x or v1?" in the README) a migration runs again when its folder
+is renamed after it was applied, and one merged late runs after newer ones on existing databases.
+With `s002-scope = "at-risk"`, S002 then looks at the migrations V001 flags, and, while the
+journal waits for `drizzle-kit up` (J008), at the entries 0.x skipped (those J001 would flag),
+which the first v1 `migrate()` runs after the newer ones.
 
 With the `neon-http` or `xata-http` driver (the `driver` setting) it is an error: those run a
 migration without a transaction, so one that fails half-way leaves what ran applied with no row

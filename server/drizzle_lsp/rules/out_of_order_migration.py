@@ -8,6 +8,10 @@ one that neither follows it nor precedes it in that graph. Two branches each ran
 pair when the two touch the same objects: a statement of one writes a table, column,
 constraint, type... that the other writes or reads. The range is its file's first line.
 
+With a database configured, also reports each migration the database has not applied that
+sorts before one it applied (the next `migrate()` runs it after that one), when the two touch
+the same objects, whether or not snapshots tell its branch.
+
 Migrations whose statements touch different objects give the same schema in either order and
 are not reported; nor are migrations without a `snapshot.json` (written by hand), whose place
 in the history is not known, nor one that does not parse. What a `DO` block or a function body
@@ -49,8 +53,10 @@ import json
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 
+from drizzle_lsp.core.database import Detail, State, V1Status
 from drizzle_lsp.core.diagnostics import Severity, Span, Violation
 from drizzle_lsp.core.folder import MigrationFolder, SqlDocument, v1_snapshot_path
+from drizzle_lsp.core.migrator_choice import Migrator
 from drizzle_lsp.core.text import TextIndex
 from drizzle_lsp.rules._api import Fixability, FolderContext, RuleInfo, Scope
 from drizzle_lsp.rules._touched import Key, Touched, conflicts, migration_touches
@@ -63,6 +69,7 @@ RULE = RuleInfo(
     fixability=Fixability.NONE,
     scope=Scope.FOLDER,
     summary="v1 migration of a merged branch that databases run after newer ones, not commuting",
+    migrator=Migrator.V1,
 )
 
 _SHOWN = 3  # newer migrations named in a message
@@ -72,13 +79,35 @@ def check(ctx: FolderContext) -> Iterator[Violation]:
     folder = ctx.folder
     if not runs_v1(folder):
         return
+    reported: set[str] = set()
+    if ctx.v1_applied is not None:
+        for document, clashes in _pending_before_applied(folder, ctx.v1_applied):
+            reported.add(document.tag)
+            yield _violation(document, clashes, _DATABASE_SAYS)
     graphed = [(d, node) for d in v1_migrations(folder) if (node := _node(folder, d)) is not None]
     if len(graphed) < 2:
         return
     for i, later in _branches(tuple(node for _, node in graphed)):
         clashes = _clashes(graphed[i][0], [graphed[j][0] for j in later])
+        if clashes and graphed[i][0].tag not in reported:
+            yield _violation(graphed[i][0], clashes, _BRANCHES_SAY)
+
+
+def _pending_before_applied(
+    folder: MigrationFolder, applied: V1Status
+) -> Iterator[tuple[SqlDocument, list[tuple[str, frozenset[Key]]]]]:
+    """The migrations the database has not run that sort before one it ran (the next
+    ``migrate()`` runs them after it), with the newer applied ones they do not commute with."""
+    documents = v1_migrations(folder)
+    ran = {e.name for e in applied.entries if e.state is not State.PENDING}
+    for i, document in enumerate(documents):
+        entry = applied.of_name(document.tag)
+        if entry is None or Detail.RUNS_AFTER_NEWER not in entry.details:
+            continue
+        newer = [d for d in documents[i + 1 :] if d.tag in ran]
+        clashes = _clashes(document, newer)
         if clashes:
-            yield _violation(graphed[i][0], clashes)
+            yield document, clashes
 
 
 Node = tuple[str, tuple[str, ...]]  # a snapshot's id and prevIds
@@ -173,17 +202,29 @@ _TOUCHED_KEPT = 8192
 _UNKNOWN = object()
 
 
-def _violation(document: SqlDocument, clashes: list[tuple[str, frozenset[Key]]]) -> Violation:
+# how the migration came to run after newer ones: the snapshots' graph, or the database
+_BRANCHES_SAY = (
+    "`{tag}` is on another branch than the newer {named}{more}, and touches the same objects: "
+    "a database that ran the newer one before this branch was merged runs this one after it"
+)
+_DATABASE_SAYS = (
+    "`{tag}` runs after the newer {named}{more} on the configured database, which applied "
+    "them and not this one, and it touches the same objects"
+)
+
+
+def _violation(
+    document: SqlDocument, clashes: list[tuple[str, frozenset[Key]]], how: str
+) -> Violation:
     named = ", ".join(f"`{tag}` ({_objects(keys)})" for tag, keys in clashes[:_SHOWN])
     more = f" and {len(clashes) - _SHOWN} more" if len(clashes) > _SHOWN else ""
     return RULE.violation(
         document.path,
         _first_line(document),
-        f"`{document.tag}` is on another branch than the newer {named}{more}, and touches the "
-        "same objects: a database that ran the newer one before this branch was merged runs "
-        "this one after it, while an empty database runs it first, so the two orders can give "
-        "different schemas or fail on one side. Make them independent of their order, or "
-        "generate this migration again after the other branch's.",
+        how.format(tag=document.tag, named=named, more=more)
+        + ", while an empty database runs it first, so the two orders can give different "
+        "schemas or fail on one side. Make them independent of their order, or generate this "
+        "migration again after the other branch's.",
         tag=document.tag,
     )
 

@@ -28,6 +28,10 @@ A folder without any snapshot (migrations written by hand, or a copy that kept o
 journal) is not checked: drizzle-kit's snapshots are not in use there. A snapshot of a version
 this drizzle-kit does not know (above 7) is left alone, as drizzle-kit stops at it.
 
+About both migrators: drizzle-kit 0.x generates from the last snapshot, and on a v1 project
+(J008) `drizzle-kit up` needs every entry's `meta/NNNN_snapshot.json` and refuses a broken
+`prevId` chain.
+
 ## Why is this bad?
 Snapshots do not change what `migrate()` runs, but they decide what the next
 `drizzle-kit generate` writes. It diffs the schema against the last snapshot (by file name), and

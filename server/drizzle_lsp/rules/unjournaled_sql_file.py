@@ -5,6 +5,9 @@ Reports each `.sql` file beside `meta/` whose name (without `.sql`) is not the `
 journal entry. Only the top level of the folder counts: that is where the migrator looks, and
 drizzle-kit keeps its snapshots in `meta/`. The range is the file's first line.
 
+About both migrators: neither runs the file. `drizzle-kit up` moves only the journal's entries
+into v1 folders, and the v1 migrator reads only `<name>/migration.sql`.
+
 ## Why is this bad?
 The drizzle-orm migrator runs exactly the entries of `meta/_journal.json`; it never lists the
 folder. A migration file without an entry never runs, on any database, and nothing says so.

@@ -16,7 +16,8 @@ M.filetypes = { 'sql', 'pgsql', 'json' }
 ---@class drizzle_lsp.Opts
 ---@field cmd? string[] command that starts the server over stdio (default: M.default_cmd())
 ---@field settings? table the `drizzleLsp` settings: select, ignore, perFileIgnores, migrations,
----                      s002Scope, databaseUrl, migrationsSchema, migrationsTable, driver
+---                      s002Scope, databaseUrl, migrationsSchema, migrationsTable, driver,
+---                      migrator
 ---@field filetypes? string[]
 ---@field on_attach? fun(client: vim.lsp.Client, bufnr: integer)
 ---@field capabilities? table
