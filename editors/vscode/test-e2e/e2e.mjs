@@ -669,6 +669,17 @@ async function checkMenu(page, profile) {
   await shot(page, 'output');
   log('menu: Show output shows the channel with the server\'s lines');
 
+  await page.evaluate(() => {
+    window.__drizzleStatus = [];
+  });
+  await openMenu(page);
+  await pick(page, 'Check', 'Check workspace');
+  await page.waitForTimeout(1500);
+  const checking = await page.evaluate(() => window.__drizzleStatus);
+  checking.some((label) => label.startsWith('drizzle-lsp: checking')) ||
+    fail(`menu: Check workspace did not show in the status bar: ${JSON.stringify(checking)}`);
+  log(`menu: Check workspace ran (${JSON.stringify(checking)})`);
+
   await openMenu(page);
   await pick(page, 'S002', 'S002 scope');
   const scopes = await quickPickRows(page);
