@@ -413,6 +413,8 @@ async function main() {
     for (const p of problems) {
       console.log(`  ${p.file}:${p.line}:${p.column} ${p.code} ${p.text}`);
     }
+    // The status bar: ready, with the errors and warnings of the panel (J001; S002, S003).
+    await checkStatusBar(page, profile);
 
     // Settings reach the server: ignoring S003 in the workspace's settings removes it.
     fs.mkdirSync(path.join(profile.workspace, '.vscode'), { recursive: true });
@@ -519,7 +521,6 @@ async function main() {
     errors === 0 || fail(`Check workspace: ${await page.locator('.notifications-toasts').innerText()}`);
     log('check workspace ran');
 
-    await checkStatusBar(page, profile);
     await checkMenu(page, profile);
 
     if (mode === 'bundled') {
@@ -632,8 +633,15 @@ async function checkStatusBar(page, profile) {
     console.error(`status bar: ${await statusBarLabel(page)}; problems: ${JSON.stringify(await readProblems(page))}`);
     throw error;
   });
-  const text = (await page.locator('.statusbar [aria-label^="drizzle-lsp:"]').first().innerText()).replace(/\s+/g, ' ');
+  const item = page.locator('.statusbar [aria-label^="drizzle-lsp:"]').first();
+  const text = (await item.innerText()).replace(/\s+/g, ' ').trim();
   console.log(`status bar item: "${text}" (${label}; ${problems.length} problems in the panel)`);
+  // what a sighted user reads: ✓ drizzle-lsp ⊗ <errors> ⚠ <warnings>
+  const [, errors, warnings] = /(\d+) errors?, (\d+) warnings?$/.exec(label);
+  text === `drizzle-lsp ${errors} ${warnings}` || fail(`status bar text "${text}" for ${label}`);
+  const icons = await item.locator('.codicon').evaluateAll((nodes) => nodes.map((node) => node.className));
+  ['codicon-check', 'codicon-error', 'codicon-warning'].every((icon, index) => icons[index]?.includes(icon)) ||
+    fail(`status bar icons ${JSON.stringify(icons)}`);
   // The server's own log lines (window/logMessage) are in the output channel.
   const logged = outputChannelLog(profile).split('\n').filter((line) => /\] checked /.test(line));
   logged.length > 0 || fail(`no "checked …" line of the server in the output channel:\n${outputChannelLog(profile)}`);
@@ -690,11 +698,19 @@ async function checkMenu(page, profile) {
   await pick(page, 'all', 'every migration');
   const settingsFile = path.join(profile.workspace, '.vscode', 'settings.json');
   await until('drizzleLsp.s002Scope "all" in .vscode/settings.json', () => {
-    const settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8'));
+    let settings;
+    try {
+      settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8'));
+    } catch {
+      return false; // being written
+    }
     return settings['drizzleLsp.s002Scope'] === 'all' && settings['drizzleLsp.ignore']?.[0] === 'S003';
   }, 10000);
-  (await openMenu(page)).some((row) => row.startsWith('S002 scope: all')) || fail('the menu does not show the new scope');
-  await page.keyboard.press('Escape');
+  await until('the menu to show "S002 scope: all"', async () => {
+    const rows = await openMenu(page);
+    await page.keyboard.press('Escape');
+    return rows.some((row) => row.startsWith('S002 scope: all'));
+  }, 10000, 500);
   log('menu: S002 scope "all" written to the workspace settings');
 }
 
