@@ -432,8 +432,13 @@ async function installServer(): Promise<void> {
   const unpublished = [!published.npm && 'npm', !published.pypi && 'PyPI'].filter(Boolean).join(' or ');
   const picked = await vscode.window.showQuickPick(
     [
-      ...registryChoices.map((choice) => ({ label: choice.command, description: choice.label, detail: choice.detail })),
-      { label: fromSource, description: 'a checkout of the repository or an unpacked release', detail: '' },
+      ...registryChoices.map((choice) => ({
+        label: `$(package) ${choice.label}`,
+        description: choice.detail,
+        detail: choice.command,
+        command: choice.command,
+      })),
+      { label: fromSource, description: 'a checkout of the repository or an unpacked release', command: '' },
     ],
     {
       title: `Install drizzle-lsp ${version}` + (unpublished ? ` (${version} is not on ${unpublished})` : ''),
@@ -443,8 +448,8 @@ async function installServer(): Promise<void> {
   if (!picked) {
     return;
   }
-  let command = picked.label;
-  if (picked.label === fromSource) {
+  let command = picked.command;
+  if (!command) {
     const folder = await vscode.window.showOpenDialog({
       canSelectFolders: true,
       canSelectFiles: false,

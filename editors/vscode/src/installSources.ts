@@ -128,21 +128,21 @@ export function installChoices(options: {
     choices.push(
       options.nodeProject
         ? {
-            label: 'npm (this project)',
+            label: 'npm, into this project',
             command: `npm i -D drizzle-lsp@${options.version}`,
             detail: 'node_modules/.bin of the workspace',
           }
-        : { label: 'npm (global)', command: `npm i -g drizzle-lsp@${options.version}`, detail: "npm's global bin folder" },
+        : { label: 'npm, globally', command: `npm i -g drizzle-lsp@${options.version}`, detail: "npm's global bin folder" },
     );
   }
   if (options.published.pypi) {
     for (const choice of pythonInstallers(`drizzle-lsp==${options.version}`, env, platform)) {
-      choices.push({ ...choice, label: `${choice.label} (PyPI)` });
+      choices.push({ ...choice, label: `PyPI, with ${choice.label}` });
     }
   }
   if (options.sourceFolder) {
     for (const choice of pythonInstallers(shellQuote(options.sourceFolder), env, platform)) {
-      choices.push({ ...choice, label: `${choice.label} (from ${options.sourceFolder})` });
+      choices.push({ ...choice, label: `${options.sourceFolder}, with ${choice.label}` });
     }
   }
   return choices;

@@ -778,8 +778,8 @@ async function checkNotFound(page, profile) {
   await shot(page, 'install');
   await pick(page, 'source folder', 'From a drizzle-lsp source folder');
   // code-server's folder dialog is a quick input that takes a typed path
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'The drizzle-lsp folder' }).first().waitFor({ timeout: 10000 });
   const dialogInput = page.locator('.quick-input-widget input');
-  await dialogInput.waitFor({ timeout: 10000 });
   await dialogInput.fill(`${repo}/`);
   await page.waitForTimeout(500);
   await page.keyboard.press('Enter');
