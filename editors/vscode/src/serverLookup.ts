@@ -1,9 +1,12 @@
 // Where the language server comes from, in order: drizzleLsp.path, else the server bundled with
-// a platform-specific extension package, else `drizzle-lsp` on PATH, else
+// a platform-specific extension package, else `drizzle-lsp` on PATH, else the folders installers
+// put it in (the workspace's virtualenv and node_modules, ~/.local/bin, pipx's and uv's tool
+// folders: VS Code's PATH often comes from a login shell that lacks them), else
 // `<interpreter> -m drizzle_lsp`. No VS Code API here, so that it is tested on its own
 // (test/serverLookup.test.ts).
 import * as cp from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 
 export interface Launch {
@@ -13,7 +16,20 @@ export interface Launch {
   origin: string;
 }
 
-export class LaunchError extends Error {}
+/** No server found: the message says so in one line; the fields say what was searched. */
+export class LaunchError extends Error {
+  constructor(
+    message: string,
+    /** The PATH that was searched ('' when the lookup stopped before PATH). */
+    readonly searchedPath: string = '',
+    /** The folders looked in besides PATH, in order. */
+    readonly folders: string[] = [],
+    /** Each step that failed, in order ("python3 -m drizzle_lsp: No module named …"). */
+    readonly tried: string[] = [],
+  ) {
+    super(message);
+  }
+}
 
 export interface LookupOptions {
   /** drizzleLsp.path, its variables expanded ('' when unset). */
@@ -22,6 +38,13 @@ export interface LookupOptions {
   configuredInterpreter: string;
   /** The extension's folder: a platform package holds the server in `server/`. */
   extensionPath: string;
+  /**
+   * The workspace folders whose `.venv`, `venv` and `node_modules/.bin` may hold the server; empty
+   * in an untrusted workspace (an executable in the workspace is the workspace's code).
+   */
+  workspaceFolders?: string[];
+  /** The user's home folder (default: os.homedir()). */
+  home?: string;
   platform?: NodeJS.Platform;
   env?: NodeJS.ProcessEnv;
   /** Whether `python` can import drizzle_lsp: undefined if it can, else why not. */
@@ -47,18 +70,15 @@ export function isExecutableFile(file: string, platform: NodeJS.Platform = proce
   }
 }
 
-/** `which`: the first executable called `name` on PATH (a path is checked as is). */
-export function findOnPath(
+/** The first executable called `name` in one of `dirs` (with PATHEXT's extensions on Windows). */
+export function findInFolders(
   name: string,
+  dirs: string[],
   env: NodeJS.ProcessEnv = process.env,
   platform: NodeJS.Platform = process.platform,
 ): string | undefined {
-  if (path.isAbsolute(name) || name.includes('/') || name.includes(path.sep)) {
-    return isExecutableFile(name, platform) ? name : undefined;
-  }
   const extensions = platform === 'win32' ? (env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';') : [''];
-  const delimiter = platform === 'win32' ? ';' : ':';
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
+  for (const dir of dirs) {
     if (!dir) {
       continue;
     }
@@ -72,6 +92,81 @@ export function findOnPath(
   return undefined;
 }
 
+/**
+ * The folders where installers put `drizzle-lsp` that a GUI-started editor's PATH often lacks, in
+ * the order they are searched, without duplicates: the workspace's virtualenvs and
+ * node_modules/.bin (`pip install` in a venv, `npm i -D drizzle-lsp`), then ~/.local/bin (pipx's
+ * and uv's default), pipx's PIPX_BIN_DIR and its venv (PIPX_HOME, ~/.local/share/pipx,
+ * ~/.local/pipx), uv's UV_TOOL_BIN_DIR / XDG_BIN_HOME and its tool venv (UV_TOOL_DIR,
+ * $XDG_DATA_HOME/uv/tools, ~/.local/share/uv/tools).
+ */
+export function installFolders(
+  workspaceFolders: string[],
+  home: string,
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): string[] {
+  const windows = platform === 'win32';
+  const join = windows ? path.win32.join : path.posix.join;
+  const scripts = windows ? 'Scripts' : 'bin';
+  const venvBin = (venvs: string) => join(venvs, 'drizzle-lsp', scripts);
+  const folders: string[] = [];
+  for (const root of workspaceFolders) {
+    folders.push(join(root, '.venv', scripts), join(root, 'venv', scripts), join(root, 'node_modules', '.bin'));
+  }
+  const localBin = join(home, '.local', 'bin');
+  const dataHome = env.XDG_DATA_HOME || join(home, '.local', 'share');
+  folders.push(localBin);
+  // pipx (https://pipx.pypa.io/latest/how-to/configure-paths/)
+  if (env.PIPX_BIN_DIR) {
+    folders.push(env.PIPX_BIN_DIR);
+  }
+  if (env.PIPX_HOME) {
+    folders.push(venvBin(join(env.PIPX_HOME, 'venvs')));
+  }
+  if (windows) {
+    folders.push(venvBin(join(home, 'pipx', 'venvs')));
+    if (env.LOCALAPPDATA) {
+      folders.push(venvBin(join(env.LOCALAPPDATA, 'pipx', 'venvs')));
+    }
+  } else {
+    folders.push(venvBin(join(home, '.local', 'share', 'pipx', 'venvs')), venvBin(join(home, '.local', 'pipx', 'venvs')));
+  }
+  // uv (https://docs.astral.sh/uv/reference/storage/)
+  for (const variable of ['UV_TOOL_BIN_DIR', 'XDG_BIN_HOME']) {
+    if (env[variable]) {
+      folders.push(env[variable] as string);
+    }
+  }
+  if (env.UV_TOOL_DIR) {
+    folders.push(venvBin(env.UV_TOOL_DIR));
+  }
+  if (windows) {
+    if (env.APPDATA) {
+      folders.push(venvBin(join(env.APPDATA, 'uv', 'data', 'tools')));
+    }
+  } else {
+    folders.push(venvBin(join(dataHome, 'uv', 'tools')));
+  }
+  return [...new Set(folders)];
+}
+
+/** `which`: the first executable called `name` on PATH (a path is checked as is). */
+export function findOnPath(
+  name: string,
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): string | undefined {
+  if (path.isAbsolute(name) || name.includes('/') || name.includes(path.sep)) {
+    return isExecutableFile(name, platform) ? name : undefined;
+  }
+  return findInFolders(name, pathFolders(env, platform), env, platform);
+}
+
+function pathFolders(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): string[] {
+  return (env.PATH ?? env.Path ?? '').split(platform === 'win32' ? ';' : ':').filter(Boolean);
+}
+
 export function canImportServer(python: string): Promise<string | undefined> {
   return new Promise((resolve) => {
     cp.execFile(python, ['-c', 'import drizzle_lsp'], { timeout: 20000, windowsHide: true }, (error, _stdout, stderr) => {
@@ -82,7 +177,8 @@ export function canImportServer(python: string): Promise<string | undefined> {
 
 /**
  * The server to start: `drizzleLsp.path`, else the bundled server, else `drizzle-lsp` on PATH,
- * else `<interpreter> -m drizzle_lsp`. Throws a LaunchError whose message says what was tried.
+ * else `drizzleLsp.interpreter -m drizzle_lsp` when set, else `drizzle-lsp` in installFolders(),
+ * else `python3`/`python -m drizzle_lsp`. Throws a LaunchError that says what was tried.
  */
 export async function findServer(options: LookupOptions): Promise<Launch> {
   const platform = options.platform ?? process.platform;
@@ -94,6 +190,9 @@ export async function findServer(options: LookupOptions): Promise<Launch> {
     if (!found) {
       throw new LaunchError(
         `drizzleLsp.path is set to "${options.configuredPath}", which is not an executable file.`,
+        '',
+        [],
+        [`drizzleLsp.path: ${options.configuredPath} is not an executable file`],
       );
     }
     return { command: found, args: ['serve'], origin: 'setting drizzleLsp.path' };
@@ -112,32 +211,50 @@ export async function findServer(options: LookupOptions): Promise<Launch> {
   }
   tried.push('"drizzle-lsp" on PATH: not found');
 
-  const candidates = options.configuredInterpreter
-    ? [options.configuredInterpreter]
-    : platform === 'win32'
-      ? ['python', 'py']
-      : ['python3', 'python'];
-  for (const candidate of candidates) {
-    const python = findOnPath(candidate, env, platform);
-    if (!python) {
-      tried.push(`${candidate}: not found`);
-      continue;
+  // An interpreter the user chose comes before the folders the extension guesses.
+  const tryInterpreters = async (candidates: string[], configured: boolean): Promise<Launch | undefined> => {
+    for (const candidate of candidates) {
+      const python = findOnPath(candidate, env, platform);
+      if (!python) {
+        tried.push(`${candidate}: not found`);
+        continue;
+      }
+      const problem = await canImport(python);
+      if (problem === undefined) {
+        return {
+          command: python,
+          args: ['-m', 'drizzle_lsp', 'serve'],
+          origin: configured ? 'setting drizzleLsp.interpreter' : `${candidate} on PATH`,
+        };
+      }
+      tried.push(`${python} -m drizzle_lsp: ${problem}`);
     }
-    const problem = await canImport(python);
-    if (problem === undefined) {
-      return {
-        command: python,
-        args: ['-m', 'drizzle_lsp', 'serve'],
-        origin: options.configuredInterpreter ? 'setting drizzleLsp.interpreter' : `${candidate} on PATH`,
-      };
+    return undefined;
+  };
+  if (options.configuredInterpreter) {
+    const launch = await tryInterpreters([options.configuredInterpreter], true);
+    if (launch) {
+      return launch;
     }
-    tried.push(`${python} -m drizzle_lsp: ${problem}`);
+  }
+
+  const folders = installFolders(options.workspaceFolders ?? [], options.home ?? os.homedir(), env, platform);
+  const installed = findInFolders('drizzle-lsp', folders, env, platform);
+  if (installed) {
+    return { command: installed, args: ['serve'], origin: `${path.dirname(installed)} (not on PATH)` };
+  }
+  tried.push(`"drizzle-lsp" in ${folders.length} install folders: not found`);
+
+  if (!options.configuredInterpreter) {
+    const launch = await tryInterpreters(platform === 'win32' ? ['python', 'py'] : ['python3', 'python'], false);
+    if (launch) {
+      return launch;
+    }
   }
   throw new LaunchError(
-    'Could not find the drizzle-lsp language server. Install the extension for your platform ' +
-      '(it brings the server), or install the server (`npm i -g drizzle-lsp`, `pipx install ' +
-      'drizzle-lsp` or `uv tool install drizzle-lsp`), or set drizzleLsp.path or ' +
-      'drizzleLsp.interpreter. Tried: ' +
-      tried.join('; '),
+    'The drizzle-lsp language server was not found. Tried: ' + tried.join('; '),
+    env.PATH ?? env.Path ?? '',
+    folders,
+    tried,
   );
 }

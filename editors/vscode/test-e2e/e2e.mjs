@@ -6,12 +6,20 @@
 // Started by run.sh, which installs code-server and checks the environment; exits non-zero on failure.
 //
 // DRIZZLE_LSP_E2E_SERVER says where the server comes from:
-//   interpreter (default)  the universal .vsix, drizzleLsp.interpreter = DRIZZLE_LSP_PYTHON, the
-//                          server from this checkout's server/ (PYTHONPATH);
+//   local-bin (default)    the universal .vsix, no setting, and `drizzle-lsp` (this checkout's
+//                          server/ run by DRIZZLE_LSP_PYTHON) in ~/.local/bin of a HOME whose
+//                          .local/bin is not on PATH: what a pipx install looks like to a VS Code
+//                          started with a login-shell PATH. This mode also takes the server away
+//                          and checks the not-found notification and each of its buttons;
 //   bundled                a platform .vsix that brings its own server (DRIZZLE_LSP_VSIX), no
 //                          setting, and code-server's PATH holds neither Python nor drizzle-lsp.
+//
+// Screenshots go to ARTIFACTS_DIR (default <repo>/artifacts, git-ignored), listed at the end.
+// DRIZZLE_LSP_E2E_README=1 instead takes the README's screenshot (docs/images/vscode-problems.png):
+// examples/drizzle, the Problems panel and the quick-fix menu on a J001 diagnostic.
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,10 +33,12 @@ const artifacts = process.env.ARTIFACTS_DIR ?? path.join(repo, 'artifacts');
 const codeServer = process.env.CODE_SERVER;
 const python = process.env.DRIZZLE_LSP_PYTHON;
 const e2eHome = process.env.DRIZZLE_E2E_HOME ?? '/tmp/drizzle-lsp-e2e';
-const mode = process.env.DRIZZLE_LSP_E2E_SERVER ?? 'interpreter';
+const mode = process.env.DRIZZLE_LSP_E2E_SERVER ?? 'local-bin';
+const readmeShot = process.env.DRIZZLE_LSP_E2E_README === '1';
 const prebuiltVsix = process.env.DRIZZLE_LSP_VSIX;
 /** Prefix of the screenshots and timings in artifacts/. */
-const tag = mode === 'bundled' ? 'vscode-bundled' : 'vscode';
+const tag = readmeShot ? 'vscode-readme' : mode === 'bundled' ? 'vscode-bundled' : 'vscode';
+const README_IMAGE = path.join(repo, 'docs', 'images', 'vscode-problems.png');
 /** What code-server and the extension host need on PATH in the bundled mode. */
 const BUNDLED_PATH_TOOLS = ['node', 'sh', 'bash', 'env', 'git', 'ps', 'uname', 'cat', 'ls'];
 const CHROMIUM_FLAGS = [
@@ -76,7 +86,7 @@ async function until(what, probe, timeoutMs = 60000, intervalMs = 100) {
   }
 }
 
-/** PATH without any folder that holds a `drizzle-lsp` executable: the test exercises drizzleLsp.interpreter. */
+/** PATH without any folder that holds a `drizzle-lsp` executable: the extension must look further. */
 function pathWithoutServer() {
   return (process.env.PATH ?? '')
     .split(path.delimiter)
@@ -126,12 +136,24 @@ function makeProfile() {
   const extensions = path.join(root, 'extensions');
   const workspace = path.join(root, 'project');
   const migrations = path.join(workspace, 'drizzle');
+  const home = path.join(root, 'home');
+  const localBin = path.join(home, '.local', 'bin');
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
   fs.mkdirSync(extensions, { recursive: true });
-  fs.cpSync(fixture, migrations, { recursive: true });
+  fs.mkdirSync(localBin, { recursive: true });
+  fs.cpSync(readmeShot ? path.join(repo, 'examples', 'drizzle') : fixture, migrations, { recursive: true });
+  // what `pipx install` leaves in ~/.local/bin: an executable that runs the server
+  const serverSrc = process.env.DRIZZLE_LSP_SERVER_SRC ?? path.join(repo, 'server');
+  const localServer = path.join(localBin, 'drizzle-lsp');
+  fs.writeFileSync(
+    localServer,
+    `#!/bin/sh\nPYTHONPATH=${JSON.stringify(serverSrc)} exec ${JSON.stringify(python ?? 'python3')} -m drizzle_lsp "$@"\n`,
+    { mode: 0o755 },
+  );
   const settings = {
-    ...(mode === 'interpreter' ? { 'drizzleLsp.interpreter': python } : {}),
     'security.workspace.trust.enabled': false,
+    // the DOM renderer: the terminal's text can be read from the page
+    'terminal.integrated.gpuAcceleration': 'off',
     'workbench.startupEditor': 'none',
     'workbench.tips.enabled': false,
     'workbench.enableExperiments': false,
@@ -144,12 +166,13 @@ function makeProfile() {
     'chat.commandCenter.enabled': false,
     'files.autoSave': 'off',
     'editor.minimap.enabled': false,
+    'editor.stickyScroll.enabled': false,
     'window.restoreWindows': 'none',
   };
   fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
   const config = path.join(root, 'code-server.yaml');
   fs.writeFileSync(config, 'auth: none\ncert: false\n');
-  return { root, userData, extensions, workspace, migrations, config };
+  return { root, userData, extensions, workspace, migrations, config, home, localBin, localServer };
 }
 
 function installExtension(profile, vsix) {
@@ -174,7 +197,7 @@ function installExtension(profile, vsix) {
   installed.includes('drizzle-lsp.drizzle-lsp@') || fail(`extension not installed; --list-extensions says: ${installed}`);
 }
 
-async function startCodeServer(profile) {
+async function startCodeServer(profile, registry) {
   const port = await freePort();
   const logFile = path.join(profile.root, 'code-server.log');
   const out = fs.openSync(logFile, 'a');
@@ -199,12 +222,12 @@ async function startCodeServer(profile) {
         mode === 'bundled'
           ? { ...withoutPythonVariables(process.env), PATH: pathWithoutPython(profile.root) }
           : {
-              ...process.env,
+              ...withoutPythonVariables(process.env),
+              HOME: profile.home,
               PATH: pathWithoutServer(),
-              // the server from this checkout (DRIZZLE_LSP_SERVER_SRC overrides it, for debugging)
-              PYTHONPATH: [process.env.DRIZZLE_LSP_SERVER_SRC ?? path.join(repo, 'server'), process.env.PYTHONPATH]
-                .filter(Boolean)
-                .join(path.delimiter),
+              // the install button asks these for drizzle-lsp's version (registry(), below)
+              npm_config_registry: `${registry.url}/npm/`,
+              PIP_INDEX_URL: `${registry.url}/simple/`,
             },
     },
   );
@@ -262,6 +285,13 @@ async function readProblems(page) {
       level: Number(element.getAttribute('aria-level')),
       label: element.getAttribute('aria-label') ?? '',
       name: element.querySelector('.label-name')?.textContent ?? '',
+      severity: element.querySelector('.codicon-error')
+        ? 'error'
+        : element.querySelector('.codicon-warning')
+          ? 'warning'
+          : element.querySelector('.codicon-info')
+            ? 'info'
+            : undefined,
       text: element.innerText,
     })),
   );
@@ -277,6 +307,7 @@ async function readProblems(page) {
     const code = /\b([JS]\d{3})\b/.exec(row.text);
     problems.push({
       file,
+      severity: row.severity,
       code: code ? code[1] : undefined,
       line: where ? Number(where[1]) : undefined,
       column: where ? Number(where[2]) : undefined,
@@ -297,23 +328,26 @@ function findProblem(problems, file, code, line) {
 
 async function main() {
   codeServer || fail('CODE_SERVER is not set (run test-e2e/run.sh)');
-  ['interpreter', 'bundled'].includes(mode) || fail(`DRIZZLE_LSP_E2E_SERVER=${mode}: interpreter or bundled`);
+  ['local-bin', 'bundled'].includes(mode) || fail(`DRIZZLE_LSP_E2E_SERVER=${mode}: local-bin or bundled`);
   mode === 'bundled' || python || fail('DRIZZLE_LSP_PYTHON is not set (run test-e2e/run.sh)');
-  mode === 'interpreter' || prebuiltVsix || fail('DRIZZLE_LSP_E2E_SERVER=bundled needs DRIZZLE_LSP_VSIX');
+  mode === 'local-bin' || prebuiltVsix || fail('DRIZZLE_LSP_E2E_SERVER=bundled needs DRIZZLE_LSP_VSIX');
   fs.mkdirSync(artifacts, { recursive: true });
-  for (const stale of [`${tag}-quick-fix.png`, `${tag}-e2e.png`, `${tag}-e2e-failure.png`, `${tag}-e2e-timings.json`]) {
-    fs.rmSync(path.join(artifacts, stale), { force: true });
+  for (const stale of fs.readdirSync(artifacts)) {
+    if (stale.startsWith(`${tag}-`) && /\.(png|json)$/.test(stale)) {
+      fs.rmSync(path.join(artifacts, stale), { force: true });
+    }
   }
   const vsix = buildVsix();
   const profile = makeProfile();
   log(`profile ${profile.root}`);
   installExtension(profile, vsix);
-  const server = await startCodeServer(profile);
+  const registry = await startRegistry();
+  const server = await startCodeServer(profile, registry);
   let browser;
   let page;
   try {
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS });
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const context = await browser.newContext({ viewport: readmeShot ? { width: 1280, height: 720 } : { width: 1440, height: 900 } });
     // Record every state of the extension's status bar item (it shows while the server scans).
     await context.addInitScript(() => {
       window.__drizzleStatus = [];
@@ -336,6 +370,10 @@ async function main() {
     await page.locator('.explorer-folders-view, .explorer-viewlet').first().waitFor({ timeout: 60000 });
     timings.workbenchMs = Date.now() - navigated;
     log(`workbench up in ${timings.workbenchMs} ms`);
+    if (readmeShot) {
+      await takeReadmeScreenshot(page);
+      return;
+    }
 
     // Cold: the first file opened while the extension activates and the server starts.
     await openFile(page, '0002_add_email.sql');
@@ -375,6 +413,8 @@ async function main() {
     for (const p of problems) {
       console.log(`  ${p.file}:${p.line}:${p.column} ${p.code} ${p.text}`);
     }
+    // The status bar: ready, with the errors and warnings of the panel (J001; S002, S003).
+    await checkStatusBar(page, profile);
 
     // Settings reach the server: ignoring S003 in the workspace's settings removes it.
     fs.mkdirSync(path.join(profile.workspace, '.vscode'), { recursive: true });
@@ -481,30 +521,7 @@ async function main() {
     errors === 0 || fail(`Check workspace: ${await page.locator('.notifications-toasts').innerText()}`);
     log('check workspace ran');
 
-    // No server at drizzleLsp.path: the client restarts and says so once, with "Open settings".
-    // Set it in the Settings editor, as a user would.
-    await runCommand(page, 'Preferences: Open User Settings');
-    const search = page.locator('.settings-editor .suggest-input-container textarea, .settings-editor .suggest-input-container input').first();
-    await search.waitFor({ timeout: 10000 });
-    await search.fill('drizzleLsp.path');
-    // drizzleLsp.path is machine-overridable: in code-server (a remote window) it is under "Remote".
-    await page.locator('.settings-editor .settings-tabs-widget .action-label', { hasText: 'Remote' }).first().click();
-    const pathInput = page.locator('.settings-editor input[aria-label="drizzleLsp.path"]').first();
-    await pathInput.waitFor({ timeout: 10000 });
-    await pathInput.fill('/nonexistent/drizzle-lsp');
-    await pathInput.press('Tab');
-    const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'drizzleLsp.path' });
-    await toast.first().waitFor({ timeout: 30000 });
-    await page.waitForTimeout(1000); // would a second notification follow?
-    const toasts = await page.locator('.notifications-toasts .notification-toast', { hasText: 'drizzle-lsp' }).count();
-    toasts === 1 || fail(`expected one drizzle-lsp notification, saw ${toasts}`);
-    console.log(`Notification: ${(await toast.first().innerText()).replace(/\s+/g, ' ')}`);
-    await page.screenshot({ path: path.join(artifacts, `${tag}-no-server.png`) });
-    await toast.first().locator('.monaco-button', { hasText: 'Open settings' }).click();
-    await page.locator('.settings-editor').first().waitFor({ timeout: 10000 });
-    const query = await page.locator('.settings-editor .suggest-input-container .view-lines').first().innerText();
-    query.includes('drizzle') || fail(`settings editor opened with query ${JSON.stringify(query)}`);
-    log('missing server: one notification, "Open settings" opens the extension\'s settings');
+    await checkMenu(page, profile);
 
     if (mode === 'bundled') {
       // No setting, no Python and no drizzle-lsp on PATH: the server inside the .vsix ran.
@@ -512,14 +529,20 @@ async function main() {
       (started && started[1].startsWith(profile.extensions) && started[1].endsWith('/server/drizzle-lsp')) ||
         fail(`the bundled server was not started:\n${outputChannelLog(profile)}`);
       log(`the bundled server ran: ${started[1]}`);
+      await checkWrongPathSetting(page);
     } else {
-      // PATH has no drizzle-lsp here: the extension fell back to `<interpreter> -m drizzle_lsp`.
-      outputChannelLog(profile).includes(`Starting ${python} -m drizzle_lsp serve (found via setting drizzleLsp.interpreter)`) ||
-        fail(`the server was not started through drizzleLsp.interpreter:\n${outputChannelLog(profile)}`);
+      // PATH has no drizzle-lsp and no ~/.local/bin: the extension looked there on its own.
+      const expected = `Starting ${profile.localServer} serve (found via ${profile.localBin} (not on PATH))`;
+      outputChannelLog(profile).includes(expected) ||
+        fail(`the server in ~/.local/bin was not started (${expected}):\n${outputChannelLog(profile)}`);
+      log(`the server in ~/.local/bin ran (${profile.localBin} is not on PATH)`);
+      await checkNotFound(page, profile);
     }
     timings.serverInitializeMs = serverInitializeMs(profile);
     timings.totalMs = Date.now() - t0;
     console.log(`timings: ${JSON.stringify(timings)}`);
+    const shots = fs.readdirSync(artifacts).filter((name) => name.startsWith(`${tag}-`) && name.endsWith('.png'));
+    console.log(`screenshots (${artifacts}):\n  ${shots.sort().join('\n  ')}`);
     fs.writeFileSync(path.join(artifacts, `${tag}-e2e-timings.json`), JSON.stringify(timings, null, 2));
     log('PASS');
   } catch (error) {
@@ -530,12 +553,333 @@ async function main() {
     throw error;
   } finally {
     await browser?.close().catch(() => {});
+    registry.server.close();
     try {
       process.kill(-server.child.pid, 'SIGTERM');
     } catch {
       // already gone
     }
   }
+}
+
+/**
+ * A local HTTP server standing for the npm registry and the Python package index, so that what the
+ * install button offers does not depend on the network: npm has no drizzle-lsp (as npmjs.com
+ * today), the index has this version (as PyPI will after a release).
+ */
+async function startRegistry() {
+  const version = JSON.parse(fs.readFileSync(path.join(extDir, 'package.json'), 'utf8')).version;
+  const server = http.createServer((request, response) => {
+    if (request.url === '/simple/drizzle-lsp/') {
+      const wheel = `drizzle_lsp-${version}-py3-none-any.whl`;
+      response.writeHead(200, { 'content-type': 'text/html' });
+      response.end(`<html><body><a href="../../files/${wheel}">${wheel}</a></body></html>`);
+    } else {
+      response.writeHead(404, { 'content-type': 'application/json' });
+      response.end('{"error":"Not found"}');
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, version, url: `http://127.0.0.1:${server.address().port}` };
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(artifacts, `${tag}-${name}.png`) });
+}
+
+/** The extension's status bar item: its accessible label ("drizzle-lsp: ready, 1 error, 3 warnings"). */
+async function statusBarLabel(page) {
+  return (await page.locator('.statusbar [aria-label^="drizzle-lsp:"]').first().getAttribute('aria-label', { timeout: 10000 })) ?? '';
+}
+
+/** The rows of the open quick pick, as text. */
+async function quickPickRows(page) {
+  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first().waitFor({ timeout: 10000 });
+  return page.$$eval('.quick-input-widget .quick-input-list .monaco-list-row', (rows) =>
+    rows.map((row) => row.innerText.replace(/\s+/g, ' ').trim()),
+  );
+}
+
+/** Type `filter` into the open quick pick and take the row that contains `text`. */
+async function pick(page, filter, text) {
+  const input = page.locator('.quick-input-widget input');
+  await input.fill(filter);
+  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: text }).first();
+  await row.waitFor({ timeout: 10000 });
+  await row.click();
+}
+
+async function openMenu(page) {
+  await page.locator('.statusbar [aria-label^="drizzle-lsp:"]').first().click();
+  await page.locator('.quick-input-widget', { hasText: 'drizzle-lsp' }).first().waitFor({ timeout: 10000 });
+  return quickPickRows(page);
+}
+
+/** The status bar shows the server ready, with the errors and warnings the Problems panel lists. */
+async function checkStatusBar(page, profile) {
+  const { label, problems } = await until(
+    'the status bar counts to match the Problems panel',
+    async () => {
+      const current = await readProblems(page);
+      const errors = current.filter((p) => p.severity === 'error').length;
+      const warnings = current.filter((p) => p.severity === 'warning').length;
+      const expected = `drizzle-lsp: ready, ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
+      const label = await statusBarLabel(page);
+      return label === expected && current.length > 0 ? { label, problems: current } : undefined;
+    },
+    20000,
+    250,
+  ).catch(async (error) => {
+    console.error(`status bar: ${await statusBarLabel(page)}; problems: ${JSON.stringify(await readProblems(page))}`);
+    throw error;
+  });
+  const item = page.locator('.statusbar [aria-label^="drizzle-lsp:"]').first();
+  const text = (await item.innerText()).replace(/\s+/g, ' ').trim();
+  console.log(`status bar item: "${text}" (${label}; ${problems.length} problems in the panel)`);
+  // what a sighted user reads: ✓ drizzle-lsp ⊗ <errors> ⚠ <warnings>
+  const [, errors, warnings] = /(\d+) errors?, (\d+) warnings?$/.exec(label);
+  text === `drizzle-lsp ${errors} ${warnings}` || fail(`status bar text "${text}" for ${label}`);
+  const icons = await item.locator('.codicon').evaluateAll((nodes) => nodes.map((node) => node.className));
+  ['codicon-check', 'codicon-error', 'codicon-warning'].every((icon, index) => icons[index]?.includes(icon)) ||
+    fail(`status bar icons ${JSON.stringify(icons)}`);
+  // The server's own log lines (window/logMessage) are in the output channel.
+  const logged = outputChannelLog(profile).split('\n').filter((line) => /\] checked /.test(line));
+  logged.length > 0 || fail(`no "checked …" line of the server in the output channel:\n${outputChannelLog(profile)}`);
+  console.log(`output channel, the server's lines:\n  ${logged.slice(-4).join('\n  ')}`);
+  // One line per folder (the server's contract): its counts are the status bar's.
+  const perFolder = logged.map((line) => /checked (\S+): (\d+) problems? \((\d+) errors?, (\d+) warnings?\) in \d+ ms/.exec(line)).filter(Boolean);
+  if (perFolder.length > 0) {
+    const last = perFolder.at(-1);
+    label.endsWith(`${last[3]} error${last[3] === '1' ? '' : 's'}, ${last[4]} warning${last[4] === '1' ? '' : 's'}`) ||
+      fail(`the output says ${last[0]}, the status bar ${label}`);
+    console.log(`the server's last per-folder line agrees with the status bar: ${last[0]}`);
+  }
+}
+
+/** The status bar item's menu: its items, "Show output" and "S002 scope" (written to the settings). */
+async function checkMenu(page, profile) {
+  const rows = await openMenu(page);
+  console.log(`status bar menu: ${JSON.stringify(rows)}`);
+  const expected = ['Restart server', 'Show output', 'Check workspace', 'S002 scope: new'];
+  expected.every((item, index) => rows[index]?.startsWith(item)) || fail(`menu items ${JSON.stringify(rows)}, expected ${expected}`);
+  rows.some((row) => row.includes('Refresh database')) && fail('"Refresh database" without drizzleLsp.databaseUrl');
+  await shot(page, 'status-menu');
+
+  await pick(page, 'Show output', 'Show output');
+  await until(
+    'the output channel with the server\'s lines',
+    async () => {
+      const texts = await page.$$eval('.view-lines', (views) => views.map((view) => view.innerText.replace(/\u00a0/g, ' ')));
+      // the channel scrolls to its end: the server's latest lines are the ones drawn
+      return texts.some((text) => /\] checked /.test(text));
+    },
+    10000,
+    250,
+  );
+  await shot(page, 'output');
+  log('menu: Show output shows the channel with the server\'s lines');
+
+  await page.evaluate(() => {
+    window.__drizzleStatus = [];
+  });
+  await openMenu(page);
+  await pick(page, 'Check', 'Check workspace');
+  await page.waitForTimeout(1500);
+  const checking = await page.evaluate(() => window.__drizzleStatus);
+  checking.some((label) => label.startsWith('drizzle-lsp: checking')) ||
+    fail(`menu: Check workspace did not show in the status bar: ${JSON.stringify(checking)}`);
+  log(`menu: Check workspace ran (${JSON.stringify(checking)})`);
+
+  await openMenu(page);
+  await pick(page, 'S002', 'S002 scope');
+  const scopes = await quickPickRows(page);
+  console.log(`S002 scope menu: ${JSON.stringify(scopes)}`);
+  ['new', 'at-risk', 'all'].every((scope, index) => scopes[index]?.startsWith(scope)) ||
+    fail(`S002 scopes ${JSON.stringify(scopes)}`);
+  await shot(page, 's002-scope');
+  await pick(page, 'all', 'every migration');
+  const settingsFile = path.join(profile.workspace, '.vscode', 'settings.json');
+  await until('drizzleLsp.s002Scope "all" in .vscode/settings.json', () => {
+    let settings;
+    try {
+      settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8'));
+    } catch {
+      return false; // being written
+    }
+    return settings['drizzleLsp.s002Scope'] === 'all' && settings['drizzleLsp.ignore']?.[0] === 'S003';
+  }, 10000);
+  await until('the menu to show "S002 scope: all"', async () => {
+    const rows = await openMenu(page);
+    await page.keyboard.press('Escape');
+    return rows.some((row) => row.startsWith('S002 scope: all'));
+  }, 10000, 500);
+  log('menu: S002 scope "all" written to the workspace settings');
+}
+
+/** Restart from the menu (the server is gone): the not-found notification. */
+async function restartToNotFound(page) {
+  await openMenu(page);
+  await pick(page, 'Restart', 'Restart server');
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'was not found' }).first();
+  await toast.waitFor({ timeout: 20000 });
+  return toast;
+}
+
+/** No server anywhere: the notification says where it looked; each of its buttons works. */
+async function checkNotFound(page, profile) {
+  const readyLabel = await statusBarLabel(page);
+  const away = `${profile.localServer}.away`;
+  fs.renameSync(profile.localServer, away);
+  let toast = await restartToNotFound(page);
+  const text = (await toast.innerText()).replace(/\s+/g, ' ');
+  console.log(`not-found notification: ${text}`);
+  for (const part of [
+    'the language server was not found',
+    'Searched PATH (',
+    '/usr/bin',
+    `${profile.workspace}/.venv/bin`,
+    '~/.local/bin',
+    '~/.local/share/pipx/venvs/drizzle-lsp/bin',
+    '~/.local/share/uv/tools/drizzle-lsp/bin',
+    'Install…',
+    'Restart server',
+    'Open settings',
+  ]) {
+    text.includes(part) || fail(`the notification lacks ${JSON.stringify(part)}: ${text}`);
+  }
+  (await statusBarLabel(page)) === 'drizzle-lsp: not found' || fail(`status bar: ${await statusBarLabel(page)}`);
+  await shot(page, 'not-found');
+
+  // "Open settings": drizzleLsp.path, in the Remote tab (code-server is a remote window).
+  await toast.locator('.monaco-button', { hasText: 'Open settings' }).click();
+  const editor = page.locator('.settings-editor').first();
+  await editor.waitFor({ timeout: 10000 });
+  await editor.locator('input[aria-label="drizzleLsp.path"]').first().waitFor({ timeout: 10000 });
+  const query = await editor.locator('.suggest-input-container .view-lines').first().innerText();
+  query.replace(/\u00a0/g, ' ').trim() === 'drizzleLsp.path' || fail(`settings opened with the query ${JSON.stringify(query)}`);
+  const tab = await editor.locator('.settings-tabs-widget .action-label.checked').first().innerText();
+  tab.includes('Remote') || fail(`settings opened in the ${JSON.stringify(tab)} tab, not Remote`);
+  await shot(page, 'open-settings');
+  await runCommand(page, 'View: Close Editor');
+  log('not found: "Open settings" shows drizzleLsp.path in the Remote tab');
+
+  // "Install…": what the registries have, and a source folder; the command typed into a terminal.
+  toast = await restartToNotFound(page);
+  await toast.locator('.monaco-button', { hasText: 'Install' }).click();
+  const title = page.locator('.quick-input-widget .quick-input-title').first();
+  await until('the install quick pick', async () => (await title.innerText().catch(() => '')).includes('Install drizzle-lsp'), 20000);
+  const titleText = await title.innerText();
+  const offered = await quickPickRows(page);
+  console.log(`install menu "${titleText}": ${JSON.stringify(offered)}`);
+  titleText.includes('is not on npm') || fail(`the install title does not say npm lacks it: ${titleText}`);
+  offered.some((row) => row.includes(`pip install drizzle-lsp==`) && row.includes('PyPI')) ||
+    fail(`no PyPI command offered: ${JSON.stringify(offered)}`);
+  offered.some((row) => row.startsWith('npm')) && fail(`npm offered though the registry has no drizzle-lsp: ${offered}`);
+  await shot(page, 'install');
+  await pick(page, 'source folder', 'From a drizzle-lsp source folder');
+  // code-server's folder dialog is a quick input that takes a typed path
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'The drizzle-lsp folder' }).first().waitFor({ timeout: 10000 });
+  const dialogInput = page.locator('.quick-input-widget input');
+  await dialogInput.fill(`${repo}/`);
+  await page.waitForTimeout(500);
+  await page.keyboard.press('Enter');
+  const terminal = page.locator('.terminal-wrapper .xterm-rows, .xterm .xterm-rows').first();
+  const typed = await until(
+    'the install command in the terminal',
+    async () => {
+      const rows = (await terminal.innerText().catch(() => '')).replace(/\u00a0/g, ' ').replace(/\n/g, '');
+      return rows.includes('pip install') && rows.includes(repo.slice(-20)) ? rows : undefined;
+    },
+    20000,
+    250,
+  ).catch(async (error) => {
+    await shot(page, 'install-failure');
+    throw error;
+  });
+  console.log(`terminal: ${typed.trim().slice(-300)}`);
+  typed.includes(`python3 -m venv ~/.local/share/drizzle-lsp/venv && ~/.local/share/drizzle-lsp/venv/bin/pip install ${repo}`) ||
+    fail(`unexpected install command: ${typed}`);
+  await page.locator('.notifications-toasts .notification-toast', { hasText: 'press Enter in the terminal' }).first().waitFor({ timeout: 10000 });
+  await shot(page, 'install-terminal');
+  log('not found: "Install…" typed the install command from the source folder into a terminal');
+
+  // "Restart server", once the server is back: found again, ready, with its counts.
+  toast = await restartToNotFound(page);
+  fs.renameSync(away, profile.localServer);
+  await toast.locator('.monaco-button', { hasText: 'Restart server' }).click();
+  // ready, and the counts of before: the new server's diagnostics reached the status bar
+  await until(`the status bar to read "${readyLabel}" again`, async () => (await statusBarLabel(page)) === readyLabel, 30000, 250);
+  const starts = outputChannelLog(profile).split(`Starting ${profile.localServer} serve`).length - 1;
+  starts >= 2 || fail(`the server was not started again from ~/.local/bin (${starts} starts)`);
+  log(`not found: "Restart server" found the server again: ${await statusBarLabel(page)}`);
+}
+
+/** A wrong drizzleLsp.path (set in the Settings editor, as a user would): one notification. */
+async function checkWrongPathSetting(page) {
+  await runCommand(page, 'Preferences: Open User Settings');
+  const search = page.locator('.settings-editor .suggest-input-container textarea, .settings-editor .suggest-input-container input').first();
+  await search.waitFor({ timeout: 10000 });
+  await search.fill('drizzleLsp.path');
+  // drizzleLsp.path is machine-overridable: in code-server (a remote window) it is under "Remote".
+  await page.locator('.settings-editor .settings-tabs-widget .action-label', { hasText: 'Remote' }).first().click();
+  const pathInput = page.locator('.settings-editor input[aria-label="drizzleLsp.path"]').first();
+  await pathInput.waitFor({ timeout: 10000 });
+  await pathInput.fill('/nonexistent/drizzle-lsp');
+  await pathInput.press('Tab');
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'drizzleLsp.path' });
+  await toast.first().waitFor({ timeout: 30000 });
+  await page.waitForTimeout(1000); // would a second notification follow?
+  const toasts = await page.locator('.notifications-toasts .notification-toast', { hasText: 'drizzle-lsp' }).count();
+  toasts === 1 || fail(`expected one drizzle-lsp notification, saw ${toasts}`);
+  console.log(`Notification: ${(await toast.first().innerText()).replace(/\s+/g, ' ')}`);
+  (await statusBarLabel(page)) === 'drizzle-lsp: failed' || fail(`status bar: ${await statusBarLabel(page)}`);
+  await shot(page, 'no-server');
+  log('wrong drizzleLsp.path: one notification, the status bar says failed');
+}
+
+/**
+ * docs/images/vscode-problems.png: examples/drizzle, the Problems panel, and the quick-fix menu
+ * open on the first J001 of the journal. Cropped to the editor and the panel, under 200 KB.
+ */
+async function takeReadmeScreenshot(page) {
+  await openFile(page, '_journal.json');
+  await page.locator('.editor-instance .monaco-editor [class*="squiggly-"]').first().waitFor({ timeout: 90000 });
+  await runCommand(page, 'View: Close Primary Side Bar');
+  await page.keyboard.press('Control+Shift+M');
+  await page.locator('.markers-panel').waitFor({ timeout: 20000 });
+  await until('J001 in the Problems panel', async () => (await readProblems(page)).some((p) => p.code === 'J001'), 30000, 250);
+  await page.locator('.markers-panel .monaco-list-row', { hasText: 'J001' }).first().dblclick();
+  await page.locator('.tab.active[data-resource-name="_journal.json"]').waitFor();
+  await until(
+    'the quick-fix menu on J001',
+    async () => {
+      await page.locator('.editor-instance .monaco-editor textarea').first().focus();
+      await page.keyboard.press('Control+.');
+      try {
+        await page.locator('.action-widget .monaco-list-row').first().waitFor({ timeout: 3000 });
+        return true;
+      } catch {
+        await page.keyboard.press('Escape');
+        return false;
+      }
+    },
+    30000,
+    500,
+  );
+  await page.waitForTimeout(500);
+  const menu = await page.locator('.action-widget').first().innerText();
+  console.log(`Quick fix menu on J001:\n  ${menu.split('\n').filter(Boolean).join('\n  ')}`);
+  const box = await page.locator('.monaco-workbench').boundingBox();
+  const activityBar = await page.locator('.part.activitybar').boundingBox().catch(() => null);
+  const left = activityBar ? activityBar.x + activityBar.width : 0;
+  fs.mkdirSync(path.dirname(README_IMAGE), { recursive: true });
+  await page.screenshot({
+    path: README_IMAGE,
+    clip: { x: left, y: box.y, width: box.width - left, height: box.height },
+  });
+  const size = fs.statSync(README_IMAGE).size;
+  size < 200_000 || fail(`${README_IMAGE} is ${size} bytes, over 200 KB`);
+  log(`README screenshot: ${README_IMAGE} (${Math.round(size / 1024)} KB)`);
 }
 
 /** The extension's output channel, from the profile's logs. */

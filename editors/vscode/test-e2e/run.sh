@@ -5,10 +5,12 @@
 # Every install step that cannot be done FAILS this script (exit 1): it never skips.
 #
 # `run.sh --install-only` stops after the installs (scripts/test.sh calls it before pytest).
+# `run.sh --readme-screenshot` takes docs/images/vscode-problems.png instead of testing (e2e.mjs).
 #
 # Environment:
 #   DRIZZLE_LSP_PYTHON  Python interpreter that has the server's dependencies (default: the repo's
-#                       .venv, else python3). The server is run from this checkout's server/.
+#                       .venv, else python3). The server is run from this checkout's server/,
+#                       through a `drizzle-lsp` in the ~/.local/bin of a throw-away HOME.
 #   DRIZZLE_LSP_E2E_SERVER=bundled, DRIZZLE_LSP_VSIX=<platform .vsix>
 #                       test the .vsix that brings its own server instead, with no Python on
 #                       code-server's PATH (see e2e.mjs)
@@ -97,6 +99,9 @@ export CODE_SERVER="$code_server"
 if [ "${1:-}" = --install-only ]; then
   step "installs done"
   exit 0
+fi
+if [ "${1:-}" = --readme-screenshot ]; then
+  export DRIZZLE_LSP_E2E_README=1 DRIZZLE_LSP_E2E_SERVER=local-bin
 fi
 
 # --- 5. the Python server --------------------------------------------------------------------
