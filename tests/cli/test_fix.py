@@ -38,6 +38,7 @@ def _project(root: Path, newline: str = "\n", bom: bool = False) -> Path:
         newline=newline,
         bom=bom,
     )
+    (root / "drizzle-lsp.toml").write_text('s002-scope = "all"\n')  # 0000_init is not the newest
     return folder
 
 
@@ -110,10 +111,10 @@ def test_without_fix_nothing_is_written(run, tmp_path: Path) -> None:
     before = _tree(folder)
     result = run("check", cwd=tmp_path)
     assert [line.split()[1] for line in result.out.splitlines()[:-1]] == [
-        "S002",
         "J004",
         "J004",
         "J002",
+        "S002",
     ]
     assert result.out.splitlines()[-1] == "Found 4 problems (3 fixable with --fix)."
     assert _tree(folder) == before

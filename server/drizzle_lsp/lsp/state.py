@@ -45,9 +45,10 @@ from drizzle_lsp.core.folder import (
     search_tree,
     sql_paths,
 )
-from drizzle_lsp.core.settings import CONFIG_FILES
+from drizzle_lsp.core.settings import CONFIG_FILES, S002Scope
 from drizzle_lsp.core.text import Encoding, TextIndex
 from drizzle_lsp.engine.analyze import now_ms
+from drizzle_lsp.engine.base_branch import BaseTrees
 from drizzle_lsp.lsp import convert, worker
 from drizzle_lsp.lsp.database import Approvals, DatabaseMonitor, Key
 from drizzle_lsp.lsp.editor_settings import EditorSettings
@@ -164,6 +165,7 @@ class ServerState:
         self.documents: dict[Path, OpenDocument] = {}
         self.folders: dict[Path, FolderState] = {}
         self.disk = DiskCache()
+        self.base_trees = BaseTrees()
         self.clock: Callable[[], int] = now_ms
         self.database = DatabaseMonitor(self._database_changed, client.show_warning)
         self.approvals = Approvals(
@@ -206,6 +208,23 @@ class ServerState:
             self.debounce = options.debounce
         if options.database_interval is not None:
             self.database_interval = options.database_interval
+
+    def s002_scope_of(self, path: Path) -> S002Scope:
+        """S002's scope in the folder of ``path`` (the settings', or the user's choice)."""
+        state = self.folder_of(path)
+        if state is None:
+            return self.settings.s002_override or S002Scope.NEW
+        return self.settings.for_folder(state.root, state.workspace).s002_scope
+
+    async def set_s002_scope(self, scope: S002Scope) -> None:
+        """S002's scope as the user chose it in the editor, over the settings from now on: every
+        folder analysed again (an analysis under way is dropped and done again)."""
+        self.settings.override_s002_scope(scope)
+        states = list(self.folders.values())
+        for state in states:
+            self.touch(state, immediate=True)
+        tasks = [asyncio.shield(s.task) for s in states if s.task is not None]
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def settings_changed(self) -> None:
         """A config file changed: re-read the settings and scan again in the background
@@ -268,6 +287,7 @@ class ServerState:
     async def scan(self) -> None:
         """(Re)discover every migrations folder and analyse them all, reporting progress."""
         self.disk.clear()
+        self.base_trees.clear()
         self.database.digests.clear()
         self.settings.clear()
         self.approvals.forget_waiting()
@@ -562,6 +582,7 @@ class ServerState:
             database,
             state.on_read,
             self.disk.generation,
+            base_trees=self.base_trees,
         )
         last = state.result
         if (
@@ -654,15 +675,18 @@ class ServerState:
             return None
         return state.result
 
-    async def fix_all(self, path: Path) -> dict[Path, tuple[str, str]] | None:
+    async def fix_all(
+        self, path: Path, code: str | None = None
+    ) -> dict[Path, tuple[str, str]] | None:
         """Old and new text of each file that every safe fix of ``path``'s own diagnostics
-        changes (J001's fix on the journal also guards the re-dated ``.sql`` files)."""
+        changes (J001's fix on the journal also guards the re-dated ``.sql`` files); with a
+        ``code``, of that rule's diagnostics in the whole folder of ``path``."""
         state = self.folder_of(path)
         if state is None:
             return None
         snapshot = self._snapshot(state)
         # the caller compares the old texts with its buffers: other changes do not matter here
-        return await self.in_worker(worker.fix_all, snapshot, self.clock, self.disk, path)  # type: ignore[no-any-return]
+        return await self.in_worker(worker.fix_all, snapshot, self.clock, self.disk, path, code)  # type: ignore[no-any-return]
 
     # ---- the database ---------------------------------------------------------------------
 
