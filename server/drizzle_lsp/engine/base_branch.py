@@ -154,6 +154,11 @@ class BaseTrees:
         if kept is not None and kept[0] == stamp:
             return kept[1]
         tree = base_tree(folder)
+        log.debug(
+            "git: base of %s: %s",
+            folder,
+            f"{tree.ref}, {len(tree.blobs)} files" if tree else "none (the newest entry is new)",
+        )
         with self._lock:
             self.git_runs += 1
             self._kept[folder] = (stamp, tree)

@@ -25,6 +25,7 @@ import contextlib
 import itertools
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
 
-from drizzle_lsp.core.diagnostics import Violation
+from drizzle_lsp.core.diagnostics import Severity, Violation
 from drizzle_lsp.core.folder import (
     JOURNAL,
     V1_DIR,
@@ -653,6 +654,7 @@ class ServerState:
         for path in [p for p in state.published if p not in texts and p not in by_path]:
             if state.published.pop(path).violations:  # a deleted file: clear it
                 self._clear(path)
+        log.info("%s", checked_line(state, result))
         since = time.monotonic() - state.last_change
         log.debug(
             "%s: %d diagnostics, analysed in %.1f ms%s",
@@ -755,6 +757,27 @@ class ServerState:
             await asyncio.sleep(self.database_interval)
             keys = self._database_keys(self.folders.values())
             await self.database.refresh_and_wait(keys)
+
+
+def checked_line(state: FolderState, result: Result) -> str:
+    """The log's line for each analysis of a folder: where, what it found, how long it took
+    (one fixed form, which editors' tests and users' scripts may match: plurals always)."""
+    counts = Counter(v.severity for v in result.violations)
+    errors, warnings = counts[Severity.ERROR], counts[Severity.WARNING]
+    where = _relative(state.root, state.workspace)
+    return (
+        f"checked {where}: {sum(counts.values())} problems ({errors} errors, "
+        f"{warnings} warnings) in {result.seconds * 1e3:.0f} ms"
+    )
+
+
+def _relative(root: Path, workspace: Path | None) -> str:
+    if workspace is not None:
+        try:
+            return root.relative_to(workspace).as_posix() or "."
+        except ValueError:
+            pass
+    return str(root)
 
 
 def _listing(root: Path, layout: Layout) -> list[Path]:
