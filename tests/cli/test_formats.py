@@ -18,8 +18,8 @@ from drizzle_lsp.rules import ALL_RULES
 
 ROCKET_SQL = "SELECT '🚀'; CREATE TABLE t (id int);\n"
 S002_MESSAGE = (
-    "`CREATE TABLE t` fails when this migration runs again: the relation already exists "
-    "(duplicate_table, 42P07). Write `CREATE TABLE IF NOT EXISTS`."
+    "`CREATE TABLE t` fails if run twice: it already exists (duplicate_table). "
+    "Write `CREATE TABLE IF NOT EXISTS`."
 )
 
 

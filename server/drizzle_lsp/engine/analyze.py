@@ -135,10 +135,7 @@ def _s002_errors(found: list[Violation]) -> list[Violation]:
     ]
 
 
-_NO_TRANSACTION = (
-    "The driver runs migrations without a transaction: if this migration fails half-way, "
-    "what ran stays applied with no row recorded, and the next deploy runs it again."
-)
+_NO_TRANSACTION = "No transaction with this driver: a half-run migration runs again."
 
 
 def lint_in_parallel(folder: MigrationFolder, settings: Settings, min_chunks: int = 400) -> bool:

@@ -22,6 +22,14 @@ from drizzle_lsp.core.folder import MigrationFolder, SqlDocument
 from drizzle_lsp.core.migration import MigrationFile
 from drizzle_lsp.core.settings import Settings
 
+TITLE_MAX = 59  # a quick fix menu shows about this much of a title
+
+
+def fit_title(*candidates: str) -> str:
+    """The first of ``candidates`` (most precise first) that fits a quick fix menu; the last
+    one should fit whatever names it holds."""
+    return next((t for t in candidates if len(t) <= TITLE_MAX), candidates[-1])
+
 
 class Fixability(StrEnum):
     NONE = "none"
