@@ -155,3 +155,19 @@ async def test_each_check_of_a_folder_is_logged_with_counts_and_time(
     again = await s.wait_for(lambda: checked()[1:], what="the re-check's line")
     line = r"checked drizzle: 1 problems \(1 errors, 0 warnings\) in \d+ ms"
     assert re.fullmatch(line, again[-1])
+
+
+async def test_a_changed_scope_setting_wins_over_the_code_action(
+    tmp_path: Path, start: Starter
+) -> None:
+    write_migrations(tmp_path, TAGS)  # outside git: S002 on the newest only
+    s = await start(tmp_path, configuration={"drizzleLsp": {}})
+    await s.wait_for(lambda: with_s002(s) == ["0002_c.sql"], what="S002 on the newest")
+    await s.client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="drizzle-lsp.setS002Scope", arguments=["all"])
+    )
+    await s.wait_for(lambda: len(with_s002(s)) == 3, what="S002 everywhere")
+    # the status bar's menu of the VS Code extension changes the setting: it takes over
+    s.client.set_configuration({"drizzleLsp": {"s002Scope": "at-risk"}})
+    s.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    await s.wait_for(lambda: with_s002(s) == [], what="S002 on at-risk migrations only")

@@ -54,7 +54,8 @@ class EditorSettings:
         self._editor: dict[Path | None, Mapping[str, Any]] = {}
         self._folders: dict[Path, Settings] = {}
         # S002's scope as the user last chose it with a code action, over every other setting
-        # for the rest of the session (``drizzle-lsp.setS002Scope``)
+        # for the rest of the server's life (``drizzle-lsp.setS002Scope``), until the editor
+        # sends another ``s002Scope`` setting
         self.s002_override: S002Scope | None = None
 
     def update(self, workspace: Path | None, data: Any) -> ServerOptions:
@@ -88,6 +89,9 @@ class EditorSettings:
                 log.error("drizzleLsp settings: %s (ignored)", error)
                 continue
             valid[key] = value
+        before = self._editor.get(workspace, {}).get("s002-scope")
+        if "s002-scope" in valid and valid["s002-scope"] != before:
+            self.s002_override = None  # a scope set since the code action's: the setting wins
         self._editor[workspace] = valid
         self._folders.clear()
         return ServerOptions(debounce, interval)
