@@ -291,7 +291,7 @@ def test_do_catalog_guard_on_another_name_is_reported(
     text = f"DO $$ BEGIN IF NOT {condition} THEN {statement} AS ENUM ('a'); END IF; END $$;"
     (v,) = lint(non_idempotent_ddl, text)
     assert text[v.span.start : v.span.end] == statement
-    assert f"(duplicate_object). The IF around it does not look up `{name}`." in v.message
+    assert f"(duplicate_object, 42710). The IF around it does not look up `{name}`." in v.message
 
 
 def test_do_catalog_guard_of_a_constraint_and_a_data_guard() -> None:
@@ -488,7 +488,7 @@ def test_s002_update_of_a_column_dropped_later() -> None:
         later = f"UPDATE t AS x SET a = b || x.c;\nALTER TABLE t DROP COLUMN IF EXISTS {dropped};"
         (v,) = lint(non_idempotent_ddl, later)
         assert later[v.span.start : v.span.end] == "UPDATE t"
-        assert f"drops its column `{dropped}` (undefined_column)" in v.message
+        assert f"drops its column `{dropped}` (undefined_column, 42703)" in v.message
         assert v.fix is None
     # dropped before (the UPDATE fails on the first run already), or another table's column
     for other in (
@@ -520,7 +520,7 @@ TABLE = 'CREATE TABLE IF NOT EXISTS "t" ("id" serial PRIMARY KEY, "code" text UN
 )
 def test_s002_insert_into_a_keyed_table(insert: str, expected: str) -> None:
     (v,) = lint(non_idempotent_ddl, TABLE + insert)
-    assert "(unique_violation)" in v.message
+    assert "(unique_violation, 23505)" in v.message
     assert v.fix is not None and v.fix.applicability is Applicability.UNSAFE
     assert apply_edits(TABLE + insert, v.fix.edits) == TABLE + expected
 
@@ -567,7 +567,7 @@ def test_s002_insert_keys_from_the_rest_of_the_migration() -> None:
         'ALTER TABLE "x" ADD COLUMN "a" int UNIQUE;',
     ):
         text = f'INSERT INTO "x" ("a", "b") VALUES (1, 2);\n{keys}'
-        assert "(unique_violation)" in lint(non_idempotent_ddl, text)[0].message
+        assert "(unique_violation, 23505)" in lint(non_idempotent_ddl, text)[0].message
     # a unique index on an expression, or a partial one, says nothing about the columns
     for keys in (
         'CREATE UNIQUE INDEX IF NOT EXISTS "x_a" ON "x" (lower("a"));',

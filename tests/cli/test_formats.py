@@ -18,7 +18,7 @@ from drizzle_lsp.rules import ALL_RULES
 
 ROCKET_SQL = "SELECT '🚀'; CREATE TABLE t (id int);\n"
 S002_MESSAGE = (
-    "`CREATE TABLE t` fails if run twice: it already exists (duplicate_table). "
+    "`CREATE TABLE t` fails if run twice: it already exists (duplicate_table, 42P07). "
     "Write `CREATE TABLE IF NOT EXISTS`."
 )
 

@@ -363,9 +363,10 @@ class _Finding:
 
 
 def _fails(what: str, why: str, code: str) -> str:
-    # the consequence and the error, short: the rule page explains (codeDescription links it)
+    # the consequence and the error (its SQLSTATE: tests check it against PostgreSQL), short:
+    # the rule page explains (codeDescription links it)
     why = _SAID_BY_WHAT.sub(r"it \1", why)
-    return f"`{what}` fails if run twice: {why} ({_NAME_OF[code]})."
+    return f"`{what}` fails if run twice: {why} ({_NAME_OF[code]}, {code})."
 
 
 # "the relation already exists": the statement quoted before it names what exists
