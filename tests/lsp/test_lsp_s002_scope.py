@@ -152,9 +152,11 @@ async def test_each_check_of_a_folder_is_logged_with_counts_and_time(
     assert re.fullmatch(r"checked drizzle: 2 problems \(1 errors, 1 warnings\) in \d+ ms", first[0])
     uri = s.open("drizzle/0002_c.sql")
     s.edit(uri, (0, 0), (0, 0), "-- drizzle-lsp-ignore: S002\n")
-    again = await s.wait_for(lambda: checked()[1:], what="the re-check's line")
+    # (opening the file is a re-check too, with the same counts: wait for the edit's)
     line = r"checked drizzle: 1 problems \(1 errors, 0 warnings\) in \d+ ms"
-    assert re.fullmatch(line, again[-1])
+    await s.wait_for(
+        lambda: any(re.fullmatch(line, m) for m in checked()[1:]), what="the re-check's line"
+    )
 
 
 async def test_a_changed_scope_setting_wins_over_the_code_action(
