@@ -155,7 +155,7 @@ def test_corpus_on_new_years_day_2026() -> None:
     }
     # both last entries are days ahead of that date: re-stamp offered, unsafe
     assert set(future) == {"0008_flat_forgotten_one", "0010_subscription_management_template"}
-    assert "14 days in the future" in future["0008_flat_forgotten_one"].message
+    assert "14 days ahead" in future["0008_flat_forgotten_one"].message
     assert all(v.fix and v.fix.applicability is Applicability.UNSAFE for v in future.values())
 
 

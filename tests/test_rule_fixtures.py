@@ -187,6 +187,17 @@ def test_violations_come_in_file_and_position_order(case: Case, tmp_path: Path) 
         assert [v.path for v in found] == sorted((v.path for v in found), key=str)
 
 
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_fix_titles_fit_a_quick_fix_menu(case: Case, tmp_path: Path) -> None:
+    """Every fix and alternative of every case: a title under 60 characters (what an editor's
+    quick fix menu shows), whatever names it holds (timestamp tags are long)."""
+    for folder in _targets(case.build(tmp_path)):
+        for v in analyze(folder, case.settings, clock=lambda: case.now):
+            for fix in (v.fix, *v.alternatives):
+                if fix is not None:
+                    assert len(fix.title) < 60, f"{v.code}: {fix.title!r} ({len(fix.title)})"
+
+
 def test_order_holds_within_a_statement_chunk(tmp_path: Path) -> None:
     """Two statements without a breakpoint between them: S002 on each and S003 on the second
     come from different rules, in rule order, and are returned in position order."""

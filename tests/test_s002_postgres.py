@@ -45,6 +45,7 @@ from drizzle_lsp.core.diagnostics import Applicability, Fix, Violation
 from drizzle_lsp.core.fixes import apply_edits, compatible_fixes
 from drizzle_lsp.core.folder import MigrationFolder
 from drizzle_lsp.core.migration import BREAKPOINT, MigrationFile, Statement
+from drizzle_lsp.core.settings import S002Scope
 from drizzle_lsp.core.workspace import discover, load_target
 from drizzle_lsp.engine.analyze import analyze
 from drizzle_lsp.rules import non_idempotent_ddl
@@ -107,7 +108,10 @@ def _case_targets(case: Case, project: Path) -> Iterator[Target]:
     fixed = case.read_fixed()
     for target in discover([project]):
         folder = load_target(target)
-        found = [v for v in analyze(folder, case.settings) if v.code == "S002"]
+        settings = case.settings
+        if settings.s002_scope is S002Scope.NEW:  # every migration's statements, not the newest
+            settings = settings.with_overrides(s002_scope=S002Scope.ALL)
+        found = [v for v in analyze(folder, settings) if v.code == "S002"]
         done: list[str] = []  # statements of earlier files, then of this one
         for path in _ordered_documents(folder):
             migration = folder.sql[path].migration

@@ -38,6 +38,7 @@ def _project(root: Path, newline: str = "\n", bom: bool = False) -> Path:
         newline=newline,
         bom=bom,
     )
+    (root / "drizzle-lsp.toml").write_text('s002-scope = "all"\n')  # 0000_init is not the newest
     return folder
 
 
@@ -110,10 +111,10 @@ def test_without_fix_nothing_is_written(run, tmp_path: Path) -> None:
     before = _tree(folder)
     result = run("check", cwd=tmp_path)
     assert [line.split()[1] for line in result.out.splitlines()[:-1]] == [
-        "S002",
         "J004",
         "J004",
         "J002",
+        "S002",
     ]
     assert result.out.splitlines()[-1] == "Found 4 problems (3 fixable with --fix)."
     assert _tree(folder) == before
@@ -155,7 +156,13 @@ def test_unsafe_fixes_count_and_apply_with_the_flag(run, tmp_path: Path) -> None
     result = run("check", "--unsafe-fixes", cwd=tmp_path)
     assert result.out.splitlines()[-1] == "Found 1 problem (1 fixable with --fix)."
     result = run("check", "--fix", "--unsafe-fixes", cwd=tmp_path)
-    assert (result.code, result.out) == (0, "Fixed 1 problem in 1 file.\nAll checks passed!\n")
+    assert (result.code, result.out) == (
+        0,
+        "Fixed 1 problem in 1 file.\n"
+        "  drizzle/meta/_journal.json: J005 re-stamped 0001_next with 2026-01-01T00:00:00.000Z: "
+        "a database that applied it keeps its future date\n"  # the why, out of the title
+        "All checks passed!\n",
+    )
     assert f'"when": {NOW}'.encode() in (folder / "meta" / "_journal.json").read_bytes()
 
 

@@ -18,8 +18,8 @@ from drizzle_lsp.rules import ALL_RULES
 
 ROCKET_SQL = "SELECT '🚀'; CREATE TABLE t (id int);\n"
 S002_MESSAGE = (
-    "`CREATE TABLE t` fails when this migration runs again: the relation already exists "
-    "(duplicate_table, 42P07). Write `CREATE TABLE IF NOT EXISTS`."
+    "`CREATE TABLE t` fails if run twice: it already exists (duplicate_table, 42P07). "
+    "Write `CREATE TABLE IF NOT EXISTS`."
 )
 
 
@@ -27,8 +27,8 @@ S002_MESSAGE = (
 def project(tmp_path: Path) -> Path:
     """``drizzle/``: a missing file (J002, no fix) and a CREATE TABLE after an emoji (S002, safe
     fix: add IF NOT EXISTS). Only those two rules are selected: S003 would see two statements in
-    one chunk."""
-    (tmp_path / "drizzle-lsp.toml").write_text('select = ["J002", "S002"]\n')
+    one chunk. S002 on every migration (0000_init is not the newest)."""
+    (tmp_path / "drizzle-lsp.toml").write_text('select = ["J002", "S002"]\ns002-scope = "all"\n')
     write_folder(
         tmp_path / "drizzle",
         [entry(0, "0000_init", NOW - 2000), entry(1, "0001_gone", NOW - 1000)],
@@ -40,11 +40,11 @@ def project(tmp_path: Path) -> Path:
 def test_text_lines_are_ruff_style_with_1_based_character_columns(run, project: Path) -> None:
     result = run("check", cwd=project)
     assert result.code == 1
-    assert result.out == (
-        f"drizzle/0000_init.sql:1:13: S002 [non-idempotent-ddl] {S002_MESSAGE}\n"
+    assert result.out == (  # the journal's problem first: it stops every migration
         "drizzle/meta/_journal.json:16:14: J002 [missing-sql-file] `0001_gone.sql` does not "
         "exist: the migrator throws before running any migration. Restore the file or remove "
         "this entry.\n"
+        f"drizzle/0000_init.sql:1:13: S002 [non-idempotent-ddl] {S002_MESSAGE}\n"
         "Found 2 problems (1 fixable with --fix).\n"
     )
     assert result.err == ""

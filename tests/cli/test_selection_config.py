@@ -24,7 +24,11 @@ def project(tmp_path: Path) -> Path:
             "0002_more.sql": "CREATE TABLE b (id int);\n",
         },
     )
+    (tmp_path / "drizzle-lsp.toml").write_text(ALL)
     return tmp_path
+
+
+ALL = 's002-scope = "all"\n'  # S002 on every migration, not only the newest
 
 
 def codes(out: str) -> list[str]:
@@ -33,7 +37,7 @@ def codes(out: str) -> list[str]:
 
 def test_all_rules_by_default(run, project: Path) -> None:
     result = run("check", cwd=project)
-    assert (result.code, codes(result.out)) == (1, ["S002", "S002", "J002"])
+    assert (result.code, codes(result.out)) == (1, ["J002", "S002", "S002"])
 
 
 @pytest.mark.parametrize(
@@ -43,8 +47,8 @@ def test_all_rules_by_default(run, project: Path) -> None:
         (["--select", "J"], ["J002"]),
         (["--select", "s"], ["S002", "S002"]),
         (["--select", "missing-sql-file"], ["J002"]),
-        (["--select", "J002,S002"], ["S002", "S002", "J002"]),
-        (["--select", "J002", "--select", "S"], ["S002", "S002", "J002"]),
+        (["--select", "J002,S002"], ["J002", "S002", "S002"]),
+        (["--select", "J002", "--select", "S"], ["J002", "S002", "S002"]),
         (["--select", "ALL", "--ignore", "S002"], ["J002"]),
         (["--ignore", "S"], ["J002"]),
         (["--ignore", "J002, S002"], []),
@@ -74,15 +78,16 @@ def test_exit_zero_keeps_the_report(run, project: Path) -> None:
 
 
 def test_config_file_select_ignore(run, project: Path) -> None:
-    (project / "drizzle-lsp.toml").write_text('ignore = ["S002"]\n')
+    (project / "drizzle-lsp.toml").write_text(ALL + 'ignore = ["S002"]\n')
     assert codes(run("check", cwd=project).out) == ["J002"]
     # a config deeper than the working directory applies to the folder below it too
     (project / "drizzle-lsp.toml").unlink()
-    (project / "drizzle" / "drizzle-lsp.toml").write_text('select = ["S"]\n')
+    (project / "drizzle" / "drizzle-lsp.toml").write_text(ALL + 'select = ["S"]\n')
     assert codes(run("check", cwd=project).out) == ["S002", "S002"]
 
 
 def test_pyproject_tool_table(run, project: Path) -> None:
+    (project / "drizzle-lsp.toml").unlink()
     (project / "pyproject.toml").write_text(
         '[project]\nname = "app"\n\n[tool.drizzle-lsp]\nselect = ["J"]\n'
     )
@@ -90,17 +95,19 @@ def test_pyproject_tool_table(run, project: Path) -> None:
 
 
 def test_pyproject_without_tool_table_is_not_a_config(run, project: Path) -> None:
+    (project / "drizzle-lsp.toml").unlink()
     (project / "pyproject.toml").write_text('[tool.ruff]\nselect = ["X"]\n')
-    assert codes(run("check", cwd=project).out) == ["S002", "S002", "J002"]
+    # no config: S002 on the newest migration only (outside git)
+    assert codes(run("check", cwd=project).out) == ["J002", "S002"]
 
 
 def test_command_line_select_replaces_config_select_and_ignore(run, project: Path) -> None:
-    (project / "drizzle-lsp.toml").write_text('select = ["J"]\nignore = ["S002"]\n')
+    (project / "drizzle-lsp.toml").write_text(ALL + 'select = ["J"]\nignore = ["S002"]\n')
     assert codes(run("check", "--select", "S002", cwd=project).out) == ["S002", "S002"]
 
 
 def test_command_line_ignore_adds_to_config_ignore(run, project: Path) -> None:
-    (project / "drizzle-lsp.toml").write_text('ignore = ["J002"]\n')
+    (project / "drizzle-lsp.toml").write_text(ALL + 'ignore = ["J002"]\n')
     result = run("check", "--ignore", "S002", cwd=project)
     assert (result.code, result.out) == (0, "All checks passed!\n")
 
@@ -108,21 +115,21 @@ def test_command_line_ignore_adds_to_config_ignore(run, project: Path) -> None:
 @pytest.mark.parametrize(
     ("table", "expected"),
     [
-        ('"drizzle/0000_init.sql" = ["S002"]', ["S002", "J002"]),
+        ('"drizzle/0000_init.sql" = ["S002"]', ["J002", "S002"]),
         ('"drizzle/*.sql" = ["S"]', ["J002"]),
-        ('"0002_more" = []', ["S002", "J002"]),  # by tag; no codes: all of them
+        ('"0002_more" = []', ["J002", "S002"]),  # by tag; no codes: all of them
         ('"*.json" = ["J002"]', ["S002", "S002"]),
     ],
 )
 def test_per_file_ignores(run, project: Path, table: str, expected: list[str]) -> None:
-    (project / "drizzle-lsp.toml").write_text(f"[per-file-ignores]\n{table}\n")
+    (project / "drizzle-lsp.toml").write_text(f"{ALL}[per-file-ignores]\n{table}\n")
     assert codes(run("check", cwd=project).out) == expected
 
 
 def test_explicit_config_file(run, project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
     config = tmp_path_factory.mktemp("conf") / "ci.toml"
     config.write_text('select = ["J002"]\n')
-    (project / "drizzle-lsp.toml").write_text('select = ["S"]\n')  # not used
+    (project / "drizzle-lsp.toml").write_text(ALL + 'select = ["S"]\n')  # not used
     assert codes(run("check", "--config", str(config), cwd=project).out) == ["J002"]
 
 
@@ -130,7 +137,7 @@ def test_config_migrations_are_the_default_paths(run, project: Path) -> None:
     (project / "drizzle").rename(project / "db")
     (project / "other").mkdir()
     write_folder(project / "other" / "drizzle", [entry(0, "0000_x", NOW - 1)], {})
-    (project / "drizzle-lsp.toml").write_text('migrations = ["db"]\nselect = ["J002"]\n')
+    (project / "drizzle-lsp.toml").write_text(ALL + 'migrations = ["db"]\nselect = ["J002"]\n')
     result = run("check", cwd=project)
     assert result.out.splitlines()[0].startswith("db/meta/_journal.json:16:14: J002")
     assert "other/" not in result.out
@@ -140,7 +147,7 @@ def test_config_migrations_are_the_default_paths(run, project: Path) -> None:
 
 
 def test_config_migrations_that_do_not_exist(run, project: Path) -> None:
-    (project / "drizzle-lsp.toml").write_text('migrations = ["nope"]\n')
+    (project / "drizzle-lsp.toml").write_text(ALL + 'migrations = ["nope"]\n')
     result = run("check", cwd=project)
     assert result.code == 2
     assert "nope: no such file or directory (listed in `migrations`" in result.err
@@ -153,7 +160,7 @@ def test_config_migrations_that_do_not_exist(run, project: Path) -> None:
         ("select = 3\n", "`select` must be a list of rule codes"),
         ('ignore = ["S002", "nope!"]\n', "`ignore`: 'NOPE!' is not a rule code"),
         ('[per-file-ignores]\n"x.sql" = ["Z1"]\n', "`per-file-ignores.x.sql`: unknown rule"),
-        ('s002-scope = "some"\n', '`s002-scope` must be "all" or "at-risk"'),
+        ('s002-scope = "some"\n', '`s002-scope` must be "new", "at-risk" or "all"'),
         ('driver = "mysql2"\n', '`driver` must be one of "auto", "node-postgres"'),
         ('selcet = ["J"]\n', "unknown setting `selcet`"),
         # a root outside the project would have `check` search the whole file system

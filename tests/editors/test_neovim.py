@@ -30,9 +30,18 @@ def run_nvim(
     tmp_path: Path,
     start_with: str = "vim.lsp.enable",
     settings: dict[str, Any] | None = None,
+    files: dict[str, str] | None = None,
+    server_cmd: list[str] | None = None,
+    environment: dict[str, str] | None = None,
 ) -> dict[str, Any]:
+    """``files``: texts written into the copy of the fixture folder first; ``server_cmd``: the
+    command the plugin starts ([]: the plugin's own default)."""
     migrations = tmp_path / "project" / "drizzle"
     shutil.copytree(FIXTURE, migrations)
+    for name, text in (files or {}).items():
+        (migrations / name).write_text(text, encoding="utf-8")
+    if server_cmd is None:
+        server_cmd = [sys.executable, "-m", "drizzle_lsp", "serve"]
     result_file = tmp_path / "result.json"
     env = {
         **os.environ,
@@ -42,7 +51,7 @@ def run_nvim(
         **({"DRIZZLE_SETTINGS": json.dumps(settings)} if settings is not None else {}),
         "DRIZZLE_MIGRATIONS": str(migrations),
         "DRIZZLE_RESULT": str(result_file),
-        "DRIZZLE_SERVER_CMD": json.dumps([sys.executable, "-m", "drizzle_lsp", "serve"]),
+        "DRIZZLE_SERVER_CMD": json.dumps(server_cmd) if server_cmd else "",
         # the server from this checkout, whatever is installed (DRIZZLE_LSP_SERVER_SRC: debugging)
         "PYTHONPATH": os.pathsep.join(
             p
@@ -55,6 +64,7 @@ def run_nvim(
         "XDG_STATE_HOME": str(tmp_path / "state"),  # lsp.log goes here
         "XDG_DATA_HOME": str(tmp_path / "data"),
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        **(environment or {}),
     }
     proc = subprocess.run(
         [nvim_binary(), "--headless", "--clean", "-c", f"luafile {DRIVER}"],
@@ -145,3 +155,55 @@ def test_settings_reach_the_server(tmp_path: Path) -> None:
     codes = {d["code"] for d in result["buffer_diagnostics"]}
     assert "S002" in codes
     assert "S003" not in codes, result["buffer_diagnostics"]
+
+
+def test_s002_reports_new_and_at_risk_migrations_until_asked_for_all(tmp_path: Path) -> None:
+    # 0000_init: bare DDL, but old and not at risk; 0002_add_email: J001 puts it at risk
+    # (the copy is outside git: the newest entry counts as new too, and that is 0002 as well)
+    bare = 'CREATE TABLE "users" ("id" serial PRIMARY KEY NOT NULL);\n'
+    result = run_nvim("scope", tmp_path, files={"0000_init.sql": bare})
+    assert result["s002_files_before"] == ["0002_add_email.sql"]
+    assert "Report S002 on every migration" in result["code_action_titles"]
+    assert result["s002_files_after"] == ["0000_init.sql", "0002_add_email.sql"]
+
+
+def test_j001_preferred_fix_is_the_safe_one_and_hover_on_the_key(tmp_path: Path) -> None:
+    result = run_nvim("journal_fix_and_hover", tmp_path)
+    assert result["j001_message"].startswith("Skipped by migrate() on databases past ")
+    preferred = [a for a in result["j001_actions"] if a["preferred"]]
+    assert [a["title"] for a in preferred] == ["Re-date 0002_add_email, guarded to run once"]
+    assert all(len(a["title"]) < 60 for a in result["j001_actions"])
+    hover = result["hover_on_key"]
+    assert "2024-04-26T02:53:20Z" in hover  # 1714100000000, the late entry's own date
+    assert "migration 3 of 3 in applied order" in hover
+    assert "J001" not in hover  # the diagnostic is not repeated
+
+
+def test_a_server_that_cannot_start_shows_why(tmp_path: Path) -> None:
+    result = run_nvim(
+        "server_fails", tmp_path, server_cmd=[sys.executable, "-m", "drizzle_lsp_nowhere"]
+    )
+    (message,) = [n["message"] for n in result["notifications"] if "exited" in n["message"]]
+    assert "exited with code 1" in message
+    assert "No module named drizzle_lsp_nowhere" in message  # the server's stderr, relayed
+
+
+def test_a_server_not_found_says_where_it_was_looked_for(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    python = shutil.which("python3", path="/usr/bin:/bin")
+    assert python is not None
+    bare_path = tmp_path / "bin"
+    bare_path.mkdir()
+    (bare_path / "python3").symlink_to(python)  # a Python without drizzle_lsp, no drizzle-lsp
+    result = run_nvim(
+        "server_fails",
+        tmp_path,
+        server_cmd=[],
+        environment={"HOME": str(home), "PATH": str(bare_path), "PYTHONPATH": ""},
+    )
+    (message,) = [n["message"] for n in result["notifications"] if "exited" in n["message"]]
+    assert "No module named" in message
+    assert "drizzle-lsp was looked for in: drizzle-lsp on PATH, " in message
+    assert f"{home}/.local/bin/drizzle-lsp" in message
+    assert "python3 -m drizzle_lsp" in message

@@ -14,8 +14,11 @@ from folders import entries, write_folder
 from drizzle_lsp.core import pgtree
 from drizzle_lsp.core.folder import Layout, load_folder
 from drizzle_lsp.core.migration import BREAKPOINT
-from drizzle_lsp.core.settings import Settings
+from drizzle_lsp.core.settings import S002Scope, Settings
 from drizzle_lsp.engine import analyze, forked
+
+# S002 on every migration (by default only the newest, outside git): each chunk has its findings
+EVERY = Settings(s002_scope=S002Scope.ALL)
 
 
 @pytest.fixture(autouse=True)
@@ -110,7 +113,7 @@ def _folder(root: Path, files: int) -> Path:
 def _fresh_analysis(folder: Path) -> list[object]:
     analyze.unit_lints.clear()
     analyze.file_lints.clear()
-    return list(analyze.analyze(load_folder(folder, Layout.JOURNAL), Settings()))
+    return list(analyze.analyze(load_folder(folder, Layout.JOURNAL), EVERY))
 
 
 def _lint_key_failing_in_the_child(key: analyze.ChunkKey) -> analyze.LintResult:
@@ -131,7 +134,7 @@ def test_a_folder_linted_on_two_cores_gets_the_diagnostics_of_one(
     analyze.unit_lints.clear()
     analyze.file_lints.clear()
     loaded = load_folder(folder, Layout.JOURNAL)
-    assert analyze.lint_in_parallel(loaded, Settings(), min_chunks=100) is not child_fails
+    assert analyze.lint_in_parallel(loaded, EVERY, min_chunks=100) is not child_fails
     linted_after: list[str] = []
     lint_now = analyze._lint_chunk_now
 
@@ -140,14 +143,14 @@ def test_a_folder_linted_on_two_cores_gets_the_diagnostics_of_one(
         return lint_now(text, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(analyze, "_lint_chunk_now", counting)
-    assert analyze.analyze(loaded, Settings()) == expected
+    assert analyze.analyze(loaded, EVERY) == expected
     assert linted_after == []  # every chunk was in the cache: ours or the child's
 
 
 def test_few_new_chunks_are_linted_here(tmp_path: Path) -> None:
     folder = _folder(tmp_path, 20)
     analyze.unit_lints.clear()
-    assert not analyze.lint_in_parallel(load_folder(folder, Layout.JOURNAL), Settings())
+    assert not analyze.lint_in_parallel(load_folder(folder, Layout.JOURNAL), EVERY)
 
 
 def test_on_a_single_core_no_child_is_started(
@@ -160,8 +163,8 @@ def test_on_a_single_core_no_child_is_started(
     expected = _fresh_analysis(folder)
     analyze.unit_lints.clear()
     loaded = load_folder(folder, Layout.JOURNAL)
-    assert not analyze.lint_in_parallel(loaded, Settings(), min_chunks=100)
-    assert analyze.analyze(loaded, Settings()) == expected
+    assert not analyze.lint_in_parallel(loaded, EVERY, min_chunks=100)
+    assert analyze.analyze(loaded, EVERY) == expected
 
 
 def _folder_with_drops(root: Path, count: int) -> Path:
@@ -197,7 +200,7 @@ def test_chunks_told_by_the_others_are_linted_on_two_cores_too(
     analyze.unit_lints.clear()
     analyze.file_lints.clear()
     loaded = load_folder(folder, Layout.JOURNAL)
-    assert analyze.lint_in_parallel(loaded, Settings(), min_chunks=100)
+    assert analyze.lint_in_parallel(loaded, EVERY, min_chunks=100)
     parsed_after: list[str] = []
     parse = pgtree.parse
 
@@ -207,6 +210,6 @@ def test_chunks_told_by_the_others_are_linted_on_two_cores_too(
 
     monkeypatch.setattr(pgtree, "parse", counting)
     monkeypatch.setattr(analyze, "_lint_chunk_now", lambda *a: pytest.fail(f"linted {a[0]!r}"))
-    assert analyze.analyze(loaded, Settings()) == expected
+    assert analyze.analyze(loaded, EVERY) == expected
     # neither the child's chunks nor what they tell the others are parsed again here
     assert parsed_after == []

@@ -201,7 +201,9 @@ async def test_fix_all_on_the_journal_guards_the_sql_files_too(
     )
 
 
-async def test_hover_names_the_colliding_entry(tmp_path: Path, start: Starter) -> None:
+async def test_hover_adds_to_the_diagnostic_without_repeating_it(
+    tmp_path: Path, start: Starter
+) -> None:
     make_folder(
         tmp_path,
         {f"{t}.sql": "SELECT 1;\n" for t in ("0000_init", "0001_users", "0002_posts")},
@@ -221,8 +223,9 @@ async def test_hover_names_the_colliding_entry(tmp_path: Path, start: Starter) -
     assert hover is not None and isinstance(hover.contents, types.MarkupContent)
     text = hover.contents.value
     assert "2024-06-10T06:13:21Z" in text  # its own date
-    assert "Migration 3 of 3" in text and "By date it is the 2nd" in text
-    assert "J001" in text and "`0001_users`" in text  # the entry it collides with
+    assert "migration 3 of 3 in applied order" in text and "By date it is the 2nd" in text
+    assert "- after `0001_users`: 2024-06-10T06:13:22Z" in text  # the entry before it
+    assert "J001" not in text and j001.message not in text  # the editor shows the diagnostic
 
 
 async def test_journal_edit_rediagnoses_sql_files(tmp_path: Path, start: Starter) -> None:

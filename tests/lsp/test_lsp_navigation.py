@@ -27,10 +27,20 @@ async def test_when_and_tag(tmp_path: Path, start: Starter) -> None:
     assert hover is not None and isinstance(hover.contents, types.MarkupContent)
     assert "2024-06-10T06:15:00.123Z" in hover.contents.value
     assert "2 of 2" in hover.contents.value
-    assert hover.range == types.Range(
-        start=types.Position(line=5, character=when_col),
+    assert "- after `0000_init`: 2024-06-10T06:13:20Z" in hover.contents.value
+    key_col = lines[5].index('"when"')
+    assert hover.range == types.Range(  # from the key to the end of the value
+        start=types.Position(line=5, character=key_col),
         end=types.Position(line=5, character=when_col + 13),
     )
+    # on the key `"when"` (where the cursor rests after moving to the line): the same hover
+    on_key = await s.client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=5, character=key_col + 2),
+        )
+    )
+    assert on_key is not None and on_key.contents == hover.contents
     nothing = await s.client.text_document_hover_async(
         types.HoverParams(
             text_document=types.TextDocumentIdentifier(uri=uri),

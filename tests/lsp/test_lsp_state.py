@@ -16,7 +16,7 @@ from drizzle_lsp.core import journal as journal_module
 from drizzle_lsp.core import journal_edit
 from drizzle_lsp.core.diagnostics import Violation
 from drizzle_lsp.core.folder import Layout, load_folder
-from drizzle_lsp.core.settings import Settings
+from drizzle_lsp.core.settings import S002Scope, Settings
 from drizzle_lsp.core.source import SourceText, read_source
 from drizzle_lsp.engine.analyze import analyze
 from drizzle_lsp.lsp import convert, worker
@@ -104,7 +104,8 @@ def _from_scratch(folder: Path, journal: str, now: int) -> list[Violation]:
     def reader(p: Path) -> SourceText:
         return SourceText(journal) if p == path else read_source(p)
 
-    return analyze(load_folder(folder, Layout.JOURNAL, reader), Settings(), lambda: now)
+    settings = Settings(s002_scope=S002Scope.ALL)  # as the config file beside it says
+    return analyze(load_folder(folder, Layout.JOURNAL, reader), settings, lambda: now)
 
 
 async def test_a_journal_edited_back_and_forth_is_diagnosed_right_each_time(
@@ -115,6 +116,7 @@ async def test_a_journal_edited_back_and_forth_is_diagnosed_right_each_time(
     tags = [f"{i:04d}_m{i}" for i in range(40)]
     files = {f"{tag}.sql": f'CREATE TABLE "t{i}" ("id" int);\n' for i, tag in enumerate(tags)}
     folder = make_folder(tmp_path, files, [(tag, T0 + i * 60_000) for i, tag in enumerate(tags)])
+    (tmp_path / "drizzle-lsp.toml").write_text('s002-scope = "all"\n')
     original = (folder / "meta" / "_journal.json").read_text()
     when = str(T0 + 20 * 60_000)
     # late, back in order, late again (a shorter number), the same late text at a later time...

@@ -140,6 +140,7 @@ async def test_a_large_workspace_is_checked_on_two_cores_over_a_clean_protocol(
         for i in range(150)
     }
     make_folder(tmp_path, files, [(name[:-4], T0 + i) for i, name in enumerate(files)])
+    (tmp_path / "drizzle-lsp.toml").write_text('s002-scope = "all"\n')  # S002 in every file
     s = await start(tmp_path)
     names = sorted(files)
     await s.wait_for(

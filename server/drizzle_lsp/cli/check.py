@@ -44,7 +44,13 @@ from drizzle_lsp.core.database import (
 )
 from drizzle_lsp.core.diagnostics import Violation
 from drizzle_lsp.core.folder import Layout, MigrationFolder, source_of
-from drizzle_lsp.core.settings import Settings, SettingsError, find_config, load_settings
+from drizzle_lsp.core.settings import (
+    S002Scope,
+    Settings,
+    SettingsError,
+    find_config,
+    load_settings,
+)
 from drizzle_lsp.core.source import SourceError, SourceText, write_sources
 from drizzle_lsp.core.workspace import (
     PathNotFound,
@@ -53,7 +59,15 @@ from drizzle_lsp.core.workspace import (
     discover,
     load_target,
 )
-from drizzle_lsp.engine.analyze import Clock, analyze, fix_folder, lint_in_parallel, now_ms
+from drizzle_lsp.engine.analyze import (
+    Clock,
+    analyze,
+    fix_folder,
+    is_journal_code,
+    lint_in_parallel,
+    now_ms,
+)
+from drizzle_lsp.engine.base_branch import GitError, base_tree, git_dir, is_commit, new_tags
 from drizzle_lsp.engine.forked import map_from_both_ends
 from drizzle_lsp.output import FORMATS, formatter
 from drizzle_lsp.output.report import Diagnostic, Report, display_path, locate
@@ -118,6 +132,12 @@ def add_check_parser(commands: Any) -> None:
         "(D rules, read-only); ${env:NAME} is expanded, e.g. '${env:DATABASE_URL}'",
     )
     parser.add_argument(
+        "--since",
+        metavar="REF",
+        help="S002 on the migrations added or changed since the merge-base with this git ref "
+        "(and the at-risk ones), whatever `s002-scope` says; e.g. --since origin/main",
+    )
+    parser.add_argument(
         "--config", type=Path, metavar="FILE", help="use this config file instead of searching"
     )
     parser.set_defaults(handler=run_check)
@@ -179,6 +199,8 @@ def _load(config: Path) -> Settings:
 
 
 def _with_command_line(settings: Settings, args: argparse.Namespace) -> Settings:
+    if args.since is not None:
+        settings = settings.with_overrides(s002_scope=S002Scope.NEW)
     if args.select is not None:
         return settings.with_overrides(
             select=frozenset(args.select), ignore=frozenset(args.ignore or ())
@@ -234,6 +256,8 @@ def run_check(args: argparse.Namespace) -> int:
     clock = _clock()
     configs = Configs(args.config)
     paths = _paths(args, configs, cwd)
+    if args.since is not None:
+        _check_since(args.since, paths)
     try:
         targets = discover(paths)
     except PathNotFound as error:
@@ -256,7 +280,8 @@ def run_check(args: argparse.Namespace) -> int:
         folder = load_target(target)
         if not by_folders and _sql_size(folder) >= PARALLEL_MIN_BYTES:
             lint_in_parallel(folder, settings, min_chunks=2)  # fills the cache analyze reads
-        return _check_target(target, folder, settings, clock, args, databases, cwd)
+        new = _new_tags(folder, settings, args.since)
+        return _check_target(target, folder, settings, clock, args, databases, cwd, new)
 
     if by_folders:  # a second core takes folders from the last one back (same results, order)
         checked, _ = map_from_both_ends(check_one, range(len(targets)))
@@ -272,6 +297,8 @@ def run_check(args: argparse.Namespace) -> int:
     deleted = _delete([path for one in checked for path in one.deletes])
 
     diagnostics.sort(key=lambda d: d.violation.sort_key())
+    if args.format == "text":  # what never runs or is skipped first, above the SQL warnings
+        diagnostics.sort(key=lambda d: not is_journal_code(d.violation.code))
     report = Report(
         diagnostics,
         cwd,
@@ -315,12 +342,15 @@ def _check_target(
     args: argparse.Namespace,
     databases: _Databases,
     cwd: Path,
+    new: frozenset[str] | None,
 ) -> _Checked:
     if not args.fix:
         view = databases.view(folder, settings)
-        found = analyze(folder, settings, clock, at_risk_tags(view), database=view)
+        found = analyze(folder, settings, clock, at_risk_tags(view), database=view, new=new)
         return _Checked(_located(found, target, folder, args.format))
-    outcome = fix_folder(folder, settings, clock, unsafe=args.unsafe_fixes, wanted=target.wants)
+    outcome = fix_folder(
+        folder, settings, clock, unsafe=args.unsafe_fixes, wanted=target.wants, new=new
+    )
     return _Checked(
         _located(outcome.remaining, target, outcome.folder, args.format),
         _sources(folder, outcome.changed),
@@ -329,6 +359,27 @@ def _check_target(
         fix_notes(outcome.fixed, cwd),
         outcome.deleted,
     )
+
+
+def _new_tags(
+    folder: MigrationFolder, settings: Settings, since: str | None
+) -> frozenset[str] | None:
+    """The migrations not on the base branch, for S002's ``new`` scope (None: not in git)."""
+    if settings.s002_scope is not S002Scope.NEW or folder.layout is Layout.LOOSE:
+        return None
+    try:
+        return new_tags(folder, base_tree(folder.root, since))
+    except GitError as error:
+        raise CliError(str(error)) from None
+
+
+def _check_since(since: str, paths: list[Path]) -> None:
+    """``--since`` needs a git repository and a ref it knows: say so before checking anything."""
+    where = next((p if p.is_dir() else p.parent for p in paths if p.exists()), Path("."))
+    if git_dir(where.absolute()) is None:
+        raise CliError(f"--since {since}: {where} is not in a git repository")
+    if not is_commit(where, since):
+        raise CliError(f"--since {since}: not a commit git knows (try `git fetch`, or origin/main)")
 
 
 def _located(

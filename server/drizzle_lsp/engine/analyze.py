@@ -39,6 +39,7 @@ from drizzle_lsp.core.folder import (
 from drizzle_lsp.core.migration import BREAKPOINT, MigrationFile
 from drizzle_lsp.core.migrator_choice import Migrator, MigratorChoice, choose_migrator
 from drizzle_lsp.core.settings import S002Scope, Settings
+from drizzle_lsp.engine.base_branch import newest_tag
 from drizzle_lsp.engine.forked import map_from_both_ends
 from drizzle_lsp.engine.sql_fix_check import SqlFixCheck
 from drizzle_lsp.engine.units import Unit, units
@@ -56,6 +57,12 @@ FOLDER_CODES = frozenset(r.code for r in FOLDER_RULES)
 Clock = Callable[[], int]
 
 
+def is_journal_code(code: str) -> bool:
+    """A problem of the journal or of a database's view of it (a migration that never runs, is
+    skipped, or crashes the migrator): listed above the SQL warnings where the order is ours."""
+    return code[:1] in ("J", "D")
+
+
 def now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -66,14 +73,17 @@ def analyze(
     clock: Clock = now_ms,
     at_risk: frozenset[str] = frozenset(),
     database: DatabaseView | None = None,
+    new: frozenset[str] | None = None,
 ) -> list[Violation]:
     """All enabled violations of ``folder``, sorted by file and position.
 
     ``at_risk`` names further tags that may run twice; with ``s002-scope = "at-risk"`` S002 only
     looks at those, at the ones J001/J005 flag and, given a ``database``, at the ones it has not
-    applied yet. A ``database`` also brings the D rules.
+    applied yet. With ``"new"`` (the default) it looks at those and at the ``new`` tags, the
+    migrations not yet on the base branch (:mod:`~drizzle_lsp.engine.base_branch`); ``new`` None
+    (no git, or no base branch): at the newest entry. A ``database`` also brings the D rules.
     """
-    by_file = analyze_files(folder, settings, clock, at_risk, database)
+    by_file = analyze_files(folder, settings, clock, at_risk, database, new)
     return list(chain.from_iterable(by_file.values()))
 
 
@@ -83,6 +93,7 @@ def analyze_files(
     clock: Clock = now_ms,
     at_risk: frozenset[str] = frozenset(),
     database: DatabaseView | None = None,
+    new: frozenset[str] | None = None,
 ) -> dict[Path, list[Violation]]:
     """:func:`analyze`'s violations per file, in path order (every SQL file has its list)."""
     migrator = choose_migrator(settings.migrator, folder.root, folder.layout)
@@ -97,7 +108,9 @@ def analyze_files(
         found.extend(v for rule in rules for v in rule.check(ctx))
     breakpoints = _breakpoints(folder)
     driver = resolve_driver(settings.driver, folder.root)
-    enabled = _SqlCodes(settings, risky, driver)
+    if settings.s002_scope is S002Scope.NEW:
+        risky |= new if new is not None else frozenset(filter(None, [newest_tag(folder)]))
+    enabled = _SqlCodes(settings, risky, driver, folder.layout)
     by_file = {
         document.path: lint_sql(document, breakpoints, enabled.of(document))
         for document in folder.sql.values()
@@ -144,10 +157,7 @@ def _s002_errors(found: list[Violation]) -> list[Violation]:
     ]
 
 
-_NO_TRANSACTION = (
-    "The driver runs migrations without a transaction: if this migration fails half-way, "
-    "what ran stays applied with no row recorded, and the next deploy runs it again."
-)
+_NO_TRANSACTION = "No transaction with this driver: a half-run migration runs again."
 
 
 def lint_in_parallel(folder: MigrationFolder, settings: Settings, min_chunks: int = 400) -> bool:
@@ -215,14 +225,21 @@ class _SqlCodes:
     """The SQL rules to run on each file: those the settings enable for it (so the rules they
     turn off do not run, and the files' results need no filtering)."""
 
-    def __init__(self, settings: Settings, risky: frozenset[str], driver: Driver | None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        risky: frozenset[str],
+        driver: Driver | None,
+        layout: Layout = Layout.JOURNAL,
+    ) -> None:
         self.settings, self.risky = settings, risky
         off = _off_for(driver)
         self.everywhere = frozenset(
             c for c in ALL_SQL_CODES if settings.enabled(c) and c not in off
         )
         self.not_s002 = self.everywhere - {"S002"}
-        self.scoped = settings.s002_scope is S002Scope.AT_RISK
+        # S002 on the risky tags only (a loose file, named on its own, is nobody's history)
+        self.scoped = settings.s002_scope is not S002Scope.ALL and layout is not Layout.LOOSE
 
     def of(self, document: SqlDocument) -> frozenset[str]:
         codes = self.not_s002 if self.scoped and document.tag not in self.risky else self.everywhere
@@ -808,12 +825,13 @@ def fix_folder(
     at_risk: frozenset[str] = frozenset(),
     wanted: Callable[[Violation], bool] = lambda v: True,
     passes: int = 10,
+    new: frozenset[str] | None = None,
 ) -> FixOutcome:
     """Apply fixes in passes until none applies (overlapping ones wait for the next pass)."""
     original = folder_texts(folder)
     fixed: list[Violation] = []
     deleted: list[Path] = []
-    violations = analyze(folder, settings, clock, at_risk)
+    violations = analyze(folder, settings, clock, at_risk, new=new)
     for _ in range(passes):
         candidates = [v for v in fixable(violations, unsafe) if wanted(v)]
         # journal fixes first: J001's guards wrap a migration's text as it was applied, so an
@@ -836,7 +854,7 @@ def fix_folder(
         applied = set(chosen)
         fixed.extend(v for v in candidates if v.fix in applied)
         folder = with_texts(folder, texts, gone)
-        violations = analyze(folder, settings, clock, at_risk)
+        violations = analyze(folder, settings, clock, at_risk, new=new)
     current = folder_texts(folder)
     changed = {p: t for p, t in current.items() if original.get(p) != t}
     return FixOutcome(folder, changed, fixed, violations, deleted)

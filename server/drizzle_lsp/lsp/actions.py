@@ -21,6 +21,7 @@ from lsprotocol import types
 from drizzle_lsp.core.diagnostics import Applicability, Edit
 from drizzle_lsp.core.fixes import minimal_edit
 from drizzle_lsp.core.migration import MigrationFile
+from drizzle_lsp.core.settings import S002Scope
 from drizzle_lsp.core.suppress import ignore_edit
 from drizzle_lsp.core.text import TextIndex
 from drizzle_lsp.lsp import convert
@@ -29,6 +30,10 @@ from drizzle_lsp.lsp.state import OpenDocument, ServerState
 FIX_ALL_KIND = "source.fixAll.drizzle-lsp"
 FIX_ALL_TITLE = "Fix all auto-fixable problems (drizzle-lsp)"
 KINDS = [types.CodeActionKind.QuickFix, FIX_ALL_KIND]
+SET_S002_SCOPE = "drizzle-lsp.setS002Scope"
+S002_EVERYWHERE = "Report S002 on every migration"
+S002_NEW_ONLY = "Report S002 only on new migrations"
+S002_FIX_FOLDER = "Fix all S002 in this folder"
 
 
 def wanted(kind: str, only: Sequence[str] | None) -> bool:
@@ -57,11 +62,50 @@ async def code_actions(
                 ignore = ignore_action(state, document, diagnostic)
                 if ignore is not None:
                     found.append(ignore)
+        s002 = [d for d in params.context.diagnostics if _is_s002(d)]
+        if document is not None and s002:
+            found.extend(await _s002_actions(state, document, s002, can_resolve))
     if document is not None and wanted(FIX_ALL_KIND, only) and _has_safe_fix(state, document):
         action = types.CodeAction(
             title=FIX_ALL_TITLE,
             kind=FIX_ALL_KIND,
             data={"uri": document.uri, "version": document.version},
+        )
+        found.append(action if can_resolve else await resolve(state, action))
+    return found
+
+
+def _is_s002(diagnostic: types.Diagnostic) -> bool:
+    return diagnostic.source == convert.SOURCE and str(diagnostic.code) == "S002"
+
+
+async def _s002_actions(
+    state: ServerState,
+    document: OpenDocument,
+    diagnostics: list[types.Diagnostic],
+    can_resolve: bool,
+) -> list[types.CodeAction]:
+    """On an S002 diagnostic: its scope switched between every migration and the new ones
+    (:data:`SET_S002_SCOPE`), and every safe S002 fix of the folder at once."""
+    scope = state.s002_scope_of(document.path)
+    if scope is S002Scope.ALL:
+        title, value = S002_NEW_ONLY, S002Scope.NEW
+    else:
+        title, value = S002_EVERYWHERE, S002Scope.ALL
+    found = [
+        types.CodeAction(
+            title=title,
+            kind=types.CodeActionKind.QuickFix,
+            diagnostics=diagnostics,
+            command=types.Command(title=title, command=SET_S002_SCOPE, arguments=[value.value]),
+        )
+    ]
+    if _has_safe_fix(state, document, code="S002", folder=True):
+        action = types.CodeAction(
+            title=S002_FIX_FOLDER,
+            kind=types.CodeActionKind.QuickFix,
+            diagnostics=diagnostics,
+            data={"uri": document.uri, "version": document.version, "code": "S002"},
         )
         found.append(action if can_resolve else await resolve(state, action))
     return found
@@ -148,25 +192,34 @@ def _migration(state: ServerState, document: OpenDocument) -> MigrationFile:
     return migration if migration is not None else MigrationFile(document.text)
 
 
-def _has_safe_fix(state: ServerState, document: OpenDocument) -> bool:
+def _has_safe_fix(
+    state: ServerState, document: OpenDocument, code: str | None = None, folder: bool = False
+) -> bool:
+    """Whether a diagnostic of the document (``folder``: of its folder) has a safe fix (of
+    ``code``'s rule only, when given)."""
     result = state.current_result(document.path)
     if result is None:
         return False
+    found = result.violations if folder else result.by_path.get(document.path, ())
     return any(
-        v.fix is not None and v.fix.applicability is Applicability.SAFE
-        for v in result.by_path.get(document.path, ())
+        v.fix is not None
+        and v.fix.applicability is Applicability.SAFE
+        and (code is None or v.code == code)
+        for v in found
     )
 
 
 async def resolve(state: ServerState, action: types.CodeAction) -> types.CodeAction:
-    """Fill in the fix-all edit (the other actions arrive complete)."""
+    """Fill in the edit of a fix-all action, of the file's or of one rule's in the folder (the
+    other actions arrive complete)."""
     data = action.data
-    if action.kind != FIX_ALL_KIND or not isinstance(data, Mapping):
+    if not isinstance(data, Mapping) or "uri" not in data:
         return action
     document = state.document(str(data.get("uri")))
     if document is None or document.version != data.get("version"):
         return action  # the file changed since: no edit rather than a wrong one
-    outcome = await state.fix_all(document.path)
+    code = data.get("code")
+    outcome = await state.fix_all(document.path, str(code) if code else None)
     if outcome is None or document.version != data.get("version"):
         return action
     changes: list[list[Any]] = []

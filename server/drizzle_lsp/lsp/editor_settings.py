@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from drizzle_lsp.core.settings import (
+    S002Scope,
     Settings,
     SettingsError,
     find_config,
@@ -52,6 +53,10 @@ class EditorSettings:
         self._usable = usable  # the settings without a database URL that waits for approval
         self._editor: dict[Path | None, Mapping[str, Any]] = {}
         self._folders: dict[Path, Settings] = {}
+        # S002's scope as the user last chose it with a code action, over every other setting
+        # for the rest of the server's life (``drizzle-lsp.setS002Scope``), until the editor
+        # sends another ``s002Scope`` setting
+        self.s002_override: S002Scope | None = None
 
     def update(self, workspace: Path | None, data: Any) -> ServerOptions:
         """The ``drizzleLsp`` settings the editor sent for a workspace folder (None: global).
@@ -84,9 +89,16 @@ class EditorSettings:
                 log.error("drizzleLsp settings: %s (ignored)", error)
                 continue
             valid[key] = value
+        before = self._editor.get(workspace, {}).get("s002-scope")
+        if "s002-scope" in valid and valid["s002-scope"] != before:
+            self.s002_override = None  # a scope set since the code action's: the setting wins
         self._editor[workspace] = valid
         self._folders.clear()
         return ServerOptions(debounce, interval)
+
+    def override_s002_scope(self, scope: S002Scope) -> None:
+        self.s002_override = scope
+        self._folders.clear()
 
     def clear(self) -> None:
         """Read the config files again when next asked (one changed, or an approval did)."""
@@ -111,6 +123,8 @@ class EditorSettings:
             settings = dataclasses.replace(settings, **{f: getattr(override, f) for f in fields})
             if "database_url" in fields:  # the user's own setting
                 settings = dataclasses.replace(settings, database_url_from=None)
+        if self.s002_override is not None:
+            settings = dataclasses.replace(settings, s002_scope=self.s002_override)
         settings = self._usable(settings)
         self._folders[root] = settings
         return settings

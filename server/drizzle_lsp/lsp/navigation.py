@@ -38,11 +38,13 @@ def _journal_of(state: ServerState, document: OpenDocument) -> tuple[FolderState
 
 
 def _field_at(journal: Journal, offset: int, key: str) -> tuple[JournalEntry, Field] | None:
+    """The entry and its ``key`` field at ``offset``: on the key (`"when"`), its value, or
+    between them (editors hover wherever the cursor rests)."""
     for entry in journal.entries:
         if not entry.span.start <= offset <= entry.span.end:
             continue
         f = entry.fields.get(key)
-        if f is not None and f.value_span.start <= offset <= f.value_span.end:
+        if f is not None and f.key_span.start <= offset <= f.value_span.end:
             return entry, f
     return None
 
@@ -80,28 +82,24 @@ def hover(
     entry, when = hit
     if entry.when is None or (date := iso_date(entry.when)) is None:
         return None
+    # what the diagnostics on `when` do not say (the editor shows them beside this): the date,
+    # the place in applied order, the neighbours' dates and the database's state
     total = len(journal.entries)
-    lines = [
-        f"**{date}** (UTC)",
-        "",
-        f"Migration {entry.position + 1} of {total} in applied order (the journal's order).",
-    ]
+    lines = [f"**{date}** (UTC) · migration {entry.position + 1} of {total} in applied order"]
     dated = sorted(e.when for e in journal.entries if e.when is not None)
     rank = dated.index(entry.when) + 1
     if rank != entry.position + 1:
         lines.append(f"By date it is the {_ordinal(rank)}.")
+    lines += _neighbours(journal, entry)
     result = state.current_result(document.path)
     if result is not None:
         database = database_line(result, entry.position)
         if database:
             lines += ["", database]
-        for v in result.by_path.get(document.path, ()):
-            if v.span.start <= when.value_span.end and when.value_span.start <= v.span.end:
-                lines += ["", f"**{v.code}** {v.name}: {v.message}"]
     migrator = _migrator_of(folder)
     if migrator is not None:
         lines += ["", migrator_line(migrator, Layout.JOURNAL)]
-    return _markdown(lines, document, when.value_span, state)
+    return _markdown(lines, document, Span(when.key_span.start, when.value_span.end), state)
 
 
 def _markdown(
@@ -161,6 +159,19 @@ def _v1_file_hover(
     if database is not None:
         lines += ["", database]
     return _markdown(lines, document, first_line, state)
+
+
+def _neighbours(journal: Journal, entry: JournalEntry) -> list[str]:
+    """The dates of the entries before and after ``entry`` in the journal."""
+    lines = []
+    for label, at in (("after", entry.position - 1), ("before", entry.position + 1)):
+        if not 0 <= at < len(journal.entries):
+            continue
+        other = journal.entries[at]
+        date = iso_date(other.when) if other.when is not None else None
+        if date is not None:
+            lines.append(f"- {label} {other.quoted}: {date}")
+    return ["", *lines] if lines else []
 
 
 def database_line(result: Result, position: int) -> str | None:

@@ -26,6 +26,7 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
 from drizzle_lsp import version
+from drizzle_lsp.core.settings import S002Scope
 from drizzle_lsp.core.text import Encoding
 from drizzle_lsp.lsp import actions, convert, navigation, transport, watch
 from drizzle_lsp.lsp.editor_settings import SETTINGS_SECTION
@@ -36,6 +37,7 @@ log = logging.getLogger("drizzle_lsp")
 EDITOR_POLL_S = 1.0  # how often the editor's process is looked for
 CHECK_WORKSPACE = "drizzle-lsp.checkWorkspace"
 REFRESH_DATABASE = "drizzle-lsp.refreshDatabase"
+SET_S002_SCOPE = actions.SET_S002_SCOPE
 
 
 def choose_encoding(capabilities: types.ClientCapabilities) -> Encoding:
@@ -493,6 +495,23 @@ async def refresh_database(ls: DrizzleLanguageServer, *args: Any) -> dict[str, i
     those could not read it (the log says why).
     """
     return await ls.state.refresh_database()
+
+
+@server.command(SET_S002_SCOPE)
+async def set_s002_scope(ls: DrizzleLanguageServer, *args: Any) -> dict[str, Any]:
+    """S002's scope for the rest of the session, over the settings: ``"new"``, ``"at-risk"`` or
+    ``"all"`` (the code actions on an S002 diagnostic send it); every folder is checked again.
+
+    Returns ``{"scope": scope, "folders": N}``."""
+    try:
+        scope = S002Scope(str(args[0]) if args else "")
+    except ValueError:
+        raise ValueError(
+            f'{SET_S002_SCOPE}: the argument must be "new", "at-risk" or "all", not {args!r}'
+        ) from None
+    await ls.state.set_s002_scope(scope)
+    log.info("S002 scope: %s (until the server restarts)", scope.value)
+    return {"scope": scope.value, "folders": len(ls.state.folders)}
 
 
 # ---- logging and the entry point -----------------------------------------------------------------

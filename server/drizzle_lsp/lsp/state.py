@@ -25,6 +25,7 @@ import contextlib
 import itertools
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
 
-from drizzle_lsp.core.diagnostics import Violation
+from drizzle_lsp.core.diagnostics import Severity, Violation
 from drizzle_lsp.core.folder import (
     JOURNAL,
     V1_DIR,
@@ -45,9 +46,10 @@ from drizzle_lsp.core.folder import (
     search_tree,
     sql_paths,
 )
-from drizzle_lsp.core.settings import CONFIG_FILES
+from drizzle_lsp.core.settings import CONFIG_FILES, S002Scope
 from drizzle_lsp.core.text import Encoding, TextIndex
 from drizzle_lsp.engine.analyze import now_ms
+from drizzle_lsp.engine.base_branch import BaseTrees
 from drizzle_lsp.lsp import convert, worker
 from drizzle_lsp.lsp.database import Approvals, DatabaseMonitor, Key
 from drizzle_lsp.lsp.editor_settings import EditorSettings
@@ -164,6 +166,7 @@ class ServerState:
         self.documents: dict[Path, OpenDocument] = {}
         self.folders: dict[Path, FolderState] = {}
         self.disk = DiskCache()
+        self.base_trees = BaseTrees()
         self.clock: Callable[[], int] = now_ms
         self.database = DatabaseMonitor(self._database_changed, client.show_warning)
         self.approvals = Approvals(
@@ -206,6 +209,23 @@ class ServerState:
             self.debounce = options.debounce
         if options.database_interval is not None:
             self.database_interval = options.database_interval
+
+    def s002_scope_of(self, path: Path) -> S002Scope:
+        """S002's scope in the folder of ``path`` (the settings', or the user's choice)."""
+        state = self.folder_of(path)
+        if state is None:
+            return self.settings.s002_override or S002Scope.NEW
+        return self.settings.for_folder(state.root, state.workspace).s002_scope
+
+    async def set_s002_scope(self, scope: S002Scope) -> None:
+        """S002's scope as the user chose it in the editor, over the settings from now on: every
+        folder analysed again (an analysis under way is dropped and done again)."""
+        self.settings.override_s002_scope(scope)
+        states = list(self.folders.values())
+        for state in states:
+            self.touch(state, immediate=True)
+        tasks = [asyncio.shield(s.task) for s in states if s.task is not None]
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def settings_changed(self) -> None:
         """A config file changed: re-read the settings and scan again in the background
@@ -268,6 +288,7 @@ class ServerState:
     async def scan(self) -> None:
         """(Re)discover every migrations folder and analyse them all, reporting progress."""
         self.disk.clear()
+        self.base_trees.clear()
         self.database.digests.clear()
         self.settings.clear()
         self.approvals.forget_waiting()
@@ -567,6 +588,7 @@ class ServerState:
             database,
             state.on_read,
             self.disk.generation,
+            base_trees=self.base_trees,
         )
         last = state.result
         if (
@@ -639,6 +661,7 @@ class ServerState:
         for path in [p for p in state.published if p not in texts and p not in by_path]:
             if state.published.pop(path).violations:  # a deleted file: clear it
                 self._clear(path)
+        log.info("%s", checked_line(state, result))
         since = time.monotonic() - state.last_change
         log.debug(
             "%s: %d diagnostics, analysed in %.1f ms%s",
@@ -661,15 +684,18 @@ class ServerState:
             return None
         return state.result
 
-    async def fix_all(self, path: Path) -> dict[Path, tuple[str, str]] | None:
+    async def fix_all(
+        self, path: Path, code: str | None = None
+    ) -> dict[Path, tuple[str, str]] | None:
         """Old and new text of each file that every safe fix of ``path``'s own diagnostics
-        changes (J001's fix on the journal also guards the re-dated ``.sql`` files)."""
+        changes (J001's fix on the journal also guards the re-dated ``.sql`` files); with a
+        ``code``, of that rule's diagnostics in the whole folder of ``path``."""
         state = self.folder_of(path)
         if state is None:
             return None
         snapshot = self._snapshot(state)
         # the caller compares the old texts with its buffers: other changes do not matter here
-        return await self.in_worker(worker.fix_all, snapshot, self.clock, self.disk, path)  # type: ignore[no-any-return]
+        return await self.in_worker(worker.fix_all, snapshot, self.clock, self.disk, path, code)  # type: ignore[no-any-return]
 
     # ---- the database ---------------------------------------------------------------------
 
@@ -738,6 +764,27 @@ class ServerState:
             await asyncio.sleep(self.database_interval)
             keys = self._database_keys(self.folders.values())
             await self.database.refresh_and_wait(keys)
+
+
+def checked_line(state: FolderState, result: Result) -> str:
+    """The log's line for each analysis of a folder: where, what it found, how long it took
+    (one fixed form, which editors' tests and users' scripts may match: plurals always)."""
+    counts = Counter(v.severity for v in result.violations)
+    errors, warnings = counts[Severity.ERROR], counts[Severity.WARNING]
+    where = _relative(state.root, state.workspace)
+    return (
+        f"checked {where}: {sum(counts.values())} problems ({errors} errors, "
+        f"{warnings} warnings) in {result.seconds * 1e3:.0f} ms"
+    )
+
+
+def _relative(root: Path, workspace: Path | None) -> str:
+    if workspace is not None:
+        try:
+            return root.relative_to(workspace).as_posix() or "."
+        except ValueError:
+            pass
+    return str(root)
 
 
 def _listing(root: Path, layout: Layout) -> list[Path]:

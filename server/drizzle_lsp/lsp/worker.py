@@ -30,10 +30,11 @@ from drizzle_lsp.core.folder import (
     with_buffers,
 )
 from drizzle_lsp.core.migrator_choice import MigratorChoice, choose_migrator
-from drizzle_lsp.core.settings import Settings
+from drizzle_lsp.core.settings import S002Scope, Settings
 from drizzle_lsp.core.snapshots import snapshot_paths
 from drizzle_lsp.core.source import SourceError, SourceText, read_source
 from drizzle_lsp.engine.analyze import analyze_files, fix_folder, lint_in_parallel
+from drizzle_lsp.engine.base_branch import BaseTrees, new_tags
 from drizzle_lsp.lsp.database import DatabaseInput
 
 
@@ -96,6 +97,8 @@ class Snapshot:
     # the folder as the last published analysis loaded it, when only buffers' texts can have
     # changed since (the same files, buffers and disk cache): loaded again from it
     base: MigrationFolder | None = None
+    # the base branch's files of each folder, for S002's `new` scope (None: not asked)
+    base_trees: BaseTrees | None = None
 
 
 @dataclass(slots=True)
@@ -207,25 +210,42 @@ def analyze(snapshot: Snapshot, clock: Callable[[], int], disk: DiskCache) -> Re
             lint_in_parallel(folder, snapshot.settings)  # on both cores, when worth it
         view = _database_view(snapshot, folder)
         at_risk = at_risk_tags(view)
-        by_path = analyze_files(folder, snapshot.settings, clock, at_risk, database=view)
+        new = _new_tags(snapshot, folder)
+        by_path = analyze_files(folder, snapshot.settings, clock, at_risk, view, new)
         # (the analysis decided it too: this is its cached answer)
         migrator = choose_migrator(snapshot.settings.migrator, snapshot.root, snapshot.layout)
     return Result(snapshot, folder, by_path, time.perf_counter() - started, view, migrator)
 
 
+def _new_tags(snapshot: Snapshot, folder: MigrationFolder) -> frozenset[str] | None:
+    """The migrations not on the base branch (S002's ``new`` scope): git's listing of the base
+    is kept until HEAD or the index moves, so an edit costs a few ``stat`` calls and the hash of
+    the edited file."""
+    if snapshot.settings.s002_scope is not S002Scope.NEW or snapshot.base_trees is None:
+        return None
+    return new_tags(folder, snapshot.base_trees.of(snapshot.root))
+
+
 def fix_all(
-    snapshot: Snapshot, clock: Callable[[], int], disk: DiskCache, path: Path
+    snapshot: Snapshot,
+    clock: Callable[[], int],
+    disk: DiskCache,
+    path: Path,
+    code: str | None = None,
 ) -> dict[Path, tuple[str, str]] | None:
-    """Safe fixes of the diagnostics of ``path``, in passes: each changed file's old and new
-    text."""
+    """Safe fixes of the diagnostics of ``path`` (with a ``code``: of that rule's, in the whole
+    folder), in passes: each changed file's old and new text."""
     folder = _load(snapshot, disk)
 
     def wanted(v: Violation) -> bool:
-        return v.path == path and v.fix is not None
+        if v.fix is None:
+            return False
+        return v.code == code if code is not None else v.path == path
 
     view = _database_view(snapshot, folder)
     at_risk = at_risk_tags(view) | (view.not_applied if view is not None else frozenset())
-    outcome = fix_folder(folder, snapshot.settings, clock, at_risk=at_risk, wanted=wanted)
+    new = _new_tags(snapshot, folder)
+    outcome = fix_folder(folder, snapshot.settings, clock, at_risk=at_risk, wanted=wanted, new=new)
     if not outcome.changed:
         return None
     before = folder_texts(folder)

@@ -23,6 +23,14 @@ from drizzle_lsp.core.migration import MigrationFile
 from drizzle_lsp.core.migrator_choice import Migrator, MigratorChoice
 from drizzle_lsp.core.settings import Settings
 
+TITLE_MAX = 59  # a quick fix menu shows about this much of a title
+
+
+def fit_title(*candidates: str) -> str:
+    """The first of ``candidates`` (most precise first) that fits a quick fix menu; the last
+    one should fit whatever names it holds."""
+    return next((t for t in candidates if len(t) <= TITLE_MAX), candidates[-1])
+
 
 class Fixability(StrEnum):
     NONE = "none"

@@ -52,7 +52,7 @@ from drizzle_lsp.core.journal import Journal, JournalEntry, format_when
 from drizzle_lsp.core.journal_edit import is_rewritable, next_when, rewrite_isolation, set_value
 from drizzle_lsp.core.migrator_choice import Migrator
 from drizzle_lsp.core.settings import Settings
-from drizzle_lsp.rules._api import Fixability, FolderContext, RuleInfo, Scope
+from drizzle_lsp.rules._api import Fixability, FolderContext, RuleInfo, Scope, fit_title
 
 RULE = RuleInfo(
     code="J005",
@@ -99,9 +99,8 @@ def _message(entry: JournalEntry, ahead_ms: int, settings: Settings) -> str:
     assert entry.when is not None
     table = f"{settings.migrations_schema}.{settings.migrations_table}"
     return (
-        f"{entry.quoted} is dated {format_when(entry.when)}, {_duration(ahead_ms)} in the future: "
-        f"on every database that applies it, migrations generated before then are older and "
-        f"silently skipped. Stamp it with the current time (and where it was applied, lower its "
+        f"Newer migrations get skipped where this one is applied: dated "
+        f"{format_when(entry.when)}, {_duration(ahead_ms)} ahead. Re-stamp it (and its "
         f"`created_at` in `{table}`)."
     )
 
@@ -120,9 +119,16 @@ def _fix(journal: Journal, path: Path, entry: JournalEntry, now_ms: int) -> Fix 
         return None
     when = next_when(journal, now_ms, excluding=[entry.position])
     return Fix(
-        f"Re-stamp {entry.label} with {format_when(when)} (unsafe: a database that applied it "
-        "keeps its future date)",
+        fit_title(
+            f"Re-stamp {entry.label} with {format_when(when)} (unsafe)",
+            f"Re-stamp {entry.label} with the current time (unsafe)",
+            "Re-stamp with the current time (unsafe)",
+        ),
         set_value(journal, path, entry.position, "when", when),
         Applicability.UNSAFE,
         isolation=rewrite_isolation(path),
+        notes=(
+            f"re-stamped {entry.label} with {format_when(when)}: a database that applied it "
+            "keeps its future date",
+        ),
     )

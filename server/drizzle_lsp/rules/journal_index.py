@@ -117,5 +117,9 @@ def _renumber_fix(journal: Journal, path: Path) -> Fix | None:
     if hazard is None:
         return Fix(f"Renumber `idx` 0..{last}", edits, isolation=isolation)
     return Fix(
-        f"Renumber `idx` 0..{last} (unsafe: {hazard})", edits, Applicability.UNSAFE, isolation
+        f"Renumber `idx` 0..{last} (unsafe)",
+        edits,
+        Applicability.UNSAFE,
+        isolation,
+        (f"renumbered `idx` 0..{last}: {hazard}",),
     )

@@ -141,15 +141,15 @@ def _message(
 ) -> str:
     assert entry.when is not None and earlier.when is not None
     relation = "the same date as" if entry.when == earlier.when else "before"
-    later = " and every later entry" if entry is not last else ""
+    later = " and the later entries" if entry is not last else ""
     if not problems:
-        remedy = "run-once guards keep databases that applied a migration from running it twice"
+        remedy = "guarded to run once"
     else:
-        remedy = f"{'; '.join(_not_guarded(p) for p in problems)}, so review it first"
+        remedy = f"but review first: {'; '.join(_not_guarded(p) for p in problems)}"
     return (
-        f"The migrator skips {entry.quoted} on every database that applied {earlier.quoted}: "
-        f"it is dated {format_when(entry.when)}, {relation} {format_when(earlier.when)}. "
-        f"Re-date it{later} ({remedy})."
+        f"Skipped by migrate() on databases past {earlier.quoted}: dated "
+        f"{format_when(entry.when)}, {relation} {format_when(earlier.when)}. "
+        f"Re-date it{later}, {remedy}."
     )
 
 

@@ -86,10 +86,8 @@ def _violation(
     return RULE.violation(
         ctx.path,
         Span(statement.span.start, max(end, statement.span.start)),
-        "This statement shares a chunk with the one before it: drivers that send a chunk as "
-        "a prepared statement (pglite; neon-http and others are unverified) reject a query "
-        "with several commands. Put `--> statement-breakpoint` between them, or set "
-        "`driver` if yours is node-postgres or postgres-js.",
+        "Rejected by drivers that run a chunk as one prepared statement (pglite, maybe "
+        "neon-http): no breakpoint before it.",
         _fix(file, after, statement) if after is not None else None,
     )
 
@@ -108,7 +106,7 @@ def _fix(file: MigrationFile, after: int, statement: Statement) -> Fix:
         edit = Edit.replace(CHUNK_PATH, after, statement.span.start, nl + BREAKPOINT + nl)
     else:
         edit = Edit.insert(CHUNK_PATH, after, nl + BREAKPOINT + nl)
-    return Fix("Insert `--> statement-breakpoint` after the previous statement", (edit,))
+    return Fix("Insert `--> statement-breakpoint` before it", (edit,))
 
 
 # what PostgreSQL's scanner skips between tokens (str.isspace also takes U+00A0, an identifier

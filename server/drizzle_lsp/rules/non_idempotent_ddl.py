@@ -149,6 +149,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -164,7 +165,15 @@ from drizzle_lsp.core.text import TextIndex, newline_of
 from drizzle_lsp.core.tokens import Token, code_tokens
 from drizzle_lsp.rules import _migration_facts as facts
 from drizzle_lsp.rules import _plpgsql as plpgsql
-from drizzle_lsp.rules._api import CHUNK_PATH, Across, Fixability, RuleInfo, Scope, SqlContext
+from drizzle_lsp.rules._api import (
+    CHUNK_PATH,
+    Across,
+    Fixability,
+    RuleInfo,
+    Scope,
+    SqlContext,
+    fit_title,
+)
 from drizzle_lsp.rules._sqlstate import CONDITIONS
 
 RULE = RuleInfo(
@@ -359,7 +368,18 @@ class _Finding:
 
 
 def _fails(what: str, why: str, code: str) -> str:
-    return f"`{what}` fails when this migration runs again: {why} ({_NAME_OF[code]}, {code})."
+    # the consequence and the error (its SQLSTATE: tests check it against PostgreSQL), short:
+    # the rule page explains (codeDescription links it)
+    why = _SAID_BY_WHAT.sub(r"it \1", why)
+    return f"`{what}` fails if run twice: {why} ({_NAME_OF[code]}, {code})."
+
+
+# "the relation already exists": the statement quoted before it names what exists
+_SAID_BY_WHAT = re.compile(
+    r"^the (?:column|relation|table|view|type|schema|extension|trigger|role|"
+    r"constraint|domain|policy|sequence|index|function|procedure) "
+    r"(already exists|is already gone)$"
+)
 
 
 # statement text -> where it started and what was found there: a statement's findings depend
@@ -708,8 +728,7 @@ def _wrapped(
     return _Finding(
         stmt.span(0, last),
         _fails(stmt.quote(0, last), why, code),
-        f"PostgreSQL has no `{what} IF NOT EXISTS`: wrap the statement in "
-        "`DO $$ BEGIN ... EXCEPTION WHEN duplicate_object OR duplicate_table THEN null; END $$`.",
+        f"No `{what} IF NOT EXISTS` exists: wrap it in a DO block catching the error.",
         frozenset({code}),
         wrap=_WRAP_CONDITIONS,
         needs=_pair_of(stmt),
@@ -882,8 +901,7 @@ def _add_constraint(stmt: _Stmt, cmd: Any, first: int | None, n: int) -> Iterato
     yield _Finding(
         span,
         _fails(what, why, code),
-        "PostgreSQL has no `ADD CONSTRAINT IF NOT EXISTS`: wrap the statement in "
-        f"`DO $$ BEGIN ... EXCEPTION WHEN {' OR '.join(conditions)} THEN null; END $$`.",
+        "No `ADD CONSTRAINT IF NOT EXISTS` exists: wrap it in a DO block catching the error.",
         frozenset({code}),
         wrap=conditions,
         needs=_Paired(named, n),
@@ -1173,7 +1191,11 @@ def _wrap_fix(stmt: _Stmt, findings: list[_Finding]) -> Fix | None:
     else:
         after = Edit.insert(CHUNK_PATH, stmt.end, ";" + handler)
     before = Edit.insert(CHUNK_PATH, stmt.start, f"DO {tag} BEGIN{nl}")
-    title = f"Wrap in DO block catching {' OR '.join(conditions)}"
+    title = fit_title(
+        f"Wrap in DO block catching {' OR '.join(conditions)}",
+        f"Wrap in DO block catching {conditions[0]} and {len(conditions) - 1} more",
+        "Wrap in a DO block catching the errors of a re-run",
+    )
     return Fix(title, (before, after))
 
 
@@ -1352,7 +1374,12 @@ class _DoBlock:
         if then is None or when is None or then <= when + 1:
             return None
         edit = Edit.insert(CHUNK_PATH, tokens[then - 1].end, " OR " + " OR ".join(names))
-        return Fix(f"Also catch {' and '.join(names)} in the EXCEPTION handler", (edit,))
+        title = fit_title(
+            f"Also catch {' and '.join(names)} in the EXCEPTION handler",
+            f"Also catch {' and '.join(names)}",
+            "Also catch the errors of a re-run in the handler",
+        )
+        return Fix(title, (edit,))
 
 
 def _unguarded(finding: _Finding, names: frozenset[str]) -> _Finding:

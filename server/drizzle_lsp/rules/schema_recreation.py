@@ -50,7 +50,7 @@ from typing import NamedTuple
 from drizzle_lsp.core.diagnostics import Applicability, Fix, Severity, Span, Violation
 from drizzle_lsp.core.folder import Layout, MigrationFolder, SqlDocument
 from drizzle_lsp.core.journal_edit import is_rewritable, remove_entry, rewrite_isolation
-from drizzle_lsp.rules._api import Fixability, FolderContext, RuleInfo, Scope
+from drizzle_lsp.rules._api import Fixability, FolderContext, RuleInfo, Scope, fit_title
 from drizzle_lsp.rules._schema_events import Located, Name, Replay, ignored
 
 RULE = RuleInfo(
@@ -149,7 +149,11 @@ def _fix(folder: MigrationFolder, document: SqlDocument) -> Fix | None:
         return None
     snapshot = path.parent / f"{document.tag.split('_', 1)[0]}_snapshot.json"
     return Fix(
-        f"Delete {document.tag}: its .sql file, journal entry and snapshot",
+        fit_title(
+            f"Delete {document.tag}: its .sql file, journal entry and snapshot",
+            f"Delete {document.tag}, its entry and snapshot",
+            "Delete this migration, its journal entry and snapshot",
+        ),
         remove_entry(journal, path, positions[0]),
         Applicability.UNSAFE,
         isolation=rewrite_isolation(path),

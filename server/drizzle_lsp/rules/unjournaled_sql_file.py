@@ -51,7 +51,7 @@ from drizzle_lsp.core.folder import Layout, SqlDocument
 from drizzle_lsp.core.journal import Journal
 from drizzle_lsp.core.journal_edit import append_entry, is_rewritable, rewrite_isolation
 from drizzle_lsp.core.text import TextIndex
-from drizzle_lsp.rules._api import Fixability, FolderContext, RuleInfo, Scope
+from drizzle_lsp.rules._api import Fixability, FolderContext, RuleInfo, Scope, fit_title
 
 RULE = RuleInfo(
     code="J003",
@@ -112,16 +112,12 @@ def _first_line(document: SqlDocument) -> Span:
 
 
 def _message(path: Path, sibling: str | None) -> str:
-    head = f"`{path.name}` has no entry in the journal: the migrator never runs it."
+    head = "Never run by the migrator: no journal entry."
     if sibling is not None:
         return (
-            f"{head} `{sibling}` has the same number: if this file is a leftover of a merge whose "
-            "changes were generated again, delete it; otherwise add it to the journal."
+            f"{head} `{sibling}` has the same number: a merge leftover? Delete it, or journal it."
         )
-    return (
-        f"{head} Add it to the journal (`drizzle-kit generate --custom` creates both), or delete "
-        "it if it is not a migration."
-    )
+    return f"{head} Add it to the journal, or delete it if it is not a migration."
 
 
 def _fix(
@@ -133,7 +129,11 @@ def _fix(
     edits = append_entry(journal, journal_path, tag, ctx.now_ms)
     why = f"a leftover of {sibling}" if sibling is not None else "left out on purpose"
     return Fix(
-        f"Add {tag} to the journal (unsafe: runs at the next deploy)",
+        fit_title(
+            f"Add {tag} to the journal (unsafe: runs at the next deploy)",
+            f"Add {tag} to the journal (unsafe)",
+            "Add this file to the journal (unsafe: runs at next deploy)",
+        ),
         edits,
         Applicability.UNSAFE,
         rewrite_isolation(journal_path),

@@ -55,9 +55,14 @@ end
 
 vim.opt.rtp:prepend(env.DRIZZLE_PLUGIN)
 vim.opt.swapfile = false
+-- what the plugin tells the user
+result.notifications = {}
+vim.notify = function(message, level)
+  table.insert(result.notifications, { message = message, level = level })
+end
 local drizzle = require('drizzle_lsp')
 drizzle.setup({
-  cmd = vim.json.decode(env.DRIZZLE_SERVER_CMD),
+  cmd = (env.DRIZZLE_SERVER_CMD or '') ~= '' and vim.json.decode(env.DRIZZLE_SERVER_CMD) or nil,
   settings = env.DRIZZLE_SETTINGS and vim.json.decode(env.DRIZZLE_SETTINGS) or nil,
   _start_with = env.DRIZZLE_START_WITH,
 })
@@ -246,6 +251,95 @@ function scenarios.watcher()
   end, 10)
   result.deleted_to_cleared_ms = now_ms() - started
   result.deleted_cleared = cleared
+  finish()
+end
+
+local function s002_files()
+  local files = {}
+  for _, d in ipairs(diagnostics(nil)) do
+    if d.code == 'S002' and not vim.tbl_contains(files, d.file) then
+      table.insert(files, d.file)
+    end
+  end
+  table.sort(files)
+  return files
+end
+
+--- S002 by default on the new and at-risk migrations only; the code action on an S002
+--- diagnostic reports it on every migration (drizzle-lsp.setS002Scope).
+function scenarios.scope()
+  local bufnr = open_and_wait('0002_add_email.sql', '0002_add_email.sql', 'S002')
+  result.s002_files_before = s002_files()
+  local target
+  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+    if d.code == 'S002' then
+      target = d
+    end
+  end
+  vim.api.nvim_win_set_cursor(0, { target.lnum + 1, target.col })
+  local titles = {}
+  vim.lsp.buf.code_action({
+    apply = true,
+    filter = function(action)
+      table.insert(titles, action.title)
+      return action.title == 'Report S002 on every migration'
+    end,
+  })
+  result.code_action_titles = titles
+  vim.wait(10000, function()
+    return vim.tbl_contains(s002_files(), '0000_init.sql')
+  end, 10)
+  result.s002_files_after = s002_files()
+  finish()
+end
+
+--- J001's quick fixes as Neovim gets them (which one is preferred), and the hover on the
+--- `"when"` key of the late entry.
+function scenarios.journal_fix_and_hover()
+  local bufnr = open_and_wait('meta/_journal.json', '_journal.json', 'J001')
+  local j001
+  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+    if d.code == 'J001' then
+      j001 = d
+    end
+  end
+  local client = drizzle.clients(bufnr)[1]
+  local position = { line = j001.lnum, character = j001.col }
+  local params = {
+    textDocument = { uri = vim.uri_from_bufnr(bufnr) },
+    range = { start = position, ['end'] = position },
+    context = {
+      diagnostics = { j001.user_data.lsp }, -- the diagnostic as the server sent it
+      only = { 'quickfix' },
+    },
+  }
+  local answer = client:request_sync('textDocument/codeAction', params, 10000, bufnr)
+  result.j001_actions = {}
+  for _, action in ipairs(answer and answer.result or {}) do
+    table.insert(result.j001_actions, { title = action.title, preferred = action.isPreferred })
+  end
+  local line = vim.api.nvim_buf_get_lines(bufnr, j001.lnum, j001.lnum + 1, false)[1]
+  local key = line:find('"when"', 1, true)
+  local hover = client:request_sync('textDocument/hover', {
+    textDocument = { uri = vim.uri_from_bufnr(bufnr) },
+    position = { line = j001.lnum, character = key }, -- on the `w` of "when" (0-based: key)
+  }, 10000, bufnr)
+  result.hover_on_key = hover and hover.result and hover.result.contents.value or vim.NIL
+  result.j001_message = j001.message
+  finish()
+end
+
+--- A server that cannot start: the plugin shows its stderr (and where it looked for it).
+function scenarios.server_fails()
+  vim.cmd.edit(vim.fn.fnameescape(migrations .. '/0000_init.sql'))
+  vim.wait(20000, function()
+    for _, n in ipairs(result.notifications) do
+      if n.message:find('exited with code', 1, true) then
+        return true
+      end
+    end
+    return false
+  end, 20)
   finish()
 end
 

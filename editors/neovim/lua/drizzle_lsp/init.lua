@@ -26,20 +26,91 @@ M.filetypes = { 'sql', 'pgsql', 'json' }
 
 local uv = vim.uv or vim.loop
 
+local function notify(message, level)
+  vim.notify('drizzle-lsp: ' .. message, level or vim.log.levels.INFO)
+end
+
 local function is_file(path)
   local stat = uv.fs_stat(path)
   return stat ~= nil and stat.type == 'file'
 end
 
---- The command that starts the server: `drizzle-lsp serve` when it is on PATH, else
---- `python3 -m drizzle_lsp serve`.
+--- Where `drizzle-lsp` is looked for after PATH: where `pip install --user`, pipx and
+--- `uv tool install` put it, and the project's `.venv` (an editor started from the desktop may
+--- have a PATH without them).
+---@return string[]
+function M.search_paths()
+  local home = uv.os_homedir() or vim.env.HOME or ''
+  local bin = vim.fn.has('win32') == 1 and 'Scripts/drizzle-lsp.exe' or 'bin/drizzle-lsp'
+  return {
+    home .. '/.local/bin/drizzle-lsp',
+    (vim.env.PIPX_BIN_DIR or (home .. '/.local/bin')) .. '/drizzle-lsp',
+    home .. '/.local/pipx/venvs/drizzle-lsp/' .. bin,
+    (vim.env.UV_TOOL_DIR or (home .. '/.local/share/uv/tools')) .. '/drizzle-lsp/' .. bin,
+    vim.fn.getcwd() .. '/.venv/' .. bin,
+  }
+end
+
+--- The command that starts the server: `drizzle-lsp serve` from PATH or one of
+--- M.search_paths(), else `python3 -m drizzle_lsp serve`. What was looked at is kept for the
+--- message shown when the server cannot start (M.searched).
 ---@return string[]
 function M.default_cmd()
+  M.searched = { 'drizzle-lsp on PATH' }
   if vim.fn.executable('drizzle-lsp') == 1 then
     return { 'drizzle-lsp', 'serve' }
   end
+  for _, path in ipairs(M.search_paths()) do
+    table.insert(M.searched, path)
+    if vim.fn.executable(path) == 1 then
+      return { path, 'serve' }
+    end
+  end
   local python = vim.fn.executable('python3') == 1 and 'python3' or 'python'
+  table.insert(M.searched, python .. ' -m drizzle_lsp')
   return { python, '-m', 'drizzle_lsp', 'serve' }
+end
+
+--- The last of each server's stderr (by executable): Neovim only writes it to its LSP log, and
+--- a server that cannot start says why there (a missing module, a bad setting).
+local stderr_tail = {}
+local STDERR_KEPT = 4000
+
+--- Keep a copy of the servers' stderr: the transport hands each chunk to `vim.lsp.log.error`
+--- ('rpc', cmd, 'stderr', chunk), whatever the log level; the log still gets it.
+local function keep_stderr()
+  local log = require('vim.lsp.log')
+  if log._drizzle_lsp_stderr then
+    return
+  end
+  local log_error = log.error
+  log.error = function(...)
+    local kind, cmd, what, chunk = ...
+    if kind == 'rpc' and what == 'stderr' and type(chunk) == 'string' then
+      local key = type(cmd) == 'table' and cmd[1] or tostring(cmd)
+      stderr_tail[key] = ((stderr_tail[key] or '') .. chunk):sub(-STDERR_KEPT)
+    end
+    return log_error(...)
+  end
+  log._drizzle_lsp_stderr = true
+end
+
+--- What to tell the user when the server exits with an error: its stderr, and where the server
+--- was looked for when it was not found.
+---@param cmd string[]
+---@param code integer
+---@return string
+function M.exit_message(cmd, code)
+  local said = vim.trim(stderr_tail[cmd[1]] or '')
+  local lines = { ('the server (%s) exited with code %d'):format(table.concat(cmd, ' '), code) }
+  if said ~= '' then
+    table.insert(lines, said)
+  end
+  if said:find('No module named', 1, true) or said == '' then
+    table.insert(lines, 'drizzle-lsp was looked for in: ' .. table.concat(M.searched or {}, ', '))
+    table.insert(lines, 'Install it (pipx install /path/to/drizzle-lsp) or pass `cmd` to setup().')
+  end
+  return table.concat(lines, '\n')
 end
 
 --- The migrations folder of a buffer: for `<dir>/meta/_journal.json`, `<dir>`; for a snapshot
@@ -90,9 +161,11 @@ end
 function M.config(opts)
   opts = opts or {}
   local settings = opts.settings or {}
+  local cmd = opts.cmd or M.default_cmd()
+  keep_stderr()
   local config = {
     name = M.name,
-    cmd = opts.cmd or M.default_cmd(),
+    cmd = cmd,
     cmd_env = opts.cmd_env,
     filetypes = opts.filetypes or M.filetypes,
     -- Neovim >= 0.11 signature; setup() adapts it for 0.10.
@@ -106,12 +179,18 @@ function M.config(opts)
     init_options = { drizzleLsp = settings },
     on_attach = opts.on_attach,
     capabilities = opts.capabilities,
+    -- a server that quits with an error says why (Neovim alone shows "quit with exit code 1")
+    on_exit = function(code, signal)
+      -- (stderr may still be arriving: read it on the main loop, then forget it)
+      vim.schedule(function()
+        if code ~= 0 and signal ~= 15 then
+          notify(M.exit_message(cmd, code), vim.log.levels.ERROR)
+        end
+        stderr_tail[cmd[1]] = nil
+      end)
+    end,
   }
   return config
-end
-
-local function notify(message, level)
-  vim.notify('drizzle-lsp: ' .. message, level or vim.log.levels.INFO)
 end
 
 --- Clients of this plugin attached to a buffer (all of them when bufnr is nil).
@@ -132,7 +211,8 @@ end
 
 --- Run a server command (`drizzle-lsp.checkWorkspace`, `drizzle-lsp.refreshDatabase`).
 ---@param command string
-function M.execute(command)
+---@param arguments? any[]
+function M.execute(command, arguments)
   local clients = M.clients(vim.api.nvim_get_current_buf())
   if #clients == 0 then
     clients = M.clients()
@@ -141,7 +221,7 @@ function M.execute(command)
     notify('no drizzle-lsp client is running', vim.log.levels.WARN)
     return
   end
-  local params = { command = command, arguments = {} }
+  local params = { command = command, arguments = arguments or {} }
   local function handler(err)
     if err then
       notify(command .. ' failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
@@ -165,6 +245,15 @@ local function define_commands()
   command('DrizzleLspRefreshDatabase', function()
     M.execute('drizzle-lsp.refreshDatabase')
   end, { desc = 'drizzle-lsp: re-read the applied migrations from the database' })
+  command('DrizzleLspS002Scope', function(args)
+    M.execute('drizzle-lsp.setS002Scope', { args.args })
+  end, {
+    nargs = 1,
+    complete = function()
+      return { 'new', 'at-risk', 'all' }
+    end,
+    desc = 'drizzle-lsp: S002 on new and at-risk migrations, at-risk ones only, or all',
+  })
   command('DrizzleLspRestart', function()
     for _, client in ipairs(M.clients()) do
       if vim.fn.has('nvim-0.11') == 1 then
