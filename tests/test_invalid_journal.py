@@ -205,7 +205,7 @@ def test_later_entries_are_still_checked(tmp_path: Path, lines: list[str]) -> No
     found = _lint(tmp_path, lines)
 
     assert _where(found) == [("J006", idx - 1, 4), ("J001", when, 14), ("J006", tag, 13)]
-    assert "`0030_little_kabuki`" in found[1][3]
+    assert "past `0029_colossal_zodiak`" in found[1][3]  # the entry it comes after
     assert found[2][3].startswith("`tag` of entry 31 must be a string, not 31")
 
 

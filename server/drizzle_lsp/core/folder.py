@@ -95,9 +95,29 @@ class MigrationFolder:
     snapshots: dict[Path, SnapshotDocument] = field(default_factory=dict)  # in file name order
     # v1 folders: the subfolders the migrator passes over (no ``migration.sql``), as listed
     ignored: tuple[IgnoredFolder, ...] = ()
+    # tag -> document, built on the first lookup by tag (``sql`` is complete by then: a folder
+    # is built whole, by load_folder, with_texts or with_buffers); for this very ``sql`` dict
+    _by_tag: tuple[dict[Path, SqlDocument], dict[str, SqlDocument]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def document_for_tag(self, tag: str) -> SqlDocument | None:
-        return self.sql.get(self.sql_path(tag))
+        # by tag, a str: the rules that replay a folder, and J001's fix, look up every entry on
+        # each analysis, and a Path's hash and equality are Python code
+        index = self._by_tag
+        if index is None or index[0] is not self.sql:
+            index = self._by_tag = (self.sql, self._tag_index())
+        return index[1].get(tag)
+
+    def _tag_index(self) -> dict[str, SqlDocument]:
+        """The documents at their tag's path (a loose file named on the command line has a tag
+        too, but is not where the journal's entry of that tag would be)."""
+        found = {}
+        for path, document in self.sql.items():
+            at = self.sql_path(document.tag)
+            if path is at or path == at:
+                found[document.tag] = document
+        return found
 
     def sql_path(self, tag: str) -> Path:
         return _sql_path(self.root, self.layout, tag)
@@ -409,6 +429,12 @@ def load_folder(
     if sql_files is None and layout is not Layout.LOOSE:
         paths = sql_paths(root, layout)
     for path in [*paths, *extra_sql]:
+        # the very path object ``document_for_tag`` looks up (``sql_path`` is cached), as the
+        # key and the document's path: lookups by tag, and by the paths of a fix's edits, then
+        # match by identity instead of comparing two paths part by part (the rules that replay
+        # a folder, and J001's fix, look up every entry on each analysis)
+        canonical = folder.sql_path(tag_of(path, layout))
+        path = canonical if canonical == path else path
         folder.sql[path] = _load_sql(path, layout, reader)
     return folder
 
@@ -502,9 +528,12 @@ def _unreadable(path: Path) -> str:
 
 def source_of(folder: MigrationFolder, path: Path) -> SourceText | None:
     """The source (text and BOM) of one of the folder's files, as loaded."""
-    if path == folder.journal_path:
+    # the SQL files first: found by identity (see load_folder), where a comparison with the
+    # journal's path compares them part by part
+    document: SqlDocument | SnapshotDocument | None = folder.sql.get(path)
+    if document is None and path == folder.journal_path:
         return folder.journal_source
-    document = folder.sql.get(path) or folder.snapshots.get(path)
+    document = document or folder.snapshots.get(path)
     return document.source if document else None
 
 

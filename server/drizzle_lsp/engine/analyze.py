@@ -801,10 +801,11 @@ def _syntax_count(folder: MigrationFolder, paths: Iterable[Path]) -> int:
     before the fix: comparing the files the fix changed is enough)."""
     count = 0
     for path in paths:
-        if path == folder.journal_path:
+        document = folder.sql.get(path)  # before the journal: see source_of
+        if document is not None:
+            count += len(document.migration.syntax_errors) if document.migration else 0
+        elif path == folder.journal_path:
             count += len(folder.journal.syntax_errors) if folder.journal else 0
-        elif (document := folder.sql.get(path)) is not None and document.migration is not None:
-            count += len(document.migration.syntax_errors)
     return count
 
 
