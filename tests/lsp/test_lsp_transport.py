@@ -85,3 +85,51 @@ def _messages(stream: bytes) -> list[dict[str, object]]:
         found.append(json.loads(rest[:length]))
         stream = rest[length:]
     return found
+
+
+def test_server_exits_when_the_editor_is_gone(tmp_path: Path) -> None:
+    """The editor dies (its ends of both pipes close) while the server has diagnostics to send:
+    the failed writes are logged on stderr, not sent as log messages that fail in turn (which
+    spun one server at 75% CPU for an hour), and the server exits at the end of its stdin."""
+    folder = tmp_path / "drizzle"
+    (folder / "meta").mkdir(parents=True)
+    entries = [
+        {"idx": i, "version": "7", "when": 1_700_000_000_000 + i, "tag": f"000{i}_t{i}",
+         "breakpoints": True}
+        for i in range(3)
+    ]  # fmt: skip
+    (folder / "meta" / "_journal.json").write_text(
+        json.dumps({"version": "7", "dialect": "postgresql", "entries": entries})
+    )
+    for entry in entries:
+        (folder / f"{entry['tag']}.sql").write_text(f'CREATE TABLE "t{entry["idx"]}" (id int);')
+    initialize = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {"capabilities": {}, "rootUri": tmp_path.as_uri(), "processId": None},
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "drizzle_lsp.lsp"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    assert server.stdin is not None and server.stdout is not None
+    server.stdin.write(_frame(initialize))
+    server.stdin.flush()
+    assert b"Content-Length" in server.stdout.readline()  # the answer to initialize
+    server.stdout.close()  # the editor is gone: every write from now on fails
+    server.stdin.write(_frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
+    server.stdin.close()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        pytest.fail("the server did not exit after its editor went away")
+    finally:
+        assert server.stderr is not None
+        stderr = server.stderr.read().decode()
+        server.stderr.close()
+    assert len(stderr) < 20_000, stderr[-2000:]  # a line or a few, not a loop

@@ -546,10 +546,13 @@ class _LogMessageHandler(logging.Handler):
         super().__init__()
         self.ls = ls
         self._loop_thread: int | None = None
+        self._sending = threading.local()
 
     def emit(self, record: logging.LogRecord) -> None:
         loop = self.ls.loop
-        if loop is None or loop.is_closed():
+        # a record logged while one is being sent (sending it failed) goes to stderr: sent in
+        # turn, it could fail and be logged again, without end
+        if loop is None or loop.is_closed() or getattr(self._sending, "active", False):
             sys.stderr.write(self.format(record) + "\n")
             return
         kind = next((t for level, t in self._TYPES.items() if record.levelno >= level), None)
@@ -557,9 +560,16 @@ class _LogMessageHandler(logging.Handler):
             type=kind or types.MessageType.Log, message=self.format(record)
         )
         if threading.current_thread() is threading.main_thread():
-            self.ls.window_log_message(params)
+            self._send(params)
         else:
-            loop.call_soon_threadsafe(self.ls.window_log_message, params)
+            loop.call_soon_threadsafe(self._send, params)
+
+    def _send(self, params: types.LogMessageParams) -> None:
+        self._sending.active = True
+        try:
+            self.ls.window_log_message(params)
+        finally:
+            self._sending.active = False
 
 
 def main() -> NoReturn:

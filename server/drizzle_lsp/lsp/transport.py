@@ -27,6 +27,7 @@ import logging
 import os
 import re
 import stat
+import sys
 import threading
 from collections.abc import Awaitable, Sequence
 from typing import Any, BinaryIO, Protocol
@@ -53,27 +54,48 @@ class Reader(Protocol):
 
 
 class PipeWriter:
-    """pygls' ``StdoutWriter`` with :meth:`write_pieces`."""
+    """pygls' ``StdoutWriter`` with :meth:`write_pieces`.
+
+    Once the editor's end of the pipe is gone, writes are dropped: each failed send would be
+    logged, and a log message is itself sent to the editor. The server leaves at the end of its
+    stdin, which the same editor held.
+    """
 
     def __init__(self, stdout: BinaryIO) -> None:
         self._stdout = stdout
         self._fd = stdout.fileno()
+        self._gone = False
 
     def close(self) -> None:
         self._stdout.close()
 
     def write(self, data: bytes) -> None:
-        self._stdout.write(data)
-        self._stdout.flush()
+        if self._gone:
+            return
+        try:
+            self._stdout.write(data)
+            self._stdout.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            self._editor_gone()
 
     def write_pieces(self, pieces: Sequence[bytes]) -> None:
         """Write the concatenation of ``pieces`` without building it."""
-        self._stdout.flush()
-        for start in range(0, len(pieces), _IOV_MAX):
-            batch = pieces[start : start + _IOV_MAX]
-            written = os.writev(self._fd, batch)
-            if written < sum(map(len, batch)):  # a signal came in the middle: finish by hand
-                self._write_all(memoryview(b"".join(batch))[written:])
+        if self._gone:
+            return
+        try:
+            self._stdout.flush()
+            for start in range(0, len(pieces), _IOV_MAX):
+                batch = pieces[start : start + _IOV_MAX]
+                written = os.writev(self._fd, batch)
+                if written < sum(map(len, batch)):  # a signal came in the middle: finish by hand
+                    self._write_all(memoryview(b"".join(batch))[written:])
+        except (BrokenPipeError, ConnectionResetError):
+            self._editor_gone()
+
+    def _editor_gone(self) -> None:
+        self._gone = True
+        # stderr, not the log: the log's handler sends to the editor
+        sys.stderr.write("drizzle-lsp: the editor closed the connection; nothing more is sent\n")
 
     def _write_all(self, data: memoryview) -> None:
         while data:
