@@ -147,6 +147,34 @@ def test_a_folder_linted_on_two_cores_gets_the_diagnostics_of_one(
     assert linted_after == []  # every chunk was in the cache: ours or the child's
 
 
+@pytest.mark.parametrize("layout", [Layout.JOURNAL, Layout.LOOSE])
+def test_with_the_default_settings_the_cache_serves_analyze(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layout: Layout
+) -> None:
+    """S002's default scope: every loose file (`check` on plain .sql files), and in a journal
+    folder outside git the newest migration. The chunks linted on two cores are those analyze()
+    asks for: it lints again at most the newest migration's."""
+    folder = _folder(tmp_path, 200)
+    analyze.unit_lints.clear()
+    analyze.file_lints.clear()
+    files = sorted(folder.glob("*.sql"))
+    loaded = load_folder(folder, layout, sql_files=files if layout is Layout.LOOSE else None)
+    assert analyze.lint_in_parallel(loaded, Settings(), min_chunks=100)
+    linted_after: list[str] = []
+    lint_now = analyze._lint_chunk_now
+
+    def counting(text: str, *args: object) -> object:
+        linted_after.append(text)
+        return lint_now(text, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(analyze, "_lint_chunk_now", counting)
+    found = analyze.analyze(loaded, Settings())
+    newest = files[-1].read_text()
+    assert all(text in newest for text in linted_after)
+    assert len(linted_after) <= (3 if layout is Layout.JOURNAL else 0)
+    assert sum(v.code == "S002" for v in found) == (3 if layout is Layout.JOURNAL else 600)
+
+
 def test_few_new_chunks_are_linted_here(tmp_path: Path) -> None:
     folder = _folder(tmp_path, 20)
     analyze.unit_lints.clear()

@@ -169,7 +169,9 @@ def lint_in_parallel(folder: MigrationFolder, settings: Settings, min_chunks: in
     others (``Across``), and the chunks told something are linted again the same way, so that
     :func:`analyze` has nothing left to lint. Whether the child's results were used."""
     driver = resolve_driver(settings.driver, folder.root)
-    breakpoints, enabled = _breakpoints(folder), _SqlCodes(settings, frozenset(), driver)
+    # the codes analyze() enables, but S002 on risky tags (it learns them later: a few files)
+    enabled = _SqlCodes(settings, frozenset(), driver, folder.layout)
+    breakpoints = _breakpoints(folder)
     files = [
         (document, enabled.of(document), found)
         for document in folder.sql.values()
