@@ -269,6 +269,12 @@ def test_up_refuses_a_late_dated_entry_as_status_predicts(kits, scratch_db, tmp_
         "0002_posts (20250102000000_posts) sorts before its parent 0001_name"
         in (preview["refusal"])
     )
+    # in a v1 project, J008 says the same before anyone runs up
+    (project / "drizzle-lsp.toml").write_text('migrator = "v1"\n')
+    checked = run_cli("check", "--format", "json", "--select", "J008", drizzle)
+    (j008,) = json.loads(checked.stdout)
+    assert "`drizzle-kit up` will refuse to convert it as it stands" in j008["message"]
+    assert "0002_posts (20250102000000_posts) sorts before its parent 0001_name" in j008["message"]
     done = drizzle_kit_up(drizzle)
     assert done.returncode != 0
     said = done.stdout + done.stderr

@@ -233,7 +233,7 @@ def _report(
     applied = read_applied(url, schema, table)
     status = migration_status(journal, texts, applied.rows)
     migrator = choose_migrator(settings.migrator, folder, Layout.JOURNAL)
-    up = up_preview_of(folder, journal)
+    up = up_preview_of(folder)
     return Report(folder, redact_url(url), f"{schema}.{table}", applied, status, migrator, up)
 
 

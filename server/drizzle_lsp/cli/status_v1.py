@@ -27,12 +27,10 @@ from drizzle_lsp.core.database import (
     read_migration_text,
     v1_status,
 )
-from drizzle_lsp.core.folder import V1_FILE, v1_created_at, v1_names
-from drizzle_lsp.core.journal import Journal, format_when
+from drizzle_lsp.core.folder import V1_FILE, Layout, load_folder, v1_created_at, v1_names
+from drizzle_lsp.core.journal import format_when
 from drizzle_lsp.core.migration import drizzle_hash
-from drizzle_lsp.core.snapshots import SnapshotFacts, snapshot_facts, snapshot_name
-from drizzle_lsp.core.source import SourceError, read_source
-from drizzle_lsp.core.upgrade_preview import UpEntry, UpPreview, preview_up
+from drizzle_lsp.core.upgrade_preview import UpPreview, preview_folder
 
 STATES = (State.APPLIED, State.APPLIED_FILE_CHANGED, State.PENDING)
 LABELS = {
@@ -244,26 +242,9 @@ def _upgrade_json(status: V1Status) -> dict[str, Any] | None:
 # a 0.x folder: what `drizzle-kit up` will make of it
 
 
-def up_preview_of(folder: Path, journal: Journal) -> UpPreview:
+def up_preview_of(folder: Path) -> UpPreview | None:
     """:func:`~drizzle_lsp.core.upgrade_preview.preview_up` of a journal folder on disk."""
-    entries = [
-        UpEntry(e.tag, e.when, _snapshot(folder / "meta" / snapshot_name(e.tag)))
-        for e in journal.entries
-        if e.tag
-    ]
-    try:
-        sql_files = sorted(p.name for p in folder.iterdir() if p.name.endswith(".sql"))
-    except OSError:
-        sql_files = []
-    return preview_up(entries, sql_files)
-
-
-def _snapshot(path: Path) -> SnapshotFacts | None:
-    try:
-        source = read_source(path)
-    except SourceError:
-        return None
-    return snapshot_facts(source.text, source.bom)
+    return preview_folder(load_folder(folder, Layout.JOURNAL))
 
 
 def up_text(preview: UpPreview) -> list[str]:

@@ -23,8 +23,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from drizzle_lsp.core.folder import v1_order_key
-from drizzle_lsp.core.snapshots import ROOT_ID, SnapshotFacts
+from drizzle_lsp.core.folder import MigrationFolder, v1_order_key
+from drizzle_lsp.core.snapshots import ROOT_ID, SnapshotFacts, snapshot_facts, snapshot_name
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -97,6 +97,22 @@ def preview_up(entries: Sequence[UpEntry], sql_files: Sequence[str]) -> UpPrevie
         moves.append(UpMove(entry.tag, folder_name(entry.tag, entry.when), sql))
     refusal = _refusal(entries, moves)
     return UpPreview(tuple(moves), *refusal) if refusal else UpPreview(tuple(moves), None)
+
+
+def preview_folder(folder: MigrationFolder) -> UpPreview | None:
+    """:func:`preview_up` of a loaded journal folder (None: no journal to read)."""
+    if folder.journal is None or folder.journal_path is None:
+        return None
+    meta = folder.journal_path.parent
+    entries = []
+    for entry in folder.journal.entries:
+        if entry.tag:
+            document = folder.snapshots.get(meta / snapshot_name(entry.tag))
+            source = document.source if document is not None else None
+            facts = snapshot_facts(source.text, source.bom) if source is not None else None
+            entries.append(UpEntry(entry.tag, entry.when, facts))
+    sql_files = sorted(p.name for p in folder.sql if p.parent == folder.root)
+    return preview_up(entries, sql_files)
 
 
 def _refusal(entries: Sequence[UpEntry], moves: Sequence[UpMove]) -> tuple[str, str] | None:

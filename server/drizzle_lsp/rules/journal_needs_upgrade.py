@@ -4,7 +4,10 @@
 Reports the journal of a migrations folder whose project runs drizzle-orm's v1 migrator
 (drizzle-orm 1.0.0-beta.14 or later, or `migrator = "v1"`; see "0.x or v1?" in the README). The
 message says where the version was read (`node_modules`, a lockfile, `package.json`, or the
-configuration).
+configuration), and, when `drizzle-kit up` (1.0.0-rc.5) will refuse the folder as it stands,
+why: a missing snapshot or SQL file, a broken snapshot chain, or a late-dated entry of a merge
+whose folder would sort before its parent's ("sorts before its parent ... No file was
+changed"). `drizzle-lsp status` lists the folder `up` gives each entry.
 
 This rule is about the v1 migrator only; on a 0.x project the journal is what the migrator reads,
 and J001 to J007 check it.
@@ -42,6 +45,7 @@ from collections.abc import Iterator
 
 from drizzle_lsp.core.diagnostics import Severity, Span, Violation
 from drizzle_lsp.core.migrator_choice import Migrator
+from drizzle_lsp.core.upgrade_preview import preview_folder
 from drizzle_lsp.rules._api import Fixability, FolderContext, RuleInfo, Scope
 
 RULE = RuleInfo(
@@ -62,10 +66,14 @@ def check(ctx: FolderContext) -> Iterator[Violation]:
     root = folder.journal.root_span if folder.journal is not None else None
     # the journal's opening brace (unreadable or empty: its start): the file as a whole
     span = Span(root.start, min(root.start + 1, root.end)) if root is not None else Span(0, 0)
+    preview = preview_folder(folder)
+    if preview is not None and preview.refusal is not None:
+        remedy = f"`drizzle-kit up` will refuse to convert it as it stands: {preview.refusal}."
+    else:
+        remedy = "Convert the folder with `drizzle-kit up`."
     yield RULE.violation(
         folder.journal_path,
         span,
-        f"This project runs drizzle-orm's v1 migrator ({ctx.migrator.reason}), whose migrate() "
-        "throws while `meta/_journal.json` exists, before running any migration. Convert the "
-        "folder with `drizzle-kit up`.",
+        f"migrate() throws while this journal exists: the project runs drizzle-orm's v1 "
+        f"migrator ({ctx.migrator.reason}). {remedy}",
     )
