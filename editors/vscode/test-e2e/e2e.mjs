@@ -457,6 +457,13 @@ async function main() {
     );
     const menu = await page.locator('.action-widget').first().innerText();
     console.log(`Quick fix menu:\n  ${menu.split('\n').filter(Boolean).join('\n  ')}`);
+    // S002's own actions: its scope (the default is "new") and every S002 fix of the folder;
+    // every title fits the menu (under 60 characters)
+    for (const title of ['Report S002 on every migration', 'Fix all S002 in this folder']) {
+      menu.includes(title) || fail(`no "${title}" in the quick fix menu:\n${menu}`);
+    }
+    const long = menu.split('\n').filter((line) => line.trim().length >= 60);
+    long.length === 0 || fail(`quick fix titles of 60 characters or more: ${JSON.stringify(long)}`);
     await page.screenshot({ path: path.join(artifacts, `${tag}-quick-fix.png`) });
     // The action widget puts a pointer block over the page: choose with the keyboard, like a user.
     for (let i = 0; i < 20; i++) {
@@ -780,8 +787,12 @@ async function checkNotFound(page, profile) {
   // code-server's folder dialog is a quick input that takes a typed path
   await page.locator('.quick-input-widget .quick-input-title', { hasText: 'The drizzle-lsp folder' }).first().waitFor({ timeout: 10000 });
   const dialogInput = page.locator('.quick-input-widget input');
-  await dialogInput.fill(`${repo}/`);
-  await page.waitForTimeout(500);
+  // the dialog fills in its own starting folder shortly after it opens: type until ours stays
+  await until('the source folder typed in the dialog', async () => {
+    await dialogInput.fill(`${repo}/`);
+    await page.waitForTimeout(300);
+    return (await dialogInput.inputValue()) === `${repo}/` ? true : undefined;
+  }, 10000, 200);
   await page.keyboard.press('Enter');
   const terminal = page.locator('.terminal-wrapper .xterm-rows, .xterm .xterm-rows').first();
   const typed = await until(
