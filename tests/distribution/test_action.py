@@ -41,7 +41,8 @@ def _git(repo: Path, *argv: str) -> str:
 @pytest.fixture(scope="module")
 def repository(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two migrations folders on `main`; a branch adds a non-idempotent migration to `api/`.
-    `web/` had a problem (S002) before the branch."""
+    `web/` had a problem before the branch: a SQL file its journal does not list (J003; not
+    S002, which by default reports only the migrations a branch adds)."""
     repo = tmp_path_factory.mktemp("fixture-repository")
     _git(repo, "init", "-q", "-b", "main")
     _write(
@@ -51,6 +52,7 @@ def repository(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "api/drizzle/0000_init.sql": 'CREATE TABLE IF NOT EXISTS "users" ("id" integer);\n',
             "web/drizzle/meta/_journal.json": _journal(["0000_init"]),
             "web/drizzle/0000_init.sql": 'CREATE TABLE "pages" ("id" integer);\n',
+            "web/drizzle/0001_orphan.sql": 'CREATE TABLE "orphans" ("id" integer);\n',
             "README.md": "fixture\n",
         },
     )
@@ -146,7 +148,7 @@ def test_checks_every_folder_by_default(
 ) -> None:
     code, out, err, _ = _run_action(dist, repository, runner_temp, tmp_path)
     assert code == 1, err
-    assert _annotated_files(out) == {"api/drizzle/0001_email.sql", "web/drizzle/0000_init.sql"}
+    assert _annotated_files(out) == {"api/drizzle/0001_email.sql", "web/drizzle/0001_orphan.sql"}
     assert f"drizzle-lsp {project_version()} for {TARGET}" in err
 
 
@@ -180,7 +182,7 @@ def test_since_with_nothing_changed_passes(
 
 def test_args_and_paths(dist: Path, repository: Path, runner_temp: Path, tmp_path: Path) -> None:
     code, out, err, _ = _run_action(
-        dist, repository, runner_temp, tmp_path, paths="web/drizzle", args="--ignore S002"
+        dist, repository, runner_temp, tmp_path, paths="web/drizzle", args="--ignore J003"
     )
     assert (code, out) == (0, ""), err
 
