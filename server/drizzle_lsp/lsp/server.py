@@ -499,8 +499,9 @@ async def refresh_database(ls: DrizzleLanguageServer, *args: Any) -> dict[str, i
 
 @server.command(SET_S002_SCOPE)
 async def set_s002_scope(ls: DrizzleLanguageServer, *args: Any) -> dict[str, Any]:
-    """S002's scope for the rest of the session, over the settings: ``"new"``, ``"at-risk"`` or
-    ``"all"`` (the code actions on an S002 diagnostic send it); every folder is checked again.
+    """S002's scope over the settings, until the server restarts or the editor sends another
+    ``s002Scope`` setting: ``"new"``, ``"at-risk"`` or ``"all"`` (the code actions on an S002
+    diagnostic send it); every folder is checked again.
 
     Returns ``{"scope": scope, "folders": N}``."""
     try:
