@@ -58,17 +58,56 @@ def _loads(data: str) -> Any:
 
 
 def parse(text: str) -> list[RawStatement]:
-    """The statements of ``text``; raises :class:`ParseError` (message, str index) as pglast."""
-    tree = sql_json(text)
+    """The statements of ``text``; raises :class:`ParseError` (message, str index) as pglast.
+
+    Each statement's tree is decoded from the JSON when first read: most rules look at the
+    type of most statements only (a query), and decoding is most of a parse's cost."""
+    data = parse_sql_json(text)
     offsets = _identity if text.isascii() else _ByteOffsets(text)
     statements = []
-    for raw in tree.get("stmts", ()):
-        start = raw.get("stmt_location", 0)
-        length = raw.get("stmt_len", 0)  # 0: up to the end of the text
+    for piece in _statement_pieces(data):
+        start = _field(piece, _LOCATION)
+        length = _field(piece, _LENGTH)  # 0: up to the end of the text
         end = offsets(start + length) if length else len(text)
-        ((kind, data),) = raw["stmt"].items()
-        statements.append(RawStatement(offsets(start), end, Node(kind, data, offsets)))
+        kind = piece[len(_STATEMENT) : piece.index('"', len(_STATEMENT))]
+        node = Node.undecoded(kind, piece, offsets)
+        statements.append(RawStatement(offsets(start), end, node))
     return statements
+
+
+# libpg_query's JSON of a parse: {"version":N,"stmts":[{"stmt":{"SelectStmt":{...}},
+# "stmt_location":L,"stmt_len":K},...]}. Inside a JSON string every `"` is escaped, and only a
+# RawStmt has the fields `stmt`, `stmt_location` and `stmt_len`: these markers are found
+# nowhere else.
+_STATEMENT = '{"stmt":{"'
+_LOCATION = ',"stmt_location":'
+_LENGTH = ',"stmt_len":'
+
+
+def _statement_pieces(data: str) -> list[str]:
+    """Each statement's JSON object in the parse's JSON ``data``, undecoded."""
+    starts = []
+    at = data.find(_STATEMENT)
+    while at != -1:
+        starts.append(at)
+        at = data.find(_STATEMENT, at + len(_STATEMENT))
+    if not starts:
+        return []
+    ends = [start - 1 for start in starts[1:]]  # before the comma between two
+    ends.append(data.rindex("]"))
+    return [data[start:end] for start, end in zip(starts, ends, strict=True)]
+
+
+def _field(piece: str, marker: str) -> int:
+    """An integer field of a statement's JSON object (0 where the JSON leaves it out)."""
+    at = piece.rfind(marker)
+    if at == -1:
+        return 0
+    digits = at + len(marker)
+    end = digits
+    while piece[end].isdigit():
+        end += 1
+    return int(piece[digits:end])
 
 
 def bounds(text: str) -> list[tuple[int, int]]:
@@ -109,16 +148,32 @@ class _ByteOffsets:
 class Node:
     """A node of the tree: ``type_name`` is pglast's class name, attributes are its slots."""
 
-    __slots__ = ("_data", "_offsets", "type_name")
+    __slots__ = ("_data", "_offsets", "_piece", "type_name")
+    type_name: str
+    _data: dict[str, Any]
+    _offsets: Offsets
+    _piece: str  # set only while a statement's node is not decoded (see `undecoded`)
 
     def __init__(self, type_name: str, data: dict[str, Any], offsets: Offsets) -> None:
         self.type_name = type_name
         self._data = data
         self._offsets = offsets
 
+    @classmethod
+    def undecoded(cls, type_name: str, piece: str, offsets: Offsets) -> Node:
+        """A statement's node whose fields are decoded from ``piece``, its RawStmt's JSON, when
+        first read (reading ``type_name`` decodes nothing)."""
+        node = cls.__new__(cls)
+        node.type_name, node._piece, node._offsets = type_name, piece, offsets
+        return node
+
     def __getattr__(self, name: str) -> Any:
         reader = _reader(self.type_name, name)
         if reader is None:
+            if name == "_data":  # an undecoded statement's (the slot is not set): decode it
+                data = self._data = _loads(self._piece)["stmt"][self.type_name]
+                del self._piece  # decoded: `_piece` set means undecoded (see `moved`)
+                return data
             raise AttributeError(f"{self.type_name} has no attribute {name!r}")
         key, convert = reader
         return convert(self, self._data.get(key))
@@ -128,9 +183,12 @@ class Node:
 
     def moved(self, delta: int) -> Node:
         """This node with its locations ``delta`` further on (its statement moved in the text)."""
-        return (
-            self if delta == 0 else Node(self.type_name, self._data, _Moved(self._offsets, delta))
-        )
+        if delta == 0:
+            return self
+        moved = _Moved(self._offsets, delta)
+        if hasattr(self, "_piece"):  # not decoded yet: it stays so
+            return Node.undecoded(self.type_name, self._piece, moved)
+        return Node(self.type_name, self._data, moved)
 
     @property
     def json(self) -> dict[str, Any]:

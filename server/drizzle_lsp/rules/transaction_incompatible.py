@@ -79,6 +79,8 @@ def check(ctx: SqlContext) -> Iterator[Violation]:
     file = ctx.file
     for statement in file.statements:
         node = file.tree(statement)
+        if node.type_name not in _CANDIDATES:
+            continue  # most statements: the tree is not even decoded
         what = _refused(node.type_name, node.json)
         if what is None:
             continue
@@ -144,6 +146,23 @@ _ALWAYS = {
     "DropTableSpaceStmt": "DROP TABLESPACE",
     "AlterSystemStmt": "ALTER SYSTEM",
 }
+
+
+# the kinds of statement `_refused` may refuse
+_CANDIDATES = frozenset(
+    {
+        "IndexStmt",
+        "DropStmt",
+        "ReindexStmt",
+        "AlterTableStmt",
+        "VacuumStmt",
+        "ClusterStmt",
+        "DiscardStmt",
+        "AlterDatabaseStmt",
+        "CreateSubscriptionStmt",
+        *_ALWAYS,
+    }
+)
 
 
 def _only_concurrently(node: Any) -> bool:
