@@ -196,3 +196,57 @@ def test_s003s_proof_leaves_other_shapes_to_parsing() -> None:
     assert S003.fix_holds(ctx, v) is True
     assert S003.fix_holds(ctx, tampered) is None
     assert SqlFixCheck(S003, ctx, [tampered])(bad) is False
+
+
+# ---- fixes checked on their own statements (S002) ---------------------------------------------
+
+S002 = next(rule for rule in SQL_RULES if rule.code == "S002")
+
+
+def test_s002s_verdicts_on_real_sql_are_those_of_the_whole_chunk() -> None:
+    """S002's fixes, checked on the statements they touch parsed alone, get the verdicts of
+    applying each to its whole chunk (PostgreSQL's regression SQL: DO blocks, comments after
+    the `;`, statements without one)."""
+    require(PG_REGRESSION)
+    texts = [path.read_text() for path in sorted(PG_REGRESSION.glob("*.sql"))[1::4]]
+    checked = 0
+    for text in texts:
+        for piece in text.split(migration.BREAKPOINT):
+            file = MigrationFile(piece, trees=True)
+            if file.statements and not file.syntax_errors and len(file.statements) <= 60:
+                checked += _assert_verdicts_match(S002, piece, breakpoints=True)
+    assert checked > 80
+
+
+@pytest.mark.parametrize("after", [" /*", " --", ";", " SELECT 1"])
+def test_a_fix_that_reaches_past_the_statement_is_checked_in_its_chunk(after: str) -> None:
+    """Text put after the `;` can change how the rest of the chunk splits (a comment opened
+    there swallows the next statement's first line, and the chunk no longer parses): such a
+    fix gets the verdict of its whole chunk."""
+    text = 'CREATE TABLE "a" ("id" integer); CREATE TABLE "b" (\n"id" integer);\n'
+    ctx = SqlContext(MigrationFile(text, trees=True), breakpoints=True)
+    raw = list(S002.check(ctx))
+    assert len(raw) == 2 and raw[0].fix is not None
+    after_semicolon = text.index(";") + 1
+    tampered = Fix("tampered", (*raw[0].fix.edits, Edit.insert(CHUNK_PATH, after_semicolon, after)))
+    check = SqlFixCheck(S002, ctx, raw)
+    assert check(raw[0].fix) is True
+    assert check(tampered) == _whole_chunk_verdict(S002, ctx, len(raw), tampered)
+
+
+def test_fixes_among_many_queries_parse_their_statements_only(
+    parsed_characters: list[int],
+) -> None:
+    """A CREATE TABLE every tenth statement of a long chunk of queries: its fixes' checks
+    parse those statements, not the queries between them again."""
+    text = "\n".join(
+        f'CREATE TABLE "t{i}" ("id" integer);' if i % 10 == 0 else f"SELECT {i} FROM x;"
+        for i in range(1000)
+    )
+    ctx = SqlContext(MigrationFile(text, trees=True), breakpoints=False)
+    raw = list(S002.check(ctx))
+    parsed_characters.clear()
+    check = SqlFixCheck(S002, ctx, raw)
+    assert all(check(v.fix) for v in raw if v.fix is not None)
+    assert len(raw) == 100
+    assert sum(parsed_characters) < len(text) / 2

@@ -10,6 +10,12 @@ checked in time linear in its size whatever their number.
   that parses splits into statements the same way in any window of whole statements.
 - **By shape.** A rule may prove a fix from its shape in the text it touches
   (``Rule.fix_holds``: S003's breakpoint between two statements); those are not parsed again.
+- **Alone.** A rule whose findings in a statement depend on nothing but the statement, its
+  number and what it keeps in the memo (``RuleInfo.statement_local``: S002) has a fix checked on
+  the statements it touches, up to the last one's ``;``, parsed alone: the fixed text must parse
+  into as many statements, still ending at that ``;`` (so the text after it splits as before).
+  Most of a chunk is then never parsed again. A fix of another shape (past the ``;``) is
+  checked in a window, as below.
 - **Together.** A rule's fixes that do not overlap are first checked all at once, in the window
   around them all: they hold together when the fixed window parses, the rule fires exactly as
   many times fewer as there were violations to fix, and on none of their statements. Fixes that
@@ -22,7 +28,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from drizzle_lsp.core.diagnostics import CHUNK_PATH, Edit, Fix, Violation
@@ -53,6 +59,9 @@ class SqlFixCheck:
         # a chunk that does not parse has no statements to window: it is checked whole
         self.windowed = bool(file.statements) and not file.syntax_errors
         self.starts = [s.span.start for s in file.statements]
+        self.alone = self.windowed and rule.info.statement_local
+        # the statement of each violation, in order: the findings of a few statements, counted
+        self._found_in = sorted(self._statement_of(v.span.start) for v in raw)
         # by the fix object (its violations' fixes are alive as long as this check is)
         self.verdicts: dict[int, bool] = {}
         self._counts: dict[tuple[int, int], int] = {}  # the rule's findings in each window
@@ -86,6 +95,10 @@ class SqlFixCheck:
 
     def _holds_alone(self, fix: Fix) -> bool:
         file = self.ctx.file
+        if self.alone:
+            fixed = self._statements_fixed(fix.edits, _positions(fix.edits))
+            if fixed is not None:
+                return len(fixed.after) < self._found_between(fixed.first, fixed.last)
         if not self.windowed:
             after = self._findings_fixed(file.text, fix.edits, 0, len(file.syntax_errors))
             return after is not None and len(after) < self.before
@@ -122,6 +135,67 @@ class SqlFixCheck:
     # ---- fixes together ---------------------------------------------------------------------
 
     def _settle(self, groups: list[_Group]) -> None:
+        if self.alone:
+            groups = self._settle_alone(groups)
+        self._settle_in_windows(groups)
+
+    def _settle_alone(self, groups: list[_Group]) -> list[_Group]:
+        """Decide the groups that hold on their statements alone, island by island (groups
+        that share a statement are checked together); those left are checked in windows."""
+        left: list[_Group] = []
+        for island in _islands(groups, self._statement_of):
+            if self._island_holds(island):
+                for group in island:
+                    self._decide(group, True)
+            else:
+                left.extend(island)
+        return left
+
+    def _island_holds(self, island: list[_Group]) -> bool:
+        targeted = [v for g in island for v in g.violations]
+        edits = [e for g in island for e in g.fix.edits]
+        positions = _positions(edits) + [v.span.start for v in targeted]
+        fixed = self._statements_fixed(edits, positions)
+        if fixed is None:
+            return False
+        if len(fixed.after) != self._found_between(fixed.first, fixed.last) - len(targeted):
+            return False
+        # none of them may be left where one was fixed
+        fixed_at = {self._statement_of(v.span.start) for v in targeted}
+        return not any(fixed.statement_of(v.span.start) in fixed_at for v in fixed.after)
+
+    def _statements_fixed(
+        self, edits: Sequence[Edit], positions: Sequence[int]
+    ) -> _FixedStatements | None:
+        """The rule's findings in the statements around ``positions``, from the first one's
+        start to the last one's ``;``, with ``edits`` applied and parsed alone; None when the
+        edits reach past that ``;`` or the fixed text does not split into as many statements
+        ending there (then only a window in the chunk tells)."""
+        file = self.ctx.file
+        first = self._statement_of(min(positions))
+        last = self._statement_of(max(positions))
+        start = file.statements[first].span.start
+        terminator = file.statements[last].terminator
+        # without a `;`, the chunk's last statement: nothing after it to split
+        end = terminator + 1 if terminator is not None else self._bounds(first, last)[1]
+        if any(e.span.start < start or e.span.end > end for e in edits):
+            return None  # an edit of the text after the `;`
+        text = apply_edits(file.text[start:end], _moved(edits, -start))
+        fixed = MigrationFile(text, self._trees)
+        statements = fixed.statements
+        if fixed.syntax_errors or len(statements) != last - first + 1:
+            return None
+        if terminator is not None and statements[-1].terminator != len(text) - 1:
+            return None  # the text no longer ends with a `;` that ends its last statement
+        after = self._check(fixed, first)
+        return _FixedStatements(first, last, after, [s.span.start for s in statements])
+
+    def _found_between(self, first: int, last: int) -> int:
+        """The rule's findings in statements ``first``..``last`` as the chunk stands."""
+        found = self._found_in
+        return bisect.bisect_right(found, last) - bisect.bisect_left(found, first)
+
+    def _settle_in_windows(self, groups: list[_Group]) -> None:
         if not groups:
             return
         if len(groups) > 1 and self._hold_together(groups):
@@ -132,8 +206,8 @@ class SqlFixCheck:
             self._decide(groups[0], self._holds_alone(groups[0].fix))
             return
         middle = len(groups) // 2
-        self._settle(groups[:middle])
-        self._settle(groups[middle:])
+        self._settle_in_windows(groups[:middle])
+        self._settle_in_windows(groups[middle:])
 
     def _decide(self, group: _Group, holds: bool) -> None:
         """The verdict of the group's fix, for each of its violations' (equal) fix objects."""
@@ -198,6 +272,36 @@ class SqlFixCheck:
         start = self.starts[first] if first else 0
         end = self.starts[last + 1] if last + 1 < len(self.starts) else len(self.ctx.file.text)
         return start, end
+
+
+@dataclass(slots=True)
+class _FixedStatements:
+    """Statements ``first``..``last`` of a chunk with fixes applied, parsed alone: the rule's
+    findings in them (offsets from the first one's start) and where each statement starts."""
+
+    first: int
+    last: int
+    after: list[Violation]
+    starts: list[int]
+
+    def statement_of(self, offset: int) -> int:
+        """The chunk's number of the fixed statement holding ``offset``."""
+        return self.first + max(bisect.bisect_right(self.starts, offset) - 1, 0)
+
+
+def _islands(groups: list[_Group], statement_of: Callable[[int], int]) -> list[list[_Group]]:
+    """``groups`` (in order) in runs that share a statement: each run is checked together."""
+    islands: list[list[_Group]] = []
+    last = -1
+    for group in groups:
+        starts = [group.start, *(v.span.start for v in group.violations)]
+        first = statement_of(min(starts))
+        if islands and first <= last:
+            islands[-1].append(group)
+        else:
+            islands.append([group])
+        last = max(last, statement_of(group.end))
+    return islands
 
 
 def _groups(raw: Iterable[Violation]) -> list[_Group]:

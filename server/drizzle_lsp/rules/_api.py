@@ -55,6 +55,10 @@ class RuleInfo:
     # an SQL rule that reads every statement's parse tree: the analyzer parses the trees of the
     # chunks it runs on with their bounds, in one pass of the parser
     reads_trees: bool = False
+    # an SQL rule whose findings in a statement depend only on the statement's text, its number
+    # in the chunk and what the rule keeps in ``SqlContext.memo``: its fixes are checked on the
+    # statements they touch alone, not among their neighbours
+    statement_local: bool = False
     # the one drizzle-orm migrator the rule is about (None: both); it runs only on the folders
     # of projects that run that migrator (see core.migrator_choice)
     migrator: Migrator | None = None

@@ -184,6 +184,7 @@ RULE = RuleInfo(
     scope=Scope.SQL,
     summary="DDL that fails or changes meaning when run twice",
     reads_trees=True,
+    statement_local=True,  # what the rest of the migration says comes from the memo's Sight
 )
 
 _NAME_OF = {code: name for name, code in reversed(CONDITIONS.items())}
