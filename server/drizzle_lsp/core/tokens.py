@@ -61,3 +61,14 @@ def scan(text: str, base: int = 0) -> tuple[Token, ...] | None:
 def code_tokens(text: str, base: int = 0) -> tuple[Token, ...] | None:
     """The tokens of ``text`` without comments, placed at ``base``; None if it does not scan."""
     return _scan(text, base, True)
+
+
+def code_token_bounds(text: str, base: int = 0) -> list[tuple[int, int]] | None:
+    """``(start, end)`` of each code token of ``text``, placed at ``base``, without building
+    tokens or caching them: for one look-up in a long text (where a syntax error stands)."""
+    try:
+        raw = parser.scan(text)
+    except parser.ParseError:
+        return None
+    past = base + 1  # pglast's ends are inclusive
+    return [(start + base, last + past) for start, last, name, _ in raw if name not in COMMENTS]

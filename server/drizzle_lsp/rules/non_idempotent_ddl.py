@@ -642,8 +642,10 @@ def _create_schema(stmt: _Stmt) -> Iterator[_Finding]:
 
 
 def _create_extension(stmt: _Stmt) -> Iterator[_Finding]:
+    if stmt.node.if_not_exists:
+        return
     keyword = stmt.find("EXTENSION")
-    if stmt.node.if_not_exists or keyword is None:
+    if keyword is None:
         return
     yield from _create_if_not_exists(
         stmt, keyword, keyword + 1, "the extension already exists", "42710"
@@ -677,8 +679,10 @@ def _create_view(stmt: _Stmt) -> Iterator[_Finding]:
     """Safe fix: a DO block that keeps an existing view as it is; OR REPLACE, the alternative,
     puts this migration's definition back."""
     node = stmt.node
+    if node.replace or _temporary(node.view):
+        return  # decided by the tree: its tokens are not scanned
     keyword = stmt.find("VIEW")
-    if node.replace or _temporary(node.view) or keyword is None:
+    if keyword is None:
         return
     found = _or_replace(stmt, keyword, stmt.at(node.view.location), "42P07")
     if found is None or found.fix is None:
@@ -695,8 +699,10 @@ def _create_view(stmt: _Stmt) -> Iterator[_Finding]:
 
 
 def _create_function(stmt: _Stmt) -> Iterator[_Finding]:
+    if stmt.node.replace:
+        return  # decided by the tree: the body's tokens are not scanned
     keyword = stmt.find("FUNCTION", "PROCEDURE")
-    if stmt.node.replace or keyword is None:
+    if keyword is None:
         return
     found = _or_replace(stmt, keyword, keyword + 1, "42723")
     if found is not None:
@@ -705,8 +711,10 @@ def _create_function(stmt: _Stmt) -> Iterator[_Finding]:
 
 def _create_trigger(stmt: _Stmt) -> Iterator[_Finding]:
     node = stmt.node
+    if node.replace:
+        return
     keyword = stmt.find("TRIGGER")
-    if node.replace or keyword is None:
+    if keyword is None:
         return
     if not node.isconstraint:
         found = _or_replace(stmt, keyword, keyword + 1, "42710")

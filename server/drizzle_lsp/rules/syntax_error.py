@@ -28,11 +28,13 @@ No fix: only you know what the statement should say.
 
 from __future__ import annotations
 
+import bisect
+import math
 from collections.abc import Iterator
 
 from drizzle_lsp.core.diagnostics import Severity, Span, Violation
 from drizzle_lsp.core.migration import SqlSyntaxError
-from drizzle_lsp.core.tokens import COMMENTS, scan
+from drizzle_lsp.core.tokens import code_token_bounds
 from drizzle_lsp.rules._api import Fixability, RuleInfo, Scope, SqlContext
 
 RULE = RuleInfo(
@@ -66,15 +68,16 @@ def _error_span(ctx: SqlContext, error: SqlSyntaxError) -> Span:
     chunk, index = ctx.file.chunks[error.chunk], ctx.file.index
     line_end = index.line_end(index.line_of(error.offset))
     # the chunk up to the end of the error's line: what comes later cannot hold its token
-    tokens = scan(chunk.text[: line_end - chunk.span.start], chunk.span.start)
+    tokens = code_token_bounds(chunk.text[: line_end - chunk.span.start], chunk.span.start)
     if tokens is None:
         # the scanner stops at an unterminated string or comment: mark the rest of its line
         return Span(error.offset, max(error.offset, line_end))
-    code = [t for t in tokens if t.name not in COMMENTS]
-    for token in code:
-        if token.start <= error.offset < token.end:
-            return Span(token.start, token.end)
-    before = [t for t in code if t.end <= error.offset]
-    if before and error.offset >= chunk.span.end:
-        return Span(before[-1].start, before[-1].end)
+    # the last token starting at or before the error (tokens do not overlap)
+    i = bisect.bisect_right(tokens, (error.offset, math.inf)) - 1
+    if i >= 0:
+        start, end = tokens[i]
+        if error.offset < end:
+            return Span(start, end)
+        if error.offset >= chunk.span.end:
+            return Span(start, end)
     return Span(error.offset, error.offset)
