@@ -1,7 +1,7 @@
-"""Entry point of the standalone ``drizzle-lsp`` executable: the same ``main`` as the
+"""Entry point of the standalone ``drizzle-lsp`` executable: the same ``run`` as the
 ``drizzle-lsp`` console script of the wheel."""
 
-from drizzle_lsp.cli import main
+from drizzle_lsp.cli import run
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()

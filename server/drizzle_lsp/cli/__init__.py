@@ -4,7 +4,7 @@ their errors are :class:`~drizzle_lsp.cli.errors.CliError`."""
 
 from __future__ import annotations
 
-from drizzle_lsp.cli.app import main
+from drizzle_lsp.cli.app import main, run
 from drizzle_lsp.cli.errors import PROG, CliError
 
-__all__ = ["PROG", "CliError", "main"]
+__all__ = ["PROG", "CliError", "main", "run"]
