@@ -248,10 +248,11 @@ def _iso_ms(value: str) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    # a run builds hundreds of thousands of long-lived objects (statements, tokens, violations):
-    # the default thresholds rescan them all again and again, a third of a large run's time.
-    # mypy's main sets the same thresholds for the same reason.
-    gc.set_threshold(200_000, 30, 30)
+    # a run builds hundreds of thousands of long-lived objects (statements, tokens, violations)
+    # and few cycles: the default thresholds rescan them again and again, a third of a large
+    # run's time, and even mypy's thresholds (200,000) cost 9% more time than none for the same
+    # peak memory (docs/performance.md). A check is one short process.
+    gc.disable()
     cwd = Path.cwd()
     clock = _clock()
     configs = Configs(args.config)
@@ -296,9 +297,7 @@ def run_check(args: argparse.Namespace) -> int:
     _write(writes, read_as)
     deleted = _delete([path for one in checked for path in one.deletes])
 
-    diagnostics.sort(key=lambda d: d.violation.sort_key())
-    if args.format == "text":  # what never runs or is skipped first, above the SQL warnings
-        diagnostics.sort(key=lambda d: not is_journal_code(d.violation.code))
+    diagnostics.sort(key=_text_order if args.format == "text" else _order)
     report = Report(
         diagnostics,
         cwd,
@@ -316,6 +315,16 @@ def run_check(args: argparse.Namespace) -> int:
         for note in notes:
             print(f"  {note}", file=sys.stderr)
     return 1 if diagnostics and not args.exit_zero else 0
+
+
+def _order(d: Diagnostic) -> tuple[str, int, str]:
+    return d.violation.sort_key()
+
+
+def _text_order(d: Diagnostic) -> tuple[bool, str, int, str]:
+    """What never runs or is skipped first, above the SQL warnings."""
+    v = d.violation
+    return (not is_journal_code(v.code), *v.sort_key())
 
 
 @dataclass(slots=True)
