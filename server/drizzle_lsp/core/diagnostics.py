@@ -217,6 +217,21 @@ class Violation:
             self._place()
         return self._alternatives
 
+    @property
+    def start(self) -> int:
+        """Where the span starts, without working out a placed violation's span and fixes
+        (the text output and the sort read only this, for tens of thousands of them)."""
+        if self._span is not None:
+            return self._span.start
+        assert self.origin is not None
+        return self.origin.span.start + self.chunk
+
+    @property
+    def fix_applicability(self) -> Applicability | None:
+        """Its fix's applicability (None: no fix), without placing the fix."""
+        fix = self._fix if self._span is not None or self.origin is None else self.origin.fix
+        return fix.applicability if fix is not None else None
+
     def _place(self) -> Span:
         """Work out a placed violation's span and fixes from its origin; returns the span."""
         origin, shift, path = self.origin, self.chunk, self.path
@@ -258,7 +273,7 @@ class Violation:
         return f"Violation({shown})"
 
     def sort_key(self) -> tuple[str, int, str]:
-        return (str(self.path), self.span.start, self.code)
+        return (str(self.path), self.start, self.code)
 
     def __reduce__(self) -> tuple[Any, ...]:
         found = (self.code, self.name, self.severity, self.message, self.path, self.span, self.fix)

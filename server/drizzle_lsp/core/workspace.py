@@ -86,11 +86,16 @@ class TextIndexes:
     def __init__(self, folder: MigrationFolder) -> None:
         self._texts = folder_texts(folder)
         self._indexes: dict[Path, TextIndex] = {}
+        self._last: tuple[Path, TextIndex] | None = None
 
     def index(self, path: Path) -> TextIndex:
+        last = self._last
+        if last is not None and last[0] is path:  # a file's violations share its path object
+            return last[1]
         if path not in self._indexes:
             self._indexes[path] = TextIndex(self._texts.get(path, ""))
-        return self._indexes[path]
+        self._last = (path, self._indexes[path])
+        return self._last[1]
 
     def locate(self, violation: Violation, encoding: Encoding = Encoding.UTF16) -> Location:
         return self.span_location(violation.path, violation.span, encoding)

@@ -6,14 +6,14 @@ UTF-16 code units, as LSP counts them, and in code points, as people count them.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from drizzle_lsp.core.diagnostics import Applicability, Edit, Fix, Violation
-from drizzle_lsp.core.fixes import fixable
-from drizzle_lsp.core.text import Encoding
+from drizzle_lsp.core.text import Encoding, Position
 from drizzle_lsp.core.workspace import Location, TextIndexes
 
 
@@ -64,6 +64,16 @@ class Diagnostic:
         return self._chars
 
     @property
+    def start_chars(self) -> Position:
+        """Where it starts, 0-based line and code point column (all the text format prints:
+        the end is not worked out)."""
+        if self._chars is not None:
+            return self._chars.start
+        assert self._indexes is not None
+        v = self.violation
+        return self._indexes.index(v.path).position(v.start, Encoding.UTF32)
+
+    @property
     def fix(self) -> LocatedFix | None:
         self.locate_fix()
         return self._fix
@@ -102,6 +112,7 @@ class Report:
 
     # each file's shown path, worked out once (a large run has tens of thousands of problems)
     _shown: dict[Path, str] = field(default_factory=dict, repr=False, init=False)
+    _counted: tuple[int, int] | None = field(default=None, repr=False, init=False)
 
     def display_path(self, path: Path) -> str:
         shown = self._shown.get(path)
@@ -112,12 +123,22 @@ class Report:
     @property
     def fixable(self) -> int:
         """Problems ``--fix`` would fix (with ``--unsafe-fixes``, the unsafe ones too)."""
-        return len(fixable((d.violation for d in self.diagnostics), self.unsafe_fixes))
+        return self._fix_counts[0]
 
     @property
     def hidden_fixes(self) -> int:
         """Unsafe fixes that ``--unsafe-fixes`` would enable."""
-        return sum(1 for d in self.diagnostics if d.violation.fix is not None) - self.fixable
+        return self._fix_counts[1]
+
+    @property
+    def _fix_counts(self) -> tuple[int, int]:
+        """(fixable, hidden), counted once from each fix's applicability (not placing fixes)."""
+        if self._counted is None:
+            counts = Counter(d.violation.fix_applicability for d in self.diagnostics)
+            with_fix = counts.total() - counts[None]
+            fixable = with_fix if self.unsafe_fixes else counts[Applicability.SAFE]
+            self._counted = (fixable, with_fix - fixable)
+        return self._counted
 
 
 def locate(violations: Iterable[Violation], indexes: TextIndexes) -> list[Diagnostic]:

@@ -45,7 +45,7 @@ def _printable_once(text: str, shown: dict[str, str]) -> str:
 
 
 def _line(report: Report, d: Diagnostic, shown: dict[str, str]) -> str:
-    v, start = d.violation, d.chars.start
+    v, start = d.violation, d.start_chars
     path = _printable_once(report.display_path(v.path), shown)
     message = _printable_once(v.message, shown)
     where = f"{start.line + 1}:{start.character + 1}"
