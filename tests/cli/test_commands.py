@@ -3,6 +3,7 @@ and the CLI as a real process (``python -m drizzle_lsp``)."""
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -201,6 +202,14 @@ def test_process_exit_codes(tmp_path: Path) -> None:
         "drizzle-lsp: error: nope: no such file or directory\n",
     )
     assert "Traceback" not in missing.err
+
+
+def test_check_in_process_leaves_the_garbage_collector_on(run, tmp_path: Path) -> None:
+    """``check`` runs without cyclic gc; a program calling ``main`` keeps its collector."""
+    write_folder(tmp_path / "drizzle", [entry(0, "0000_a", NOW - DAY)], {})
+    assert gc.isenabled()
+    assert run("check", cwd=tmp_path).code == 1
+    assert gc.isenabled()
 
 
 def test_process_json_is_parseable_when_piped(tmp_path: Path) -> None:

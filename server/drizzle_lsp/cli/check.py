@@ -251,8 +251,17 @@ def run_check(args: argparse.Namespace) -> int:
     # a run builds hundreds of thousands of long-lived objects (statements, tokens, violations)
     # and few cycles: the default thresholds rescan them again and again, a third of a large
     # run's time, and even mypy's thresholds (200,000) cost 9% more time than none for the same
-    # peak memory (docs/performance.md). A check is one short process.
+    # peak memory (docs/performance.md). A check is short; the collector is back on after it.
+    collecting = gc.isenabled()
     gc.disable()
+    try:
+        return _run_check(args)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _run_check(args: argparse.Namespace) -> int:
     cwd = Path.cwd()
     clock = _clock()
     configs = Configs(args.config)
