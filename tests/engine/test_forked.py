@@ -13,7 +13,7 @@ from folders import entries, write_folder
 
 from drizzle_lsp.core import pgtree
 from drizzle_lsp.core.folder import Layout, load_folder
-from drizzle_lsp.core.migration import BREAKPOINT
+from drizzle_lsp.core.migration import BREAKPOINT, MigrationFile
 from drizzle_lsp.core.settings import S002Scope, Settings
 from drizzle_lsp.engine import analyze, forked
 
@@ -116,10 +116,13 @@ def _fresh_analysis(folder: Path) -> list[object]:
     return list(analyze.analyze(load_folder(folder, Layout.JOURNAL), EVERY))
 
 
-def _lint_key_failing_in_the_child(key: analyze.ChunkKey) -> analyze.LintResult:
+_lint_whole = analyze._lint_whole
+
+
+def _lint_whole_failing_in_the_child(whole: analyze._Whole) -> object:
     if os.getpid() != PARENT:
         raise RuntimeError("the child fails")
-    return analyze.unit_lints(*key)
+    return _lint_whole(whole)
 
 
 @pytest.mark.parametrize("child_fails", [False, True])
@@ -130,7 +133,7 @@ def test_a_folder_linted_on_two_cores_gets_the_diagnostics_of_one(
     expected = _fresh_analysis(folder)
     assert len(expected) == 600 and all(v.fix is not None for v in expected)  # type: ignore[attr-defined]
     if child_fails:
-        monkeypatch.setattr(analyze, "_lint_key", _lint_key_failing_in_the_child)
+        monkeypatch.setattr(analyze, "_lint_whole", _lint_whole_failing_in_the_child)
     analyze.unit_lints.clear()
     analyze.file_lints.clear()
     loaded = load_folder(folder, Layout.JOURNAL)
@@ -241,3 +244,58 @@ def test_chunks_told_by_the_others_are_linted_on_two_cores_too(
     assert analyze.analyze(loaded, EVERY) == expected
     # neither the child's chunks nor what they tell the others are parsed again here
     assert parsed_after == []
+
+
+def test_linted_whole_files_lint_each_chunk_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each CREATE VIEW chunk is told about the DROP before it is linted: not linted alone
+    first and again once told."""
+    folder = _folder_with_drops(tmp_path, 150)
+    expected = _fresh_analysis(folder)
+    monkeypatch.setattr(forked, "_cores", lambda: 1)  # all in this process, to be counted
+    analyze.unit_lints.clear()
+    analyze.file_lints.clear()
+    linted: list[str] = []
+    lint_parsed = analyze._lint_parsed
+
+    def counting(file: MigrationFile, *args: object) -> object:
+        linted.append(file.text)
+        return lint_parsed(file, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(analyze, "_lint_parsed", counting)
+    loaded = load_folder(folder, Layout.JOURNAL)
+    assert not analyze.lint_in_parallel(loaded, EVERY, min_chunks=100)  # no child on one core
+    assert analyze.analyze(loaded, EVERY) == expected
+    assert len(linted) == len(set(linted)) == 450
+
+
+def test_a_chunk_told_something_runs_again_only_the_rules_told(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The second chunk is told that the first drops its view: S002 no longer reports the
+    CREATE VIEW, S003 still reports the missing breakpoint, and only S002 ran again."""
+    chunks = [
+        'DROP VIEW IF EXISTS "v";\n',
+        'CREATE VIEW "v" AS SELECT 1;\nCREATE TABLE "t" (a int);\n',
+    ]
+    codes = frozenset({"S002", "S003"})
+    found = [analyze.units(chunk)[0] for chunk in chunks]  # type: ignore[index]
+    told = analyze._told(analyze._says(found, codes), codes)
+    assert list(told) == [1]
+    key = analyze._key(chunks[1], True, codes, told[1], False)
+    analyze.unit_lints.clear()
+    alone = analyze.unit_lints(chunks[1], True, codes)
+    expected = analyze._lint_chunk_now(*key)
+    ran: list[frozenset[str]] = []
+    lint_now = analyze._lint_chunk_now
+
+    def recording(text: str, breakpoints: bool, codes: frozenset[str], *rest: object) -> object:
+        ran.append(codes)
+        return lint_now(text, breakpoints, codes, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(analyze, "_lint_chunk_now", recording)
+    assert analyze.unit_lints.of_key(key) == expected
+    assert ran == [frozenset({"S002"})]
+    assert [v.code for v in alone] == ["S002", "S002", "S003"]
+    assert [v.code for v in expected] == ["S002", "S003"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import bisect
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, partial
 from itertools import chain
@@ -162,59 +162,103 @@ _NO_TRANSACTION = "No transaction with this driver: a half-run migration runs ag
 
 def lint_in_parallel(folder: MigrationFolder, settings: Settings, min_chunks: int = 400) -> bool:
     """Lint ``folder``'s SQL chunks with two processes when at least ``min_chunks`` of them are
-    not linted yet: this one from the first, a forked child from the last, until they meet
-    (:func:`~drizzle_lsp.engine.forked.map_from_both_ends`); the child's results join the chunk
-    cache, where :func:`analyze` then finds them all. Used for a first look at a large folder; the
-    child verifies fixes as we do. The child also sends what each of its chunks tells the
-    others (``Across``), and the chunks told something are linted again the same way, so that
-    :func:`analyze` has nothing left to lint. Whether the child's results were used."""
+    not linted yet: this one from the largest file, a forked child from the smallest, until they
+    meet (:func:`~drizzle_lsp.engine.forked.map_from_both_ends`); the results join the chunk
+    cache, where :func:`analyze` then finds them all. Used for a first look at a large folder;
+    the child verifies fixes as we do. Whether the child's results were used.
+
+    A file is linted whole (:func:`_lint_whole`): each chunk is told what the others say before
+    it is linted, so none is linted twice. A file with more than ``1/SHARED_BY`` of the chunks
+    would leave one core idle: its chunks are linted one by one, alone, on both cores, and
+    those the others tell something again, with it. What each chunk says is kept for
+    :func:`analyze` (``_said_here``)."""
     driver = resolve_driver(settings.driver, folder.root)
     # the codes analyze() enables, but S002 on risky tags (it learns them later: a few files)
     enabled = _SqlCodes(settings, frozenset(), driver, folder.layout)
     breakpoints = _breakpoints(folder)
-    files = [
-        (document, enabled.of(document), found)
-        for document in folder.sql.values()
-        if document.source is not None and (found := units(document.source.text))
-    ]
-    keys = [
-        key
-        for _, codes, found in files
-        for unit in found
-        if (key := _key(unit.text, breakpoints, codes, (), unit.continues)) not in unit_lints
-    ]
-    if len(keys) < min_chunks:
+    files: list[_Whole] = []
+    new = 0
+    for document in folder.sql.values():
+        found = units(document.source.text) if document.source is not None else None
+        if not found:
+            continue
+        codes = enabled.of(document)
+        fresh = sum(
+            _key(u.text, breakpoints, codes, (), u.continues) not in unit_lints for u in found
+        )
+        if fresh:
+            files.append(_Whole(found, breakpoints, codes))
+            new += fresh
+    if new < min_chunks:
         return False
-    _said_by_child.clear()
-    used = _lint_keys(keys, said=True)
+    big = [whole for whole in files if len(whole.units) * SHARED_BY > new]
+    jobs = [whole for whole in files if len(whole.units) * SHARED_BY <= new]
+    jobs.extend(_Whole([unit], breakpoints, whole.codes) for whole in big for unit in whole.units)
+    jobs.sort(key=lambda whole: -len(whole.units))  # the child meets us on small files
+    _said_here.clear()
+    used = _lint_jobs(jobs)
     told = [
-        _key(found[i].text, breakpoints, codes, around, found[i].continues)
-        for _, codes, found in files
+        key
+        for found, _, codes in big
         for i, around in _told(_says(found, codes), codes).items()
+        if (key := _key(found[i].text, breakpoints, codes, around, found[i].continues))
+        not in unit_lints
     ]
-    told = [key for key in told if key not in unit_lints]
-    if len(told) > 1:
-        _lint_keys(told, said=False)
+    if told:
+        _lint_jobs(told)
     return used
 
 
-def _lint_keys(keys: list[ChunkKey], said: bool) -> bool:
-    """Lint ``keys`` on two cores into the chunk cache (with what the child's chunks say, for
-    :func:`_said`); whether the child did any."""
-    results, theirs = map_from_both_ends(_lint_and_say if said else _lint_key, keys)
-    for key, result in zip(keys[theirs:], results[theirs:], strict=True):
-        if said:
-            result, _said_by_child[key[0], key[2]] = result
-        unit_lints.seed([(key, result)])
-    return theirs < len(keys)
+SHARED_BY = 8  # a file with more of the chunks to lint than this share is linted chunk by chunk
 
 
-def _lint_key(key: ChunkKey) -> LintResult:
-    return unit_lints.of_key(key)
+def _lint_jobs(jobs: Sequence[_Whole | ChunkKey]) -> bool:
+    """Lint ``jobs`` (files, or chunks told something) on two cores into the chunk cache;
+    whether the child did any."""
+    results, theirs = map_from_both_ends(_lint_job, jobs)
+    for linted in results:
+        for key, result, said in linted:
+            unit_lints.seed([(key, result)])
+            if said is not None:
+                _said_here[key[0], key[2]] = said
+    return theirs < len(jobs)
 
 
-def _lint_and_say(key: ChunkKey) -> tuple[LintResult, Said]:
-    return _lint_key(key), _said(key[0], key[2])
+class _Whole(NamedTuple):
+    """A file's units, to be linted together (see :func:`_lint_whole`)."""
+
+    units: list[Unit]
+    breakpoints: bool
+    codes: frozenset[str]
+
+
+def _lint_job(job: _Whole | ChunkKey) -> list[tuple[ChunkKey, LintResult, Said | None]]:
+    if isinstance(job, _Whole):
+        return _lint_whole(job)
+    return [(job, unit_lints.of_key(job), None)]
+
+
+def _lint_whole(whole: _Whole) -> list[tuple[ChunkKey, LintResult, Said | None]]:
+    """Each unit of a file, parsed once, told what the others say (``Across``), then linted
+    with what it was told: (its key, its violations, what it says; None when no rule listens).
+    A unit already in the chunk cache is left out."""
+    found, breakpoints, codes = whole
+    listening = _listening(codes)
+    if not listening:
+        keys = [_key(u.text, breakpoints, codes, (), u.continues) for u in found]
+        return [(key, _lint_chunk_now(*key), None) for key in keys if key not in unit_lints]
+    files = [MigrationFile(u.text, trees=True) for u in found]  # a summary reads trees
+    said = [tuple(across.summary_of(file) for _, across in listening) for file in files]
+    told = _told([[one[i] for one in said] for i in range(len(listening))], codes)
+    linted: list[tuple[ChunkKey, LintResult, Said | None]] = []
+    files.reverse()
+    for i, unit in enumerate(found):
+        file = files.pop()  # a long chunk's trees go as its runs are linted
+        key = _key(unit.text, breakpoints, codes, told.get(i, ()), unit.continues)
+        if key not in unit_lints:
+            result = _lint_parsed(file, breakpoints, codes, told.get(i, ()), unit.continues)
+            linted.append((key, result, said[i]))
+    return linted
 
 
 def _says(found: list[Unit], codes: frozenset[str]) -> list[list[Any]]:
@@ -393,12 +437,14 @@ def _lint_file(
         linted.found, linted.placed = previous.found[:head], previous.placed[:head]
         linted.told = previous.told[:head]
         linted.says = [said[:head] for said in previous.says]
-    for unit in region.units or ():
+    region_units = region.units or []
+    told = _told_ahead(region_units, codes) if previous is None else {}
+    for i, unit in enumerate(region_units):
         offset = region.start + unit.offset
-        found = unit_lints(unit.text, breakpoints, codes, (), unit.continues)
+        around = told.get(i, ())
+        found = unit_lints(unit.text, breakpoints, codes, around, unit.continues)
         placed = _placed(found, path, offset, tag)
-        _add_chunk(linted, unit.text, offset, found, placed, _said(unit.text, codes))
-        offset += len(unit.text)
+        _add_chunk(linted, unit.text, offset, found, placed, _said(unit.text, codes), around)
     if previous is not None and tail:
         _add_moved(
             linted, previous, tail, region.end + region.gap - previous.starts[tail], path, tag
@@ -411,6 +457,15 @@ def _lint_file(
     return linted
 
 
+def _told_ahead(found: list[Unit], codes: frozenset[str]) -> dict[int, Around]:
+    """What each unit of a whole file is told, when what every unit says is known without
+    parsing it (:func:`lint_in_parallel` linted them so: each then has its results in the
+    cache for what it is told, and none alone). Empty otherwise: each is linted alone first."""
+    if not _listening(codes) or not all((u.text, codes) in _said_here for u in found):
+        return {}
+    return _told(_says(found, codes), codes)
+
+
 def _add_chunk(
     linted: _FileLint,
     piece: str,
@@ -418,11 +473,12 @@ def _add_chunk(
     found: LintResult,
     placed: LintResult,
     said: Said,
+    told: Around = (),
 ) -> None:
     linted.pieces.append(piece)
     linted.starts.append(offset)
     linted.found.append(found)
-    linted.told.append(())
+    linted.told.append(told)
     for summaries, summary in zip(linted.says, said, strict=True):
         summaries.append(summary)
     linted.placed.append(placed)
@@ -484,14 +540,14 @@ def _told(says: list[list[Any]], codes: frozenset[str]) -> dict[int, Around]:
 
 
 def _said(piece: str, codes: frozenset[str]) -> Said:
-    sent = _said_by_child.get((piece, codes))
+    sent = _said_here.get((piece, codes))
     if sent is not None:
-        return sent  # a forked linter's (see `lint_in_parallel`): not worked out again here
+        return sent  # the forked linter's (see `lint_in_parallel`): not worked out again here
     return tuple(across.summary(piece) for _, across in _listening(codes))
 
 
-# what the chunks a forked linter linted tell the others (those of the last folder linted so)
-_said_by_child: dict[tuple[str, frozenset[str]], Said] = {}
+# what the chunks linted on two cores tell the others (those of the last folder linted so)
+_said_here: dict[tuple[str, frozenset[str]], Said] = {}
 
 
 @cache
@@ -678,10 +734,27 @@ class _ChunkResults:
     def of_key(self, key: ChunkKey) -> LintResult:
         found = self._results.get(key)
         if found is None:
-            found = self._keep(key, _lint_chunk_now(*key))
+            again = self._told_again(key)
+            found = self._keep(key, _lint_chunk_now(*key) if again is None else again)
         else:
             self._results.move_to_end(key)
         return found
+
+    def _told_again(self, key: ChunkKey) -> LintResult | None:
+        """A chunk told something by the other chunks, from its results as linted alone: only
+        the rules told something run again (the others never read ``SqlContext.around``).
+        None when those results are not here."""
+        if len(key) < 4 or not key[3]:
+            return None
+        text, breakpoints, codes, around = key[0], key[1], key[2], key[3]
+        continues = len(key) > 4
+        alone = self._results.get(_key(text, breakpoints, codes, (), continues))
+        if alone is None:
+            return None
+        told = frozenset(code for code, _ in around)
+        kept = [v for v in alone if v.code not in told]
+        again = _lint_chunk_now(text, breakpoints, codes & told, around, continues)
+        return tuple(sorted([*kept, *again], key=_chunk_order)) if kept else again
 
     def _keep(self, key: ChunkKey, found: LintResult) -> LintResult:
         self._results[key] = found
@@ -711,6 +784,16 @@ def _lint_chunk_now(
     continues: bool = False,
 ) -> LintResult:
     file = MigrationFile(text, _reads_trees(codes))
+    return _lint_parsed(file, breakpoints, codes, around, continues)
+
+
+def _lint_parsed(
+    file: MigrationFile,
+    breakpoints: bool,
+    codes: frozenset[str],
+    around: Around,
+    continues: bool,
+) -> LintResult:
     ctx = SqlContext(file, breakpoints, around=dict(around), continues=continues)
     found: list[Violation] = []
     for rule in SQL_RULES:
@@ -720,7 +803,11 @@ def _lint_chunk_now(
         holds = SqlFixCheck(rule, ctx, raw)
         found.extend(_verified(v, holds) for v in raw)
     # in file order once placed (chunks are placed in order), as ``analyze`` returns them
-    return tuple(sorted(found, key=lambda v: (v.span.start, v.code)))
+    return tuple(sorted(found, key=_chunk_order))
+
+
+def _chunk_order(v: Violation) -> tuple[int, str]:
+    return (v.span.start, v.code)
 
 
 @cache

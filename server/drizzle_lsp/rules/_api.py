@@ -114,6 +114,8 @@ class Across:
     # the summaries of a file's chunks, in order -> what each chunk is told (by chunk number;
     # a chunk told nothing is left out); hashable, compared to know when to lint again
     arounds: Callable[[Sequence[Any]], Mapping[int, Hashable]]
+    # ``summary`` of a chunk parsed already (with trees), as the one about to be linted
+    summary_of: Callable[[MigrationFile], Any]
 
 
 @dataclass(slots=True)

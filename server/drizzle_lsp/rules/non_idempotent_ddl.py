@@ -240,7 +240,7 @@ def _summary_of(file: MigrationFile) -> facts.Summary | None:
     return summary
 
 
-ACROSS = Across(_summary, facts.arounds)
+ACROSS = Across(_summary, facts.arounds, _summary_of)
 
 
 class _Where(NamedTuple):
