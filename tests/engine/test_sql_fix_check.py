@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -97,13 +98,20 @@ def _small_numbers(ctx: SqlContext) -> Iterator[Violation]:
 
 
 SMALL_RULE = Rule(SMALL_NUMBERS, _small_numbers, "")
+# the same, declared statement-local: its fixes are checked on their statements parsed alone
+SMALL_LOCAL_RULE = Rule(replace(SMALL_NUMBERS, statement_local=True), _small_numbers, "")
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.lists(st.integers(0, 120), min_size=1, max_size=40))
-def test_fixes_that_do_not_hold_are_told_apart_from_those_that_do(numbers: list[int]) -> None:
+@given(
+    st.lists(st.integers(0, 120), min_size=1, max_size=40),
+    st.sampled_from([SMALL_RULE, SMALL_LOCAL_RULE]),
+)
+def test_fixes_that_do_not_hold_are_told_apart_from_those_that_do(
+    numbers: list[int], rule: Rule
+) -> None:
     text = "\n".join(f"SELECT {n};" for n in numbers) + "\n"
-    checked = _assert_verdicts_match(SMALL_RULE, text, breakpoints=False)
+    checked = _assert_verdicts_match(rule, text, breakpoints=False)
     assert checked == sum(1 for n in numbers if n < 100)
 
 
