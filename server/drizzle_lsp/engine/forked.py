@@ -19,6 +19,7 @@ import os
 import pickle
 import signal
 import struct
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -60,7 +61,18 @@ class _Child:
     def __init__(self, pid: int, pipe: int) -> None:
         self._pid, self._pipe = pid, pipe
         self._buffer = bytearray()
+        self._lock = threading.Lock()
         self._failed = False  # it sent something we cannot read: nothing more is taken
+        # the pipe is drained as batches arrive, not only between our items: a pipe holds
+        # 64 KiB, and a child that fills it waits until we finish an item (a whole file)
+        self._reader = threading.Thread(target=self._drain, name="forked-results", daemon=True)
+        self._reader.start()
+
+    def _drain(self) -> None:
+        with contextlib.suppress(OSError):
+            while chunk := os.read(self._pipe, 1 << 20):
+                with self._lock:
+                    self._buffer += chunk
 
     @classmethod
     def start(cls, function: Callable[[Any], Any], items: Sequence[Any]) -> _Child | None:
@@ -78,7 +90,6 @@ class _Child:
             os.close(read)
             _compute_and_exit(function, items, write)
         os.close(write)
-        os.set_blocking(read, False)
         return cls(pid, read)
 
     def received(self) -> Iterator[tuple[int, list[Any]]]:
@@ -86,29 +97,34 @@ class _Child:
         batch's first item, results in item order)."""
         if self._failed:
             return
-        with contextlib.suppress(BlockingIOError):
-            while chunk := os.read(self._pipe, 1 << 20):
-                self._buffer += chunk
-        while len(self._buffer) >= _LENGTH.size:
-            (size,) = _LENGTH.unpack_from(self._buffer)
-            end = _LENGTH.size + size
-            if len(self._buffer) < end:
-                return  # the rest of this batch is on its way
+        with self._lock:
+            arrived = bytes(self._buffer)
+            self._buffer.clear()
+        at = 0
+        while len(arrived) - at >= _LENGTH.size:
+            (size,) = _LENGTH.unpack_from(arrived, at)
+            end = at + _LENGTH.size + size
+            if len(arrived) < end:
+                break  # the rest of this batch is on its way
             try:
-                low, batch = pickle.loads(self._buffer[_LENGTH.size : end])
+                low, batch = pickle.loads(arrived[at + _LENGTH.size : end])
             except Exception:
                 self._failed = True  # not a batch of ours: do without the child
                 return
-            del self._buffer[:end]
+            at = end
             yield low, batch
+        if at < len(arrived):
+            with self._lock:
+                self._buffer[:0] = arrived[at:]  # kept, before what arrived since
 
     def stop(self) -> None:
         """Kill the child (done, or doing what this process did already) and reap it."""
         with contextlib.suppress(ProcessLookupError):
             os.kill(self._pid, signal.SIGKILL)
-        os.close(self._pipe)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(self._pid, 0)
+        self._reader.join()  # the child's end of the pipe is closed: the reader is done
+        os.close(self._pipe)
 
 
 def _cores() -> int:
