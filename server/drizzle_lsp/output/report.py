@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from drizzle_lsp.core.diagnostics import Applicability, Edit, Fix, Violation
-from drizzle_lsp.core.text import Encoding, Position
+from drizzle_lsp.core.text import Encoding
 from drizzle_lsp.core.workspace import Location, TextIndexes
 
 
@@ -63,15 +63,14 @@ class Diagnostic:
             self._chars = self._indexes.locate(self.violation, Encoding.UTF32)
         return self._chars
 
-    @property
-    def start_chars(self) -> Position:
-        """Where it starts, 0-based line and code point column (all the text format prints:
+    def start_chars(self) -> tuple[int, int]:
+        """Where it starts: 0-based line and code point column (all the text format prints:
         the end is not worked out)."""
         if self._chars is not None:
-            return self._chars.start
+            return self._chars.start.line, self._chars.start.character
         assert self._indexes is not None
         v = self.violation
-        return self._indexes.index(v.path).position(v.start, Encoding.UTF32)
+        return self._indexes.index(v.path).line_column(v.start, Encoding.UTF32)
 
     @property
     def fix(self) -> LocatedFix | None:

@@ -23,7 +23,13 @@ SEVERITY_COLOR = {
 
 def render(report: Report) -> str:
     shown: dict[str, str] = {}  # printable() of each path and message, once (they repeat)
-    lines = [_line(report, d, shown) for d in report.diagnostics]
+    lines = []
+    path, where = None, ""
+    for d in report.diagnostics:  # a file's problems are together: its path worked out once
+        v = d.violation
+        if v.path is not path:
+            path, where = v.path, _printable_once(report.display_path(v.path), shown)
+        lines.append(_line(report, d, where, shown))
     return "".join(f"{line}\n" for line in [*lines, *summary(report)])
 
 
@@ -44,11 +50,11 @@ def _printable_once(text: str, shown: dict[str, str]) -> str:
     return found
 
 
-def _line(report: Report, d: Diagnostic, shown: dict[str, str]) -> str:
-    v, start = d.violation, d.start_chars
-    path = _printable_once(report.display_path(v.path), shown)
+def _line(report: Report, d: Diagnostic, path: str, shown: dict[str, str]) -> str:
+    v = d.violation
+    line, column = d.start_chars()
     message = _printable_once(v.message, shown)
-    where = f"{start.line + 1}:{start.character + 1}"
+    where = f"{line + 1}:{column + 1}"
     if not report.color:
         return f"{path}:{where}: {v.code} [{v.name}] {message}"
     colon = f"{CYAN}:{RESET}"
