@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from folders import entries, write_folder
 
-from drizzle_lsp.core import pgtree
+from drizzle_lsp.core import migration, pgtree
 from drizzle_lsp.core.folder import Layout, load_folder
 from drizzle_lsp.core.migration import BREAKPOINT, MigrationFile
 from drizzle_lsp.core.settings import S002Scope, Settings
@@ -243,6 +243,45 @@ def test_chunks_told_by_the_others_are_linted_on_two_cores_too(
     monkeypatch.setattr(analyze, "_lint_chunk_now", lambda *a: pytest.fail(f"linted {a[0]!r}"))
     assert analyze.analyze(loaded, EVERY) == expected
     # neither the child's chunks nor what they tell the others are parsed again here
+    assert parsed_after == []
+
+
+def test_files_cut_into_runs_on_two_cores_are_not_cut_again_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Plain .sql files of 100 statements, each cut into runs by the process that lints it
+    (not all here before the child starts): analyze() takes the child's cuts as they are,
+    without parsing a file again."""
+    for i in range(40):
+        statements = [f'ALTER TABLE "t{i}" ADD COLUMN "c{j}" text;' for j in range(100)]
+        (tmp_path / f"{i:02d}.sql").write_text("\n".join(statements) + "\n")
+    files = sorted(tmp_path.glob("*.sql"))
+    expected = list(analyze.analyze(load_folder(tmp_path, Layout.LOOSE, sql_files=files), EVERY))
+    analyze.unit_lints.clear()
+    analyze.file_lints.clear()
+    migration.parse_chunk.cache_clear()
+    loaded = load_folder(tmp_path, Layout.LOOSE, sql_files=files)
+    cut_here: list[str] = []
+    bounds = pgtree.bounds
+
+    def cutting(text: str) -> list[tuple[int, int]]:
+        cut_here.append(text)
+        return bounds(text)
+
+    monkeypatch.setattr(pgtree, "bounds", cutting)
+    assert analyze.lint_in_parallel(loaded, EVERY, min_chunks=100)
+    assert 0 < len(cut_here) < len(files)
+    monkeypatch.setattr(pgtree, "bounds", bounds)
+    parsed_after: list[str] = []
+    for name in ("parse", "bounds"):
+        real = getattr(pgtree, name)
+
+        def counting(text: str, real: Callable[[str], object] = real) -> object:
+            parsed_after.append(text)
+            return real(text)
+
+        monkeypatch.setattr(pgtree, name, counting)
+    assert analyze.analyze(loaded, EVERY) == expected
     assert parsed_after == []
 
 

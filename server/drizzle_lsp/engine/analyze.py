@@ -42,7 +42,7 @@ from drizzle_lsp.core.settings import S002Scope, Settings
 from drizzle_lsp.engine.base_branch import newest_tag
 from drizzle_lsp.engine.forked import map_from_both_ends
 from drizzle_lsp.engine.sql_fix_check import SqlFixCheck
-from drizzle_lsp.engine.units import Unit, units
+from drizzle_lsp.engine.units import RUN, Unit, units
 from drizzle_lsp.rules import DATABASE_RULES, FOLDER_RULES, SQL_RULES, Rule, syntax_error
 from drizzle_lsp.rules._api import Across, DatabaseContext, FolderContext, SqlContext
 from drizzle_lsp.rules.journal_order import out_of_order
@@ -161,42 +161,41 @@ _NO_TRANSACTION = "No transaction with this driver: a half-run migration runs ag
 
 
 def lint_in_parallel(folder: MigrationFolder, settings: Settings, min_chunks: int = 400) -> bool:
-    """Lint ``folder``'s SQL chunks with two processes when at least ``min_chunks`` of them are
-    not linted yet: this one from the largest file, a forked child from the smallest, until they
-    meet (:func:`~drizzle_lsp.engine.forked.map_from_both_ends`); the results join the chunk
-    cache, where :func:`analyze` then finds them all. Used for a first look at a large folder;
-    the child verifies fixes as we do. Whether the child's results were used.
+    """Lint ``folder``'s SQL chunks with two processes when it has about ``min_chunks`` of them
+    or more: this one from the largest file, a forked child from the smallest, until they meet
+    (:func:`~drizzle_lsp.engine.forked.map_from_both_ends`); the results join the chunk cache,
+    where :func:`analyze` then finds them all. Used for a first look at a large folder; the
+    child verifies fixes as we do. Whether the child's results were used.
 
-    A file is linted whole (:func:`_lint_whole`): each chunk is told what the others say before
-    it is linted, so none is linted twice. A file with more than ``1/SHARED_BY`` of the chunks
-    would leave one core idle: its chunks are linted one by one, alone, on both cores, and
-    those the others tell something again, with it. What each chunk says is kept for
-    :func:`analyze` (``_said_here``)."""
+    A file is cut into units and linted whole (:func:`_lint_whole`) by the process that takes
+    it: each chunk is told what the others say before it is linted, so none is linted twice.
+    A file with more than ``1/SHARED_BY`` of the text would leave one core idle: it is cut
+    here, its units linted one by one, alone, on both cores, and those the others tell
+    something again, with it. How each file was cut and what each chunk says are kept for
+    :func:`analyze` (``_cut_here``, ``_said_here``)."""
     driver = resolve_driver(settings.driver, folder.root)
     # the codes analyze() enables, but S002 on risky tags (it learns them later: a few files)
     enabled = _SqlCodes(settings, frozenset(), driver, folder.layout)
     breakpoints = _breakpoints(folder)
-    files: list[_Whole] = []
-    new = 0
-    for document in folder.sql.values():
-        found = units(document.source.text) if document.source is not None else None
-        if not found:
-            continue
-        codes = enabled.of(document)
-        fresh = sum(
-            _key(u.text, breakpoints, codes, (), u.continues) not in unit_lints for u in found
-        )
-        if fresh:
-            files.append(_Whole(found, breakpoints, codes))
-            new += fresh
-    if new < min_chunks:
+    files = [
+        _File(document.source.text, breakpoints, enabled.of(document))
+        for document in folder.sql.values()
+        if document.source is not None and document.source.text
+    ]
+    if sum(_units_about(file.text) for file in files) < min_chunks:
         return False
-    big = [whole for whole in files if len(whole.units) * SHARED_BY > new]
-    jobs = [whole for whole in files if len(whole.units) * SHARED_BY <= new]
-    jobs.extend(_Whole([unit], breakpoints, whole.codes) for whole in big for unit in whole.units)
-    jobs.sort(key=lambda whole: -len(whole.units))  # the child meets us on small files
+    size = sum(len(file.text) for file in files)
+    big = [
+        _Whole(units(file.text) or [], breakpoints, file.codes)
+        for file in files
+        if len(file.text) * SHARED_BY > size
+    ]
+    small = [file for file in files if len(file.text) * SHARED_BY <= size]
+    small.sort(key=lambda file: -len(file.text))  # the child meets us on small files
+    alone = [_Whole([unit], breakpoints, whole.codes) for whole in big for unit in whole.units]
     _said_here.clear()
-    used = _lint_jobs(jobs)
+    _cut_here.clear()
+    used = _lint_jobs([*alone, *small])
     told = [
         key
         for found, _, codes in big
@@ -209,33 +208,60 @@ def lint_in_parallel(folder: MigrationFolder, settings: Settings, min_chunks: in
     return used
 
 
-SHARED_BY = 8  # a file with more of the chunks to lint than this share is linted chunk by chunk
+SHARED_BY = 8  # a file with more of the text than this share is linted chunk by chunk
 
 
-def _lint_jobs(jobs: Sequence[_Whole | ChunkKey]) -> bool:
-    """Lint ``jobs`` (files, or chunks told something) on two cores into the chunk cache;
-    whether the child did any."""
+def _units_about(text: str) -> int:
+    """About how many units ``text`` is cut into (without parsing it)."""
+    return text.count(BREAKPOINT) + 1 + text.count(";") // RUN
+
+
+def _lint_jobs(jobs: Sequence[_File | _Whole | ChunkKey]) -> bool:
+    """Lint ``jobs`` (files, units or chunks told something) on two cores into the chunk
+    cache; whether the child did any."""
     results, theirs = map_from_both_ends(_lint_job, jobs)
     for linted in results:
-        for key, result, said in linted:
+        if linted.text is not None and linted.units is not None:
+            _cut_here[linted.text] = linted.units
+        for key, result, said in linted.found:
             unit_lints.seed([(key, result)])
             if said is not None:
                 _said_here[key[0], key[2]] = said
     return theirs < len(jobs)
 
 
+class _File(NamedTuple):
+    """A file's text, to be cut into units and linted whole (see :func:`_lint_whole`)."""
+
+    text: str
+    breakpoints: bool
+    codes: frozenset[str]
+
+
 class _Whole(NamedTuple):
-    """A file's units, to be linted together (see :func:`_lint_whole`)."""
+    """A file's units (or one of them), to be linted together (see :func:`_lint_whole`)."""
 
     units: list[Unit]
     breakpoints: bool
     codes: frozenset[str]
 
 
-def _lint_job(job: _Whole | ChunkKey) -> list[tuple[ChunkKey, LintResult, Said | None]]:
+class _Linted(NamedTuple):
+    """What a job found: each unit's key, violations and what it says (None: no rule
+    listens); for a file, its text and how it was cut."""
+
+    found: list[tuple[ChunkKey, LintResult, Said | None]]
+    text: str | None = None
+    units: list[Unit] | None = None
+
+
+def _lint_job(job: _File | _Whole | ChunkKey) -> _Linted:
+    if isinstance(job, _File):
+        found = units(job.text) or []
+        return _Linted(_lint_whole(_Whole(found, job.breakpoints, job.codes)), job.text, found)
     if isinstance(job, _Whole):
-        return _lint_whole(job)
-    return [(job, unit_lints.of_key(job), None)]
+        return _Linted(_lint_whole(job))
+    return _Linted([(job, unit_lints.of_key(job), None)])
 
 
 def _lint_whole(whole: _Whole) -> list[tuple[ChunkKey, LintResult, Said | None]]:
@@ -546,8 +572,10 @@ def _said(piece: str, codes: frozenset[str]) -> Said:
     return tuple(across.summary(piece) for _, across in _listening(codes))
 
 
-# what the chunks linted on two cores tell the others (those of the last folder linted so)
+# what the chunks linted on two cores tell the others, and how their files were cut (those of
+# the last folder linted so)
 _said_here: dict[tuple[str, frozenset[str]], Said] = {}
+_cut_here: dict[str, list[Unit]] = {}
 
 
 @cache
@@ -676,7 +704,8 @@ class _Region:
     @classmethod
     def of(cls, previous: _Units | None, text: str, head: int, tail: int) -> _Region:
         if previous is None:
-            return cls(0, len(text), 0, units(text))
+            cut = _cut_here.get(text)  # cut by the linter on two cores (`lint_in_parallel`)
+            return cls(0, len(text), 0, cut if cut is not None else units(text))
         start = previous.starts[head] if head else 0  # before the edit: where it was
         end, gap = len(text), 0
         if tail:
