@@ -63,6 +63,11 @@ def _migration(text: str) -> MigrationFile:
     return MigrationFile(text)
 
 
+def migration_of(text: str) -> MigrationFile:
+    """The model of a migration's ``text``, as :attr:`SqlDocument.migration` has it (cached)."""
+    return _migration(text)
+
+
 @dataclass(slots=True)
 class SnapshotDocument:
     """A drizzle-kit schema snapshot: ``meta/NNNN_snapshot.json`` of a journal folder, or a v1
