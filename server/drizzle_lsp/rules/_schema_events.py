@@ -85,16 +85,16 @@ Located = tuple[tuple[int, Event], ...]  # a file's events, each with where its 
 
 class Replay(Generic[T]):
     """A rule's last replay of a folder's migrations (``run`` gets them in the migrator's order,
-    each with its events that ``keep`` keeps), kept while their texts and order stay the same.
+    each with its events of the ``kinds`` kept), kept while their texts and order stay the same.
     Each file's kept events are kept by its text too: after an edit, only the edited file is
     read again (its unchanged pieces from the cache of :func:`chunk_events`)."""
 
     def __init__(
         self,
         run: Callable[[list[SqlDocument], list[Located]], T],
-        keep: Callable[[Event], bool] | None = None,  # None: every event
+        kinds: frozenset[str] | None = None,  # the kinds of event kept (None: every event)
     ) -> None:
-        self._run, self._keep = run, keep
+        self._run, self._kinds = run, kinds
         self._last: tuple[tuple[Any, ...], T] | None = None
         self._events: dict[str, Located] = {}  # by file text, for the last replay's files
 
@@ -114,9 +114,9 @@ class Replay(Generic[T]):
         found = self._events.get(text)
         if found is None:
             found = _located(document, text, pieces)
-            if self._keep is not None:
-                keep = self._keep
-                found = tuple(e for e in found if keep(e[1]))
+            if self._kinds is not None:
+                kinds = self._kinds  # a set, not a function: thousands of events a keystroke
+                found = tuple(e for e in found if e[1].kind in kinds)
         return found
 
 
