@@ -63,6 +63,11 @@ def _migration(text: str) -> MigrationFile:
     return MigrationFile(text)
 
 
+def migration_of(text: str) -> MigrationFile:
+    """The model of a migration's ``text``, as :attr:`SqlDocument.migration` has it (cached)."""
+    return _migration(text)
+
+
 @dataclass(slots=True)
 class SnapshotDocument:
     """A drizzle-kit schema snapshot: ``meta/NNNN_snapshot.json`` of a journal folder, or a v1
@@ -512,13 +517,22 @@ def with_buffers(folder: MigrationFolder, texts: Mapping[Path, str]) -> Migratio
     buffers read before too, had changed: their new text, every other file's document shared.
     (Reading a thousand files back from a cache costs milliseconds per keystroke.)"""
     fresh = replace(folder, sql=dict(folder.sql), snapshots=dict(folder.snapshots))
+    index = folder._by_tag
+    # the tag index carried over, the changed documents put in: building it again looks up
+    # every file's path on each keystroke
+    by_tag = dict(index[1]) if index is not None and index[0] is folder.sql else None
     for path, text in texts.items():
         if path == folder.journal_path:
             fresh.journal_source, fresh.journal = SourceText(text), parse_journal(text)
         elif path in folder.snapshots:
             fresh.snapshots[path] = SnapshotDocument(path, SourceText(text))
         else:
-            fresh.sql[path] = SqlDocument(path, folder.sql[path].tag, SourceText(text))
+            old = folder.sql[path]
+            new = fresh.sql[path] = SqlDocument(path, old.tag, SourceText(text))
+            if by_tag is not None and by_tag.get(old.tag) is old:
+                by_tag[old.tag] = new
+    if by_tag is not None:
+        fresh._by_tag = (fresh.sql, by_tag)
     return fresh
 
 

@@ -85,22 +85,22 @@ Located = tuple[tuple[int, Event], ...]  # a file's events, each with where its 
 
 class Replay(Generic[T]):
     """A rule's last replay of a folder's migrations (``run`` gets them in the migrator's order,
-    each with its events that ``keep`` keeps), kept while their texts and order stay the same.
+    each with its events of the ``kinds`` kept), kept while their texts and order stay the same.
     Each file's kept events are kept by its text too: after an edit, only the edited file is
     read again (its unchanged pieces from the cache of :func:`chunk_events`)."""
 
     def __init__(
         self,
         run: Callable[[list[SqlDocument], list[Located]], T],
-        keep: Callable[[Event], bool] = lambda event: True,
+        kinds: frozenset[str] | None = None,  # the kinds of event kept (None: every event)
     ) -> None:
-        self._run, self._keep = run, keep
+        self._run, self._kinds = run, kinds
         self._last: tuple[tuple[Any, ...], T] | None = None
         self._events: dict[str, Located] = {}  # by file text, for the last replay's files
 
     def __call__(self, ctx: FolderContext) -> tuple[list[SqlDocument], T]:
-        documents = list(in_order(ctx.folder))
-        key = tuple((d.path, d.source.text if d.source else None) for d in documents)
+        order, key = _order_of(ctx.folder)
+        documents = list(order)
         last = self._last
         if last is None or last[0] != key:
             events = [self._events_of(d, ctx.units_of) for d in documents]
@@ -113,8 +113,25 @@ class Replay(Generic[T]):
         text = document.source.text if document.source else ""
         found = self._events.get(text)
         if found is None:
-            found = tuple(e for e in _located(document, text, pieces) if self._keep(e[1]))
+            found = _located(document, text, pieces)
+            if self._kinds is not None:
+                kinds = self._kinds  # a set, not a function: thousands of events a keystroke
+                found = tuple(e for e in found if e[1].kind in kinds)
         return found
+
+
+# the migrations of the folder last replayed, in order, and their key (paths and texts): S004
+# and S007 replay the same folder object one after the other, and a folder has a thousand files
+_ORDER: list[tuple[MigrationFolder, tuple[SqlDocument, ...], tuple[Any, ...]]] = []
+
+
+def _order_of(folder: MigrationFolder) -> tuple[tuple[SqlDocument, ...], tuple[Any, ...]]:
+    if _ORDER and _ORDER[0][0] is folder:
+        return _ORDER[0][1], _ORDER[0][2]
+    documents = tuple(in_order(folder))
+    key = tuple((d.path, d.source.text if d.source else None) for d in documents)
+    _ORDER[:] = [(folder, documents, key)]
+    return documents, key
 
 
 # the events of the files last read, by text: S004 and S007 read an edited file once between

@@ -116,7 +116,7 @@ def _recreations(documents: list[SqlDocument], events: list[Located]) -> list[_F
 
 
 _KINDS = frozenset({"create", "drop", "rename"})
-_replay = Replay(_recreations, lambda e: e.kind in _KINDS)
+_replay = Replay(_recreations, _KINDS)
 
 
 def _message(what: str, name: Name, earlier: str, guarded: bool) -> str:
