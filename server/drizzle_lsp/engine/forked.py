@@ -97,25 +97,27 @@ class _Child:
         batch's first item, results in item order)."""
         if self._failed:
             return
-        with self._lock:
-            arrived = bytes(self._buffer)
-            self._buffer.clear()
+        with self._lock:  # what has arrived is taken as it is, not copied (called per item)
+            arrived, self._buffer = self._buffer, bytearray()
         at = 0
-        while len(arrived) - at >= _LENGTH.size:
-            (size,) = _LENGTH.unpack_from(arrived, at)
-            end = at + _LENGTH.size + size
-            if len(arrived) < end:
-                break  # the rest of this batch is on its way
-            try:
-                low, batch = pickle.loads(arrived[at + _LENGTH.size : end])
-            except Exception:
-                self._failed = True  # not a batch of ours: do without the child
-                return
-            at = end
-            yield low, batch
-        if at < len(arrived):
-            with self._lock:
-                self._buffer[:0] = arrived[at:]  # kept, before what arrived since
+        try:
+            with memoryview(arrived) as view:
+                while len(arrived) - at >= _LENGTH.size:
+                    (size,) = _LENGTH.unpack_from(view, at)
+                    end = at + _LENGTH.size + size
+                    if len(arrived) < end:
+                        break  # the rest of this batch is on its way
+                    try:
+                        low, batch = pickle.loads(view[at + _LENGTH.size : end])
+                    except Exception:
+                        self._failed = True  # not a batch of ours: do without the child
+                        return
+                    at = end
+                    yield low, batch
+        finally:
+            if at < len(arrived) and not self._failed:
+                with self._lock:
+                    self._buffer[:0] = arrived[at:]  # kept, before what arrived since
 
     def stop(self) -> None:
         """Kill the child (done, or doing what this process did already) and reap it."""
